@@ -1,0 +1,20 @@
+/*
+** The host's own OS needs: where the executable is, whether a path exists.
+** One interface, two implementations: platform_posix.c and platform_win32.c.
+*/
+#ifndef DK_RUNTIME_PLATFORM_H
+#define DK_RUNTIME_PLATFORM_H
+
+#include <stddef.h>
+
+/* Writes the folder holding the running executable (UTF-8, no trailing
+** separator) into buf. Returns 0, or -1 if it cannot be found or does not fit. */
+int dk_exe_dir(char *buf, size_t size);
+
+/* 1 if path (UTF-8) names an existing regular file, else 0. */
+int dk_is_file(const char *path);
+
+/* The path separator used when joining paths for this OS. */
+extern const char dk_path_sep;
+
+#endif
