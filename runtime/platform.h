@@ -14,6 +14,11 @@ int dk_exe_dir(char *buf, size_t size);
 /* 1 if path (UTF-8) names an existing regular file, else 0. */
 int dk_is_file(const char *path);
 
+/* Replaces argc/argv with UTF-8 arguments (on Windows, from the UTF-16
+** command line; elsewhere they already are) and prepares the console for
+** UTF-8 output. Returns 0, or -1 when out of memory. */
+int dk_prepare_process(int *argc, char ***argv);
+
 /* The path separator used when joining paths for this OS. */
 extern const char dk_path_sep;
 

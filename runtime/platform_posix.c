@@ -22,3 +22,9 @@ int dk_is_file(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
+
+int dk_prepare_process(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  return 0;
+}

@@ -4,6 +4,7 @@
 #include "utf8_win32.h"
 
 #include <windows.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char dk_path_sep = '\\';
@@ -24,4 +25,24 @@ int dk_is_file(const char *path) {
   if (dk_utf8_to_utf16(path, w, sizeof w / sizeof w[0]) < 0) return 0;
   DWORD attr = GetFileAttributesW(w);
   return attr != INVALID_FILE_ATTRIBUTES && !(attr & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+int dk_prepare_process(int *argc, char ***argv) {
+  int n = 0;
+  wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+  if (wargv == NULL) return -1;
+  char **out = calloc((size_t)n + 1, sizeof *out);
+  if (out == NULL) return -1;
+  for (int i = 0; i < n; i++) {
+    out[i] = dk_utf16_to_utf8_alloc(wargv[i]);
+    if (out[i] == NULL) return -1;
+  }
+  LocalFree(wargv);
+  /* The strings live until exit: argv, like the C runtime's own. */
+  *argc = n;
+  *argv = out;
+  SetConsoleOutputCP(CP_UTF8);
+  /* A crash of the toolkit or of a program it runs must never open a dialog. */
+  SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
+  return 0;
 }

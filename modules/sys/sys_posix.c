@@ -1,0 +1,39 @@
+/* Machine facts, POSIX half (see sys.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "sys.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+void dk_sys_get_info(dk_sys_info *info) {
+  /* uname's fields live in a local struct; keep copies that outlive the call. */
+  static char sysname[65], machine[65];
+  struct utsname u;
+  memset(info, 0, sizeof *info);
+  info->os = "unknown";
+  info->arch = "unknown";
+  if (uname(&u) == 0) {
+    /* "Linux" -> "linux": the names playbooks compare against are lower case. */
+    snprintf(sysname, sizeof sysname, "%s", u.sysname);
+    for (char *c = sysname; *c != '\0'; c++) *c = (char)tolower((unsigned char)*c);
+    snprintf(machine, sizeof machine, "%s", u.machine);
+    snprintf(info->os_version, sizeof info->os_version, "%s", u.release);
+    info->os = sysname;
+    info->arch = machine;
+  }
+  if (gethostname(info->hostname, sizeof info->hostname - 1) != 0) info->hostname[0] = '\0';
+}
+
+double dk_sys_monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int dk_sys_isatty(int fd) { return isatty(fd); }
+
+long dk_sys_pid(void) { return (long)getpid(); }

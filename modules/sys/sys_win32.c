@@ -1,0 +1,60 @@
+/* Machine facts, Win32 half (see sys.h). */
+#include "sys.h"
+
+#include <windows.h>
+#include <io.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ntdll exports wine_get_version only under Wine: the standard way to tell. */
+static void wine_version(char *out, size_t size) {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  if (ntdll == NULL) return;
+  typedef const char *(CDECL * wine_get_version_fn)(void);
+  FARPROC p = GetProcAddress(ntdll, "wine_get_version");
+  if (p == NULL) return;
+  wine_get_version_fn fn;
+  memcpy(&fn, &p, sizeof fn); /* function pointer types differ; copy the bits */
+  const char *v = fn();
+  if (v != NULL) snprintf(out, size, "%s", v);
+}
+
+void dk_sys_get_info(dk_sys_info *info) {
+  memset(info, 0, sizeof *info);
+  info->os = "windows";
+  SYSTEM_INFO si;
+  GetNativeSystemInfo(&si);
+  switch (si.wProcessorArchitecture) {
+  case PROCESSOR_ARCHITECTURE_AMD64: info->arch = "x86_64"; break;
+  case PROCESSOR_ARCHITECTURE_ARM64: info->arch = "aarch64"; break;
+  case PROCESSOR_ARCHITECTURE_INTEL: info->arch = "x86"; break;
+  default: info->arch = "unknown"; break;
+  }
+  /* GetVersionEx lies without a manifest; RtlGetVersion does not. */
+  typedef LONG(WINAPI * rtl_get_version_fn)(OSVERSIONINFOW *);
+  FARPROC p = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "RtlGetVersion");
+  if (p != NULL) {
+    rtl_get_version_fn fn;
+    memcpy(&fn, &p, sizeof fn);
+    OSVERSIONINFOW v = {.dwOSVersionInfoSize = sizeof v};
+    if (fn(&v) == 0)
+      snprintf(info->os_version, sizeof info->os_version, "%lu.%lu.%lu",
+               (unsigned long)v.dwMajorVersion, (unsigned long)v.dwMinorVersion, (unsigned long)v.dwBuildNumber);
+  }
+  wchar_t name[256];
+  DWORD n = sizeof name / sizeof name[0];
+  if (GetComputerNameW(name, &n))
+    WideCharToMultiByte(CP_UTF8, 0, name, -1, info->hostname, (int)sizeof info->hostname, NULL, NULL);
+  wine_version(info->wine_version, sizeof info->wine_version);
+}
+
+double dk_sys_monotonic_ms(void) {
+  LARGE_INTEGER f, c;
+  QueryPerformanceFrequency(&f);
+  QueryPerformanceCounter(&c);
+  return (double)c.QuadPart * 1000.0 / (double)f.QuadPart;
+}
+
+int dk_sys_isatty(int fd) { return _isatty(fd); }
+
+long dk_sys_pid(void) { return (long)GetCurrentProcessId(); }

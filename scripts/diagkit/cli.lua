@@ -1,0 +1,312 @@
+-- The diagkit command line. runtime/main.c opens a host and calls main(args);
+-- the return value is the process exit status:
+--   0 nothing found, 1 warnings, 2 errors, 3 could not diagnose, 64 usage error.
+
+local playbook = require "diagkit.playbook"
+local report = require "diagkit.report"
+
+local M = {}
+
+local EXIT = report.EXIT
+
+-- A usage error: one clear line on stderr, exit 64. Raised as a table so
+-- that deep helpers can stop the command without printing tracebacks.
+local Usage = {}
+local function usage_error(fmt, ...)
+  error(setmetatable({ message = string.format(fmt, ...) }, Usage), 0)
+end
+
+local function out(s) io.stdout:write(s) end
+
+local HELP = [[
+diagkit - why does this program not start, exit silently, or crash?
+
+Usage:
+  diagkit list                                  the playbooks, one per line
+  diagkit info <playbook>                       what a playbook does and its parameters
+  diagkit run <playbook> [-p key=value]... [--format text|json|nagios] [-- program args...]
+  diagkit check <file.lua> [-p key=value]... [--format ...] [-- program args...]
+  diagkit explain <code> [--context go|shell|windows|linux] [--format text|json]
+  diagkit version
+
+Exit status of run and check: 0 nothing found, 1 warnings, 2 errors,
+3 could not diagnose, 64 usage error. 'diagkit <command> --help' for more.
+]]
+
+local COMMAND_HELP = {
+  list = "Usage: diagkit list [--format text|json]\nLists the playbooks found in the scripts folder and $DIAGKIT_PATH.\n",
+  info = "Usage: diagkit info <playbook>\nShows what a playbook does, its parameters and examples.\n",
+  run = [[
+Usage: diagkit run <playbook> [-p key=value]... [--format text|json|nagios] [-o FILE] [-v] [-- program args...]
+Runs a playbook and prints its findings.
+  -p, --param key=value   set a parameter ('diagkit info <playbook>' lists them)
+  -f, --format FORMAT     text (default), json (schema diagkit.report/1) or nagios
+  -o, --output FILE       write the report to FILE instead of stdout
+  -v, --verbose           progress on stderr
+  -- program args...      the program a playbook should run or analyse
+Exit status: 0 nothing found, 1 warnings, 2 errors, 3 could not diagnose, 64 usage error.
+]],
+  check = [[
+Usage: diagkit check <file.lua> [-p key=value]... [--format text|json|nagios] [-- program args...]
+Runs your own check: a Lua file that returns diagkit.playbook{...}
+(see docs/writing-playbooks.md). Same options and exit status as 'run'.
+]],
+  explain = [[
+Usage: diagkit explain <code> [--context go|shell|windows|linux] [--format text|json]
+Explains an exit code, status or error number, with every plausible reading:
+  diagkit explain 0xC0000135        an NTSTATUS (hex)
+  diagkit explain -1073741819       the same kind of code as a signed 32-bit exit status
+  diagkit explain 139               a shell status (128 + SIGSEGV), an errno, a Win32 error...
+  diagkit explain "exit status 2"   a phrase as Go or a shell prints it
+  diagkit explain SIGKILL           a name: STATUS_*, ERROR_*, E*, SIG*
+]],
+  version = "Usage: diagkit version\n",
+}
+
+-- Option parsing -----------------------------------------------------------
+
+-- Parses args[first..] into options (per spec) and positionals; words after
+-- `--` are returned separately, untouched.
+-- spec: { ["-p"] = "param", ["--param"] = "param", ["-v"] = true, ... }
+-- a string value names a repeatable option with an argument; true a flag.
+local function parse(args, first, spec)
+  local opts, pos, rest = { param = {} }, {}, nil
+  local i = first
+  while i <= #args do
+    local a = args[i]
+    if a == "--" then
+      rest = table.move(args, i + 1, #args, 1, {})
+      break
+    end
+    local name, inline = a:match("^(%-%-?[%w-]+)=(.*)$")
+    name = name or a
+    local kind = spec[name]
+    if a:sub(1, 1) == "-" and #a > 1 and kind == nil then
+      usage_error("unknown option '%s' (try --help)", name)
+    elseif kind == true then
+      if inline then usage_error("option '%s' takes no value", name) end
+      opts[spec[name .. "#"] or name] = true
+    elseif kind then
+      local value = inline
+      if not value then
+        i = i + 1
+        value = args[i]
+        if value == nil then usage_error("option '%s' needs a value", name) end
+      end
+      if kind == "param" then
+        opts.param[#opts.param + 1] = value
+      else
+        opts[kind] = value
+      end
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  return opts, pos, rest
+end
+
+local RUN_OPTIONS = {
+  ["-p"] = "param", ["--param"] = "param", ["-f"] = "format", ["--format"] = "format",
+  ["-o"] = "output", ["--output"] = "output",
+  ["-v"] = true, ["-v#"] = "verbose", ["--verbose"] = true, ["--verbose#"] = "verbose",
+  ["-h"] = true, ["-h#"] = "help", ["--help"] = true, ["--help#"] = "help",
+}
+
+local function wants_help(args, first)
+  for i = first, #args do
+    if args[i] == "--" then return false end
+    if args[i] == "-h" or args[i] == "--help" then return true end
+  end
+  return false
+end
+
+local function formatter(name)
+  name = name or "text"
+  if not name:match("^[a-z]+$") then usage_error("unknown format '%s' (text, json, nagios)", name) end
+  local ok, f = pcall(require, "diagkit.format." .. name)
+  if not ok then usage_error("unknown format '%s' (text, json, nagios)", name) end
+  return f
+end
+
+-- Turns "-p key=value" strings into a table of raw params.
+local function raw_params(list)
+  local raw = {}
+  for _, kv in ipairs(list) do
+    local k, v = kv:match("^([%a_][%w_]*)=(.*)$")
+    if not k then usage_error("parameter '%s' must be key=value", kv) end
+    raw[k] = v
+  end
+  return raw
+end
+
+local function emit(rep, fmt_name, output)
+  local fmt = formatter(fmt_name)
+  local text = fmt.render(rep, { colour = output == nil and fmt_name ~= "json" and
+    require("diagkit.format.text").want_colour(1) })
+  if output then
+    local f, err = io.open(output, "wb")
+    if not f then usage_error("cannot write the report: %s", err) end
+    f:write(text)
+    f:close()
+  else
+    out(text)
+  end
+end
+
+-- Runs a loaded definition with the command's options; returns the exit status.
+local function run_definition(def, opts, rest)
+  local raw = raw_params(opts.param)
+  local argv_name = require("diagkit.params").argv_name(def.params)
+  if rest and #rest > 0 then
+    if not argv_name then usage_error("playbook '%s' does not take a program after --", def.id) end
+    raw[argv_name] = rest
+  end
+  formatter(opts.format) -- reject a bad format before running anything
+  local rep, err = playbook.run(def, raw, { verbose = opts.verbose })
+  if not rep then usage_error("%s", err) end
+  emit(rep, opts.format, opts.output)
+  return rep.exit_status
+end
+
+-- Commands -----------------------------------------------------------------
+
+local commands = {}
+
+function commands.list(args)
+  local opts = parse(args, 2, RUN_OPTIONS)
+  local list, errors = playbook.catalog()
+  if opts.format == "json" then
+    local json = require "diagkit.json"
+    local items = json.array()
+    for _, d in ipairs(list) do
+      items[#items + 1] = { id = d.id, title = d.title, summary = d.summary, version = d.version,
+        platforms = json.array(d.platforms), tags = json.array(d.tags) }
+    end
+    out(json.encode({ playbooks = items }, { indent = "  " }) .. "\n")
+  else
+    local width = 0
+    for _, d in ipairs(list) do width = math.max(width, #d.id) end
+    for _, d in ipairs(list) do out(string.format("%-" .. width .. "s  %s\n", d.id, d.title)) end
+  end
+  for _, e in ipairs(errors) do io.stderr:write("diagkit: skipped a broken playbook: ", e.message, "\n") end
+  return EXIT.ok
+end
+
+function commands.info(args)
+  local _, pos = parse(args, 2, RUN_OPTIONS)
+  if #pos ~= 1 then usage_error("info needs one playbook name (diagkit list shows them)") end
+  local def, err = playbook.find(pos[1])
+  if not def then usage_error("%s", err) end
+  local lines = { def.id .. " " .. def.version .. ": " .. def.title, "", def.summary, "" }
+  if def.description then lines[#lines + 1] = def.description; lines[#lines + 1] = "" end
+  lines[#lines + 1] = "Platforms: " .. table.concat(def.platforms, ", ")
+  local names = {}
+  for n in pairs(def.params) do names[#names + 1] = n end
+  table.sort(names)
+  if #names > 0 then lines[#lines + 1] = ""; lines[#lines + 1] = "Parameters:" end
+  for _, n in ipairs(names) do
+    local p = def.params[n]
+    local how = p.type == "argv" and "-- program args..." or ("-p " .. n .. "=<" .. p.type .. ">")
+    local extra = {}
+    if p.required then extra[#extra + 1] = "required" end
+    if p.default ~= nil then extra[#extra + 1] = "default " .. tostring(p.default) end
+    if p.choices then extra[#extra + 1] = "one of " .. table.concat(p.choices, "|") end
+    lines[#lines + 1] = string.format("  %-28s %s%s", how, p.help,
+      #extra > 0 and (" (" .. table.concat(extra, "; ") .. ")") or "")
+  end
+  if #def.examples > 0 then
+    lines[#lines + 1] = ""
+    lines[#lines + 1] = "Examples:"
+    for _, e in ipairs(def.examples) do lines[#lines + 1] = "  " .. e end
+  end
+  out(table.concat(lines, "\n") .. "\n")
+  return EXIT.ok
+end
+
+function commands.run(args)
+  local opts, pos, rest = parse(args, 2, RUN_OPTIONS)
+  if #pos == 0 then usage_error("run needs a playbook name (diagkit list shows them)") end
+  if #pos > 1 then usage_error("unexpected argument '%s' (put the program after --)", pos[2]) end
+  local def, err = playbook.find(pos[1])
+  if not def then usage_error("%s", err) end
+  return run_definition(def, opts, rest)
+end
+
+function commands.check(args)
+  local opts, pos, rest = parse(args, 2, RUN_OPTIONS)
+  if #pos ~= 1 then usage_error("check needs one Lua file") end
+  local f = io.open(pos[1], "rb")
+  if not f then usage_error("cannot open check file '%s'", pos[1]) end
+  f:close()
+  local def, err = playbook.load_file(pos[1])
+  if not def then usage_error("%s", err) end
+  return run_definition(def, opts, rest)
+end
+
+function commands.explain(args)
+  local opts, pos = parse(args, 2, {
+    ["--context"] = "context", ["-c"] = "context", ["-f"] = "format", ["--format"] = "format",
+    ["-h"] = true, ["-h#"] = "help", ["--help"] = true, ["--help#"] = "help",
+  })
+  if #pos == 0 then usage_error("explain needs a code, e.g. diagkit explain 0xC0000005") end
+  local explain = require "diagkit.explain"
+  local text = table.concat(pos, " ")
+  local result, err = explain.explain(text, opts.context)
+  if not result then usage_error("%s", err) end
+  if opts.format == "json" then
+    out(require("diagkit.json").encode(result, { indent = "  " }) .. "\n")
+  elseif opts.format == nil or opts.format == "text" then
+    out(explain.render(result, require("diagkit.format.text").want_colour(1)))
+  else
+    usage_error("unknown format '%s' (text, json)", opts.format)
+  end
+  return EXIT.ok
+end
+
+function commands.version()
+  local host_ok, host = pcall(require, "diagkit.host")
+  local sys = require "diagkit.sys"
+  local p = sys.platform()
+  out(string.format("diagkit %s (%s, %s, %s%s)\n", host_ok and host.version or "?",
+    _VERSION, p.os, p.arch, p.wine and (", Wine " .. p.wine) or ""))
+  return EXIT.ok
+end
+
+--- Entry point: args is the argument list (args[0] the program name).
+function M.main(args)
+  local cmd = args[1]
+  if cmd == nil or cmd == "-h" or cmd == "--help" or cmd == "help" then
+    out(HELP)
+    return cmd == nil and EXIT.usage or EXIT.ok
+  end
+  if cmd == "--version" then cmd = "version" end
+  local fn = commands[cmd]
+  local ok, status = pcall(function()
+    if not fn then
+      local names = {}
+      for name in pairs(commands) do names[#names + 1] = name end
+      local hint = playbook.closest(cmd, names)
+      usage_error("unknown command '%s'%s (try diagkit --help)", cmd,
+        hint and (", did you mean '" .. hint .. "'?") or "")
+    end
+    if COMMAND_HELP[cmd] and wants_help(args, 2) then
+      if cmd == "run" then
+        -- `diagkit run <playbook> --help` describes that playbook.
+        local _, pos = pcall(parse, args, 2, RUN_OPTIONS)
+        if type(pos) == "table" and pos[1] then return commands.info({ "info", pos[1] }) end
+      end
+      out(COMMAND_HELP[cmd])
+      return EXIT.ok
+    end
+    return fn(args)
+  end)
+  if ok then return status end
+  if getmetatable(status) == Usage then
+    io.stderr:write("diagkit: ", status.message, "\n")
+    return EXIT.usage
+  end
+  error(status, 0)
+end
+
+return M

@@ -1,0 +1,253 @@
+-- Playbooks: their definition, where they are found, and how one runs.
+--
+-- A playbook file returns diagkit.playbook{...}: a table of metadata, typed
+-- params and a run(ctx, params) function. Loading a file only builds that
+-- table (list and info never call run). Running one creates a ctx through
+-- which it reaches the native modules and emits findings; the report is
+-- built from what ctx collected (diagkit/report.lua).
+
+local params_mod = require "diagkit.params"
+local report_mod = require "diagkit.report"
+
+local M = {}
+
+M.API = 1
+
+local fields = {
+  api = "number", id = "string", title = "string", version = "string",
+  summary = "string", description = "string", platforms = "table", tags = "table",
+  symptoms = "table", params = "table", run = "function", examples = "table",
+}
+local required = { "id", "title", "summary", "run" }
+
+--- Validates a definition; `where` prefixes errors (the file name).
+--- Returns the definition (with defaults filled in) or raises.
+function M.define(def, where)
+  where = where and (where .. ": ") or ""
+  if type(def) ~= "table" then error(where .. "a playbook is a table", 0) end
+  for k, v in pairs(def) do
+    local want = fields[k]
+    if not want then error(string.format("%sunknown field '%s'", where, tostring(k)), 0) end
+    if type(v) ~= want then
+      error(string.format("%sfield '%s' must be a %s, got %s", where, k, want, type(v)), 0)
+    end
+  end
+  for _, k in ipairs(required) do
+    if def[k] == nil then error(string.format("%smissing field '%s'", where, k), 0) end
+  end
+  if not def.id:match("^[a-z0-9][a-z0-9-]*$") then
+    error(string.format("%sid '%s' must be lower-case letters, digits and '-'", where, def.id), 0)
+  end
+  def.api = def.api or M.API
+  if def.api > M.API then
+    error(string.format("%sneeds playbook API %d; this diagkit has %d", where, def.api, M.API), 0)
+  end
+  def.version = def.version or "1.0.0"
+  def.params = def.params or {}
+  def.platforms = def.platforms or { "linux", "windows" }
+  def.tags = def.tags or {}
+  def.symptoms = def.symptoms or {}
+  def.examples = def.examples or {}
+  params_mod.check_declaration(def.params, where)
+  return def
+end
+
+-- Loads a playbook file; returns the definition or nil, message.
+function M.load_file(path)
+  -- Playbooks see the usual globals plus `diagkit`; what they define at top
+  -- level stays in their own environment.
+  local env = setmetatable({ diagkit = require "diagkit" }, { __index = _G })
+  local chunk, err = loadfile(path, "t", env)
+  if not chunk then return nil, err end
+  local ok, def = pcall(chunk)
+  if not ok then return nil, path .. ": " .. tostring(def) end
+  if type(def) ~= "table" or getmetatable(def) ~= M.definition_mt then
+    return nil, path .. ": must return diagkit.playbook{...}"
+  end
+  def.file = path
+  return def
+end
+
+M.definition_mt = { __name = "diagkit.playbook" }
+
+--- The diagkit.playbook{...} constructor used by playbook files.
+function M.new(def)
+  local info = debug.getinfo(2, "S")
+  local where = info and info.short_src or "playbook"
+  return setmetatable(M.define(def, where), M.definition_mt)
+end
+
+-- Folders searched for playbooks, first wins on a name clash.
+function M.search_dirs()
+  local dirs = {}
+  local env = os.getenv("DIAGKIT_PATH")
+  if env then
+    for d in env:gmatch("[^" .. (package.config:sub(3, 3)) .. "]+") do dirs[#dirs + 1] = d end
+  end
+  dirs[#dirs + 1] = M.scripts_dir() .. "/playbooks"
+  return dirs
+end
+
+function M.scripts_dir()
+  local ok, host = pcall(require, "diagkit.host")
+  if ok and type(host) == "table" then return host.scripts_dir end
+  -- A stock lua5.4: the folder that holds diagkit/init.lua.
+  local init = assert(package.searchpath("diagkit", package.path))
+  return (init:gsub("[/\\]diagkit[/\\]init%.lua$", ""))
+end
+
+local function list_lua_files(dir)
+  local lfs = require "lfs"
+  local files = {}
+  local ok, iter, state = pcall(lfs.dir, dir)
+  if not ok then return files end
+  for name in iter, state do
+    if name:match("^[a-z0-9][a-z0-9-]*%.lua$") then files[#files + 1] = name end
+  end
+  table.sort(files)
+  return files
+end
+
+--- Every playbook found: a list of definitions sorted by id, plus a list of
+--- load errors ({file, message}) so a broken file never hides the others.
+function M.catalog()
+  local seen, list, errors = {}, {}, {}
+  for _, dir in ipairs(M.search_dirs()) do
+    for _, name in ipairs(list_lua_files(dir)) do
+      local id = name:sub(1, -5)
+      if not seen[id] then
+        local def, err = M.load_file(dir .. "/" .. name)
+        if def then
+          seen[id] = true
+          list[#list + 1] = def
+        else
+          errors[#errors + 1] = { file = dir .. "/" .. name, message = err }
+        end
+      end
+    end
+  end
+  table.sort(list, function(a, b) return a.id < b.id end)
+  return list, errors
+end
+
+--- Finds one playbook by id. Returns the definition or nil, message.
+function M.find(id)
+  if not id:match("^[a-z0-9][a-z0-9-]*$") then
+    return nil, string.format("'%s' is not a playbook name", id)
+  end
+  for _, dir in ipairs(M.search_dirs()) do
+    local path = dir .. "/" .. id .. ".lua"
+    local f = io.open(path, "rb")
+    if f then
+      f:close()
+      return M.load_file(path)
+    end
+  end
+  local names = {}
+  for _, def in ipairs((M.catalog())) do names[#names + 1] = def.id end
+  local hint = M.closest(id, names)
+  return nil, string.format("unknown playbook '%s'%s; 'diagkit list' shows them all", id,
+    hint and (" (did you mean '" .. hint .. "'?)") or "")
+end
+
+-- Levenshtein distance, for "did you mean".
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+function M.closest(word, candidates)
+  local best, best_d
+  for _, c in ipairs(candidates) do
+    local d = distance(word, c)
+    if c:find(word, 1, true) then d = math.min(d, 1) end
+    if d <= math.max(2, #word // 3) and (not best_d or d < best_d) then best, best_d = c, d end
+  end
+  return best
+end
+
+-- The ctx a playbook receives ----------------------------------------------
+
+local Ctx = {}
+Ctx.__index = function(ctx, key)
+  -- Native modules are reached as ctx.proc, ctx.codes, ...: loaded on first
+  -- use, and replaceable by tests (M.run's opts.modules) without touching
+  -- package.loaded.
+  local method = Ctx[key]
+  if method then return method end
+  local ok, mod = pcall(require, "diagkit." .. key)
+  if ok then
+    rawset(ctx, key, mod)
+    return mod
+  end
+  return nil
+end
+
+--- Records a finding. Raises on a malformed one: that is a playbook bug.
+function Ctx:finding(f)
+  report_mod.check_finding(f, self.playbook.id)
+  f.playbook = f.playbook or self.playbook.id
+  self.findings[#self.findings + 1] = f
+  return f
+end
+
+--- Records a fact (plain data) that goes into the report's facts.
+function Ctx:fact(key, value)
+  self.facts[key] = value
+  return value
+end
+
+--- Says that the playbook could not reach a diagnosis, and why.
+function Ctx:unknown(reason)
+  self.unknowns[#self.unknowns + 1] = reason
+end
+
+--- Progress for a human, on stderr only (never in machine-readable output).
+function Ctx:log(fmt, ...)
+  if self.verbose then io.stderr:write("diagkit: ", string.format(fmt, ...), "\n") end
+end
+
+--- Runs another playbook and merges its findings into this report.
+function Ctx:run(id, raw)
+  local def, err = M.find(id)
+  if not def then error(err, 2) end
+  local sub = M.run(def, raw or {}, { modules = self.injected, verbose = self.verbose })
+  for _, f in ipairs(sub.findings) do self.findings[#self.findings + 1] = f end
+  return sub
+end
+
+--- Runs a playbook definition with raw params. Returns a report table; a
+--- bad parameter returns nil and a message (a usage error).
+--- opts.modules: a table of fake modules ({proc=..., codes=...}) for tests.
+function M.run(def, raw, opts)
+  opts = opts or {}
+  local values, perr = params_mod.resolve(def.params, raw or {})
+  if not values then return nil, perr end
+  local sys = require "diagkit.sys"
+  local ctx = setmetatable({
+    playbook = def, params = values, findings = {}, facts = {}, unknowns = {},
+    injected = opts.modules, verbose = opts.verbose,
+  }, Ctx)
+  for name, mod in pairs(opts.modules or {}) do rawset(ctx, name, mod) end
+  local started = os.time()
+  local t0 = sys.clock_ms()
+  local ok, err = xpcall(def.run, debug.traceback, ctx, values)
+  local errors = {}
+  if not ok then errors[#errors + 1] = tostring(err) end
+  return report_mod.new {
+    playbook = def, params = values, findings = ctx.findings, facts = ctx.facts,
+    unknowns = ctx.unknowns, errors = errors, started = started,
+    duration_ms = sys.clock_ms() - t0,
+  }
+end
+
+return M
