@@ -1,0 +1,136 @@
+-- `diagkit run exit-code` on real programs that really crash (examples/crashers).
+local cli = require "cli_helper"
+
+local function finding_ids(rep)
+  local ids = {}
+  for _, f in ipairs(rep.findings) do ids[#ids + 1] = f.id end
+  return table.concat(ids, " ")
+end
+
+describe("diagkit run exit-code", function()
+  local reports = {}
+  local function report(argv)
+    local args = { "run", "exit-code", "--format", "json", "--" }
+    for _, a in ipairs(argv) do args[#args + 1] = a end
+    local rep, r = cli.report(args)
+    assert.are.equal(rep.exit_status, r.code, "exit status differs from the report's")
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write(r.stdout)
+    f:close()
+    reports[#reports + 1] = path
+    return rep, r
+  end
+
+  teardown(function()
+    for _, p in ipairs(reports) do os.remove(p) end
+  end)
+
+  it("explains a segmentation fault", function()
+    local rep = report({ cli.crasher("segv") })
+    assert.are.equal("error", rep.status)
+    assert.are.equal(2, rep.exit_status)
+    local f = rep.findings[1]
+    assert.are.equal("exit.signal.sigsegv", f.id)
+    assert.truthy(f.title:find("segmentation fault", 1, true))
+    assert.are.equal("crash", f.next)
+    assert.are.equal("signaled", rep.facts.exit.status)
+    assert.are.equal(11, rep.facts.exit.signal)
+  end)
+
+  it("explains abort() with what the program printed", function()
+    local rep = report({ cli.crasher("abort") })
+    assert.are.equal("exit.signal.sigabrt", rep.findings[1].id)
+    assert.are.equal(6, rep.facts.exit.signal)
+  end)
+
+  it("reports a plain non-zero exit with the status and readings", function()
+    local rep = report({ cli.crasher("exit42") })
+    local f = rep.findings[1]
+    assert.are.equal("exit.nonzero", f.id)
+    assert.truthy(f.title:find("status 42", 1, true))
+    assert.are.equal(42, rep.facts.exit.exit_code)
+  end)
+
+  it("reports `false` as a failure and `true` as fine", function()
+    assert.are.equal("exit.nonzero", report({ "false" }).findings[1].id)
+    local ok = report({ "true" })
+    assert.are.equal("ok", ok.status)
+    assert.are.equal(0, ok.exit_status)
+    assert.are.equal("exit.success", ok.findings[1].id)
+  end)
+
+  it("tells a missing program from one that cannot be executed", function()
+    local missing = report({ "/nonexistent/program" })
+    assert.are.equal("exit.start-failed.enoent", missing.findings[1].id)
+    local path = os.tmpname() -- exists, mode 0600: not executable
+    local eacces = report({ path })
+    os.remove(path)
+    assert.are.equal("exit.start-failed.eacces", eacces.findings[1].id)
+    assert.are.equal("permissions", eacces.findings[1].next)
+  end)
+
+  it("explains ENOENT for a script whose interpreter is missing", function()
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write("#!/nonexistent/interpreter\necho hi\n")
+    f:close()
+    os.execute("chmod +x " .. path)
+    local rep = report({ path })
+    os.remove(path)
+    assert.are.equal("exit.start-failed.enoent", rep.findings[1].id)
+    assert.truthy(rep.findings[1].detail:find("/nonexistent/interpreter", 1, true))
+  end)
+
+  it("kills a program that hangs and says so", function()
+    local rep, r = cli.report({ "run", "exit-code", "-p", "timeout=300ms", "--format", "json", "--",
+      cli.crasher("hang") })
+    assert.are.equal(1, r.code)
+    assert.are.equal("warning", rep.status)
+    assert.are.equal("exit.timeout", rep.findings[1].id)
+    assert.are.equal("timeout", rep.facts.exit.status)
+    assert.is_true(rep.facts.exit.wall_ms < 5000)
+  end)
+
+  it("reads a shell's 128+N as the signal its command died of", function()
+    local rep = report({ "/bin/sh", "-c", "exit 139" })
+    local f = rep.findings[1]
+    assert.are.equal("exit.shell.139", f.id)
+    assert.truthy(f.title:find("segmentation fault", 1, true))
+  end)
+
+  it("recognises a Go panic from its output and exit status 2", function()
+    local path = cli.crashers .. "/gopanic"
+    local f = io.open(path, "rb")
+    if not f then
+      pending("Go is not installed: examples/crashers/build/gopanic was not built")
+      return
+    end
+    f:close()
+    local rep = report({ path })
+    local finding = rep.findings[1]
+    assert.are.equal("exit.go.panic", finding.id)
+    assert.truthy(finding.detail:find("panic: ", 1, true))
+    assert.are.equal("go-crash", finding.next)
+  end)
+
+  it("writes reports that validate against docs/report.schema.json", function()
+    local ok, out = cli.validate(reports)
+    assert.is_true(ok, out)
+  end)
+
+  it("prints a Nagios status line with perfdata and exits 2", function()
+    local r = cli.run({ "run", "exit-code", "--format", "nagios", "--", cli.crasher("segv") })
+    assert.are.equal(2, r.code)
+    assert.truthy(r.stdout:match("^DIAGKIT EXIT%-CODE CRITICAL %- 1 error%(s%), 0 warning%(s%): [^|\n]+ | errors=1;;;0 warnings=0;;;0 duration=[%d.]+s;;;0\n"),
+      r.stdout)
+  end)
+
+  it("prints readable text without colour when not on a TTY", function()
+    local r = cli.run({ "run", "exit-code", "--", cli.crasher("segv") })
+    assert.are.equal(2, r.code)
+    assert.truthy(r.stdout:find("ERROR", 1, true))
+    assert.truthy(r.stdout:find("remedy:", 1, true))
+    assert.falsy(r.stdout:find("\27[", 1, true))
+  end)
+end)
