@@ -8,13 +8,8 @@ local report = require "diagkit.report"
 local M = {}
 
 local EXIT = report.EXIT
-
--- A usage error: one clear line on stderr, exit 64. Raised as a table so
--- that deep helpers can stop the command without printing tracebacks.
-local Usage = {}
-local function usage_error(fmt, ...)
-  error(setmetatable({ message = string.format(fmt, ...) }, Usage), 0)
-end
+local cliargs = require "diagkit.cliargs"
+local usage_error, parse = cliargs.usage_error, cliargs.parse
 
 local function out(s) io.stdout:write(s) end
 
@@ -62,49 +57,6 @@ Explains an exit code, status or error number, with every plausible reading:
 ]],
   version = "Usage: diagkit version\n",
 }
-
--- Option parsing -----------------------------------------------------------
-
--- Parses args[first..] into options (per spec) and positionals; words after
--- `--` are returned separately, untouched.
--- spec: { ["-p"] = "param", ["--param"] = "param", ["-v"] = true, ... }
--- a string value names a repeatable option with an argument; true a flag.
-local function parse(args, first, spec)
-  local opts, pos, rest = { param = {} }, {}, nil
-  local i = first
-  while i <= #args do
-    local a = args[i]
-    if a == "--" then
-      rest = table.move(args, i + 1, #args, 1, {})
-      break
-    end
-    local name, inline = a:match("^(%-%-?[%w-]+)=(.*)$")
-    name = name or a
-    local kind = spec[name]
-    if a:sub(1, 1) == "-" and #a > 1 and kind == nil then
-      usage_error("unknown option '%s' (try --help)", name)
-    elseif kind == true then
-      if inline then usage_error("option '%s' takes no value", name) end
-      opts[spec[name .. "#"] or name] = true
-    elseif kind then
-      local value = inline
-      if not value then
-        i = i + 1
-        value = args[i]
-        if value == nil then usage_error("option '%s' needs a value", name) end
-      end
-      if kind == "param" then
-        opts.param[#opts.param + 1] = value
-      else
-        opts[kind] = value
-      end
-    else
-      pos[#pos + 1] = a
-    end
-    i = i + 1
-  end
-  return opts, pos, rest
-end
 
 local RUN_OPTIONS = {
   ["-p"] = "param", ["--param"] = "param", ["-f"] = "format", ["--format"] = "format",
@@ -282,6 +234,16 @@ function M.main(args)
   end
   if cmd == "--version" then cmd = "version" end
   local fn = commands[cmd]
+  local extra_help
+  if not fn and cmd:match("^[a-z][a-z0-9-]*$") then
+    -- Commands contributed by modules: scripts/diagkit/commands/<cmd>.lua
+    -- returning {help = "...", run = function(args) ... end}.
+    local name = "diagkit.commands." .. cmd:gsub("-", "_")
+    if package.searchpath(name, package.path) then
+      local mod = require(name)
+      fn, extra_help = mod.run, mod.help
+    end
+  end
   local ok, status = pcall(function()
     if not fn then
       local names = {}
@@ -290,19 +252,20 @@ function M.main(args)
       usage_error("unknown command '%s'%s (try diagkit --help)", cmd,
         hint and (", did you mean '" .. hint .. "'?") or "")
     end
-    if COMMAND_HELP[cmd] and wants_help(args, 2) then
+    local help = COMMAND_HELP[cmd] or extra_help
+    if help and wants_help(args, 2) then
       if cmd == "run" then
         -- `diagkit run <playbook> --help` describes that playbook.
         local _, pos = pcall(parse, args, 2, RUN_OPTIONS)
         if type(pos) == "table" and pos[1] then return commands.info({ "info", pos[1] }) end
       end
-      out(COMMAND_HELP[cmd])
+      out(help)
       return EXIT.ok
     end
     return fn(args)
   end)
   if ok then return status end
-  if getmetatable(status) == Usage then
+  if cliargs.is_usage(status) then
     io.stderr:write("diagkit: ", status.message, "\n")
     return EXIT.usage
   end
