@@ -1,0 +1,619 @@
+/*
+** The POSIX half of diagkit.access: credentials (process, user database,
+** /proc/PID/status) and the path walk of dk_access_check().
+*/
+#define _GNU_SOURCE
+#include "access.h"
+
+#include <acl/libacl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/acl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+/* snprintf that truncates silently (messages may be cut, never overflow). */
+__attribute__((format(printf, 3, 4))) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, len, fmt, ap);
+  va_end(ap);
+}
+
+#define MAX_LINKS 40
+
+#define seterr(err, len, code, c, ...)                                                                           \
+  do {                                                                                                           \
+    if (code) *(code) = (c);                                                                                     \
+    dkfmt(err, len, __VA_ARGS__);                                                                                \
+  } while (0)
+
+static uint64_t read_capeff(const char *status_path) {
+  FILE *f = fopen(status_path, "r");
+  if (!f) return 0;
+  char line[512];
+  uint64_t caps = 0;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "CapEff:", 7) == 0) caps = strtoull(line + 7, NULL, 16);
+  fclose(f);
+  return caps;
+}
+
+static void fill_name(dk_pcred *cred) {
+  struct passwd *pw = getpwuid((uid_t)cred->uid);
+  if (pw) dkfmt(cred->name, sizeof cred->name, "%s", pw->pw_name);
+}
+
+int dk_pcred_current(dk_pcred *cred, char *err, size_t errlen, const char **code) {
+  memset(cred, 0, sizeof *cred);
+  cred->uid = (uint32_t)geteuid();
+  cred->gid = (uint32_t)getegid();
+  gid_t gs[DK_MAX_GROUPS];
+  int n = getgroups(DK_MAX_GROUPS, gs);
+  if (n < 0) {
+    seterr(err, errlen, code, "EINVAL", "getgroups failed: %s", strerror(errno));
+    return -1;
+  }
+  for (int i = 0; i < n; i++) cred->groups[cred->ngroups++] = (uint32_t)gs[i];
+  cred->caps = read_capeff("/proc/self/status");
+  dkfmt(cred->source, sizeof cred->source, "process");
+  fill_name(cred);
+  return 0;
+}
+
+static uint64_t root_caps(uint32_t uid) {
+  /* A process of uid 0 normally has the full set (the bounding set permitting). */
+  return uid == 0 ? ~(uint64_t)0 >> 23 : 0; /* caps 0..40 */
+}
+
+int dk_pcred_user(const char *who, dk_pcred *cred, char *err, size_t errlen, const char **code) {
+  memset(cred, 0, sizeof *cred);
+  struct passwd *pw = getpwnam(who);
+  if (!pw) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(who, &end, 10);
+    if (*who != '\0' && *end == '\0' && errno == 0 && v <= 0xFFFFFFFFul) pw = getpwuid((uid_t)v);
+    if (!pw) {
+      seterr(err, errlen, code, "ENOENT", "no user '%s' in the user database", who);
+      return -1;
+    }
+  }
+  cred->uid = (uint32_t)pw->pw_uid;
+  cred->gid = (uint32_t)pw->pw_gid;
+  dkfmt(cred->name, sizeof cred->name, "%s", pw->pw_name);
+  gid_t gs[DK_MAX_GROUPS];
+  int n = DK_MAX_GROUPS;
+  if (getgrouplist(pw->pw_name, pw->pw_gid, gs, &n) < 0) n = DK_MAX_GROUPS;
+  for (int i = 0; i < n && i < DK_MAX_GROUPS; i++) cred->groups[cred->ngroups++] = (uint32_t)gs[i];
+  cred->caps = root_caps(cred->uid);
+  dkfmt(cred->source, sizeof cred->source, "user database");
+  return 0;
+}
+
+/* "Uid:\t0\t0\t0\t0" -> the 4th field (the fs id the kernel checks with). */
+static int fs_id(const char *rest, uint32_t *out) {
+  unsigned long v[4];
+  if (sscanf(rest, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) != 4) return -1;
+  *out = (uint32_t)v[3];
+  return 0;
+}
+
+int dk_pcred_pid(long pid, dk_pcred *cred, char *err, size_t errlen, const char **code) {
+  memset(cred, 0, sizeof *cred);
+  char path[64], pidtxt[32];
+  dkfmt(path, sizeof path, "/proc/%ld/status", pid);
+  dkfmt(pidtxt, sizeof pidtxt, "%ld", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    int e = errno;
+    seterr(err, errlen, code, e == EACCES ? "EACCES" : "ESRCH", "no process %s (cannot read /proc/PID/status)",
+           pidtxt);
+    return -1;
+  }
+  char line[8192];
+  int have_uid = 0, have_gid = 0;
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, "Uid:", 4) == 0) have_uid = fs_id(line + 4, &cred->uid) == 0;
+    else if (strncmp(line, "Gid:", 4) == 0) have_gid = fs_id(line + 4, &cred->gid) == 0;
+    else if (strncmp(line, "CapEff:", 7) == 0) cred->caps = strtoull(line + 7, NULL, 16);
+    else if (strncmp(line, "Groups:", 7) == 0) {
+      char *p = line + 7, *end;
+      for (;;) {
+        errno = 0;
+        unsigned long g = strtoul(p, &end, 10);
+        if (end == p || errno) break;
+        if (cred->ngroups < DK_MAX_GROUPS) cred->groups[cred->ngroups++] = (uint32_t)g;
+        p = end;
+      }
+    }
+  }
+  fclose(f);
+  if (!have_uid || !have_gid) {
+    seterr(err, errlen, code, "DK_BAD_FORMAT", "%s has no Uid:/Gid: lines", path);
+    return -1;
+  }
+  dkfmt(cred->source, sizeof cred->source, "/proc/%ld/status", pid);
+  fill_name(cred);
+  return 0;
+}
+
+/* ---- the walk ---------------------------------------------------------- */
+
+void dk_aresult_free(dk_aresult *r) {
+  for (size_t i = 0; i < r->nsteps; i++) free(r->steps[i].path);
+  free(r->steps);
+  r->steps = NULL;
+  r->nsteps = r->cap = 0;
+}
+
+static dk_astep *add_step(dk_aresult *r, const char *path, int index, const char *role, const char *need) {
+  if (r->nsteps == r->cap) {
+    size_t nc = r->cap ? r->cap * 2 : 16;
+    dk_astep *s = realloc(r->steps, nc * sizeof *s);
+    if (!s) return NULL;
+    r->steps = s;
+    r->cap = nc;
+  }
+  dk_astep *s = &r->steps[r->nsteps];
+  memset(s, 0, sizeof *s);
+  s->path = strdup(path);
+  if (!s->path) return NULL;
+  r->nsteps++;
+  s->index = index;
+  dkfmt(s->role, sizeof s->role, "%s", role);
+  dkfmt(s->need, sizeof s->need, "%s", need);
+  return s;
+}
+
+static void deny(dk_aresult *r, const char *errname, const char *kind, const char *text) {
+  r->allowed = 0;
+  r->err = errname;
+  r->denied_index = (int)r->nsteps - 1;
+  dkfmt(r->rule_kind, sizeof r->rule_kind, "%s", kind);
+  dkfmt(r->rule_text, sizeof r->rule_text, "%s", text);
+  if (r->nsteps > 0) {
+    dk_astep *s = &r->steps[r->nsteps - 1];
+    s->ok = 0;
+    if (kind != s->rule_kind) dkfmt(s->rule_kind, sizeof s->rule_kind, "%s", kind);
+    if (text != s->text) dkfmt(s->text, sizeof s->text, "%s", text);
+  }
+}
+
+/* Reads the access ACL of path into ents (NULL when it has none beyond the mode). */
+static size_t read_acl(const char *path, dk_acl_entry *ents, size_t max) {
+  if (acl_extended_file_nofollow(path) <= 0) return 0;
+  acl_t acl = acl_get_file(path, ACL_TYPE_ACCESS);
+  if (!acl) return 0;
+  size_t n = 0;
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1 && n < max; id = ACL_NEXT_ENTRY) {
+    acl_tag_t tag;
+    acl_permset_t ps;
+    if (acl_get_tag_type(e, &tag) != 0 || acl_get_permset(e, &ps) != 0) continue;
+    dk_acl_entry *d = &ents[n];
+    memset(d, 0, sizeof *d);
+    switch (tag) {
+    case ACL_USER_OBJ: d->tag = DK_ACL_USER_OBJ; break;
+    case ACL_USER: d->tag = DK_ACL_USER; break;
+    case ACL_GROUP_OBJ: d->tag = DK_ACL_GROUP_OBJ; break;
+    case ACL_GROUP: d->tag = DK_ACL_GROUP; break;
+    case ACL_MASK: d->tag = DK_ACL_MASK; break;
+    case ACL_OTHER: d->tag = DK_ACL_OTHER; break;
+    default: continue;
+    }
+    if (tag == ACL_USER || tag == ACL_GROUP) {
+      void *q = acl_get_qualifier(e);
+      if (q) {
+        d->id = tag == ACL_USER ? (uint32_t)*(uid_t *)q : (uint32_t)*(gid_t *)q;
+        acl_free(q);
+      }
+    }
+    d->perm = (acl_get_perm(ps, ACL_READ) == 1 ? DK_R : 0) | (acl_get_perm(ps, ACL_WRITE) == 1 ? DK_W : 0) |
+              (acl_get_perm(ps, ACL_EXECUTE) == 1 ? DK_X : 0);
+    n++;
+  }
+  acl_free(acl);
+  return n;
+}
+
+/* Applies the per-object rule to path (already lstat'ed into st) and records it in step. */
+static int decide_step(dk_astep *s, const char *path, const struct stat *st, const dk_pcred *cred, unsigned want) {
+  dk_acl_entry ents[64];
+  size_t n = S_ISLNK(st->st_mode) ? 0 : read_acl(path, ents, 64);
+  dk_pobj obj = {.uid = (uint32_t)st->st_uid,
+                 .gid = (uint32_t)st->st_gid,
+                 .mode = (uint32_t)st->st_mode,
+                 .is_dir = S_ISDIR(st->st_mode),
+                 .acl = n ? ents : NULL,
+                 .nacl = n};
+  dk_pdecision d;
+  dk_pacl_decide(&obj, cred, want, &d);
+  s->mode = obj.mode;
+  s->uid = obj.uid;
+  s->gid = obj.gid;
+  s->has_acl = n > 0;
+  s->ok = d.allowed;
+  dkfmt(s->via, sizeof s->via, "%s", d.via ? d.via : "");
+  dkfmt(s->rule_kind, sizeof s->rule_kind, "%s", d.rule_kind ? d.rule_kind : "mode");
+  dkfmt(s->text, sizeof s->text, "%s", d.text);
+  return d.allowed;
+}
+
+static unsigned inode_flags(const char *path) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return 0;
+  int flags = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) flags = 0;
+  close(fd);
+  return (unsigned)flags;
+}
+
+static unsigned long mount_flags(const char *path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) != 0) return 0;
+  return sv.f_flag;
+}
+
+static int lsm_active(void) {
+  return access("/sys/fs/selinux/enforce", F_OK) == 0 || access("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
+static void join(char *out, size_t len, const char *dir, const char *name) {
+  if (strcmp(dir, "/") == 0) dkfmt(out, len, "/%s", name);
+  else dkfmt(out, len, "%s/%s", dir, name);
+}
+
+static void parent_of(char *p) {
+  char *slash = strrchr(p, '/');
+  if (!slash || slash == p) strcpy(p, "/");
+  else *slash = '\0';
+}
+
+#define OOM(x)                                                                                                   \
+  do {                                                                                                           \
+    if (!(x)) {                                                                                                  \
+      dkfmt(err, errlen, "out of memory");                                                                    \
+      free(rest);                                                                                                \
+      return -1;                                                                                                 \
+    }                                                                                                            \
+  } while (0)
+
+int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, dk_aresult *r, char *err, size_t errlen) {
+  memset(r, 0, sizeof *r);
+  r->denied_index = -1;
+  r->allowed = 1;
+  r->lsm_note = lsm_active();
+  char cur[PATH_MAX], next[PATH_MAX], text[PATH_MAX + 64];
+  size_t restcap = strlen(path) + 2;
+  char *rest = malloc(restcap);
+  if (!rest) {
+    dkfmt(err, errlen, "out of memory");
+    return -1;
+  }
+  dkfmt(rest, restcap, "%s", path);
+  if (path[0] == '/') {
+    strcpy(cur, "/");
+  } else if (!getcwd(cur, sizeof cur)) {
+    dkfmt(err, errlen, "getcwd failed: %s", strerror(errno));
+    free(rest);
+    return -1;
+  }
+  if (path[0] == '\0') {
+    dk_astep *s = add_step(r, "", 1, "object", "");
+    OOM(s);
+    deny(r, "ENOENT", "path", "empty path");
+    free(rest);
+    return 0;
+  }
+  int links = 0, index = 1;
+  int parent_op = op == DK_OP_CREATE || op == DK_OP_DELETE || op == DK_OP_RENAME;
+  struct stat cst;
+  /* A path that is "/" (or only slashes/dots) names the root itself. */
+  char *p = rest;
+  for (;;) {
+    while (*p == '/') p++;
+    /* Next component. */
+    char name[NAME_MAX + 2];
+    size_t nl = strcspn(p, "/");
+    if (nl == 0) {
+      /* No component left: the object is cur itself (e.g. "/" or "dir/"). */
+      if (lstat(cur, &cst) != 0) {
+        dk_astep *s = add_step(r, cur, index, "object", "");
+        OOM(s);
+        deny(r, errno == ENOENT ? "ENOENT" : "EACCES", "path", "cannot stat");
+        free(rest);
+        return 0;
+      }
+      dkfmt(next, sizeof next, "%s", cur);
+      if (parent_op) {
+        dk_astep *s = add_step(r, cur, index, "object", "");
+        OOM(s);
+        deny(r, "EBUSY", "path", "cannot create, delete or rename a directory named by a trailing '/' or '/'");
+        free(rest);
+        return 0;
+      }
+      break;
+    }
+    if (nl > NAME_MAX) {
+      dk_astep *s = add_step(r, cur, index, "search", "x");
+      OOM(s);
+      deny(r, "ENAMETOOLONG", "path", "a path component is longer than NAME_MAX");
+      free(rest);
+      return 0;
+    }
+    memcpy(name, p, nl);
+    name[nl] = '\0';
+    p += nl;
+    while (*p == '/') p++;
+    int last = *p == '\0';
+    /* Search permission on the directory we look the name up in. */
+    if (lstat(cur, &cst) != 0) {
+      dkfmt(err, errlen, "cannot stat %s: %s", cur, strerror(errno));
+      free(rest);
+      return -1;
+    }
+    dk_astep *s = add_step(r, cur, index, "search", "x");
+    OOM(s);
+    if (!decide_step(s, cur, &cst, cred, DK_X)) {
+      deny(r, "EACCES", s->rule_kind, s->text);
+      free(rest);
+      return 0;
+    }
+    index++;
+    if (strcmp(name, ".") == 0) {
+      if (last) {
+        dkfmt(next, sizeof next, "%s", cur);
+        break;
+      }
+      continue;
+    }
+    if (strcmp(name, "..") == 0) {
+      parent_of(cur);
+      if (last) {
+        dkfmt(next, sizeof next, "%s", cur);
+        break;
+      }
+      continue;
+    }
+    join(next, sizeof next, cur, name);
+    struct stat st;
+    if (lstat(next, &st) != 0) {
+      int e = errno;
+      if (last && e == ENOENT && op == DK_OP_CREATE) {
+        /* The parent decides; handled below. */
+        break;
+      }
+      dk_astep *m = add_step(r, next, index, last ? "object" : "search", "");
+      OOM(m);
+      dkfmt(text, sizeof text, "%s does not exist", next);
+      deny(r, e == ENOENT ? "ENOENT" : e == ENOTDIR ? "ENOTDIR" : "EACCES", "path", text);
+      free(rest);
+      return 0;
+    }
+    if (S_ISLNK(st.st_mode) && (!last || !parent_op)) {
+      if (++links > MAX_LINKS) {
+        dk_astep *m = add_step(r, next, index, "symlink", "");
+        OOM(m);
+        deny(r, "ELOOP", "path", "more than 40 symbolic links followed (a loop?)");
+        free(rest);
+        return 0;
+      }
+      char target[PATH_MAX];
+      ssize_t tl = readlink(next, target, sizeof target - 1);
+      if (tl < 0) tl = 0;
+      target[tl] = '\0';
+      dk_astep *m = add_step(r, next, index, "symlink", "");
+      OOM(m);
+      m->mode = (uint32_t)st.st_mode;
+      m->uid = (uint32_t)st.st_uid;
+      m->gid = (uint32_t)st.st_gid;
+      m->ok = 1;
+      dkfmt(m->via, sizeof m->via, "symlink");
+      dkfmt(m->rule_kind, sizeof m->rule_kind, "path");
+      dkfmt(m->text, sizeof m->text, "symbolic link to %s (its own mode bits are ignored)", target);
+      /* rest := target + "/" + remaining */
+      size_t need = (size_t)tl + strlen(p) + 3;
+      char *nr = malloc(need);
+      OOM(nr);
+      dkfmt(nr, need, "%s%s%s", target, *p ? "/" : "", p);
+      free(rest);
+      rest = nr;
+      p = rest;
+      if (target[0] == '/') strcpy(cur, "/");
+      index++;
+      continue;
+    }
+    if (!last) {
+      if (!S_ISDIR(st.st_mode)) {
+        dk_astep *m = add_step(r, next, index, "search", "x");
+        OOM(m);
+        m->mode = (uint32_t)st.st_mode;
+        m->uid = (uint32_t)st.st_uid;
+        m->gid = (uint32_t)st.st_gid;
+        dkfmt(text, sizeof text, "%s is not a directory", next);
+        deny(r, "ENOTDIR", "path", text);
+        free(rest);
+        return 0;
+      }
+      dkfmt(cur, sizeof cur, "%s", next);
+      continue;
+    }
+    break;
+  }
+
+  /* cur: the directory holding the object; next: the object (may not exist for create). */
+  dkfmt(r->resolved, sizeof r->resolved, "%s", next);
+  struct stat ost;
+  int exists = lstat(next, &ost) == 0;
+  unsigned long mf;
+  if (parent_op) {
+    struct stat pst;
+    if (lstat(cur, &pst) != 0) {
+      dkfmt(err, errlen, "cannot stat %s: %s", cur, strerror(errno));
+      free(rest);
+      return -1;
+    }
+    dk_astep *s = add_step(r, cur, index - 1, "parent", "wx");
+    OOM(s);
+    mf = mount_flags(cur);
+    if (mf & ST_RDONLY) {
+      s->mode = (uint32_t)pst.st_mode;
+      s->uid = (uint32_t)pst.st_uid;
+      s->gid = (uint32_t)pst.st_gid;
+      dkfmt(text, sizeof text, "%s is on a read-only mount", cur);
+      deny(r, "EROFS", "mount", text);
+      free(rest);
+      return 0;
+    }
+    unsigned pf = inode_flags(cur);
+    if (pf & (FS_IMMUTABLE_FL | ((op != DK_OP_CREATE) ? FS_APPEND_FL : 0))) {
+      s->mode = (uint32_t)pst.st_mode;
+      dkfmt(text, sizeof text, "the directory %s has the %s inode flag (lsattr)", cur,
+               (pf & FS_IMMUTABLE_FL) ? "immutable (+i)" : "append-only (+a)");
+      deny(r, "EPERM", "flag", text);
+      free(rest);
+      return 0;
+    }
+    if (!decide_step(s, cur, &pst, cred, DK_W | DK_X)) {
+      deny(r, "EACCES", s->rule_kind, s->text);
+      free(rest);
+      return 0;
+    }
+    if (op == DK_OP_CREATE) {
+      if (!exists) {
+        free(rest);
+        return 0;
+      }
+      /* open(O_CREAT) of an existing file opens it for writing. */
+      op = DK_OP_WRITE;
+    } else {
+      if (!exists) {
+        dk_astep *m = add_step(r, next, index, "object", "");
+        OOM(m);
+        dkfmt(text, sizeof text, "%s does not exist", next);
+        deny(r, "ENOENT", "path", text);
+        free(rest);
+        return 0;
+      }
+      dk_astep *m = add_step(r, next, index, "object", "");
+      OOM(m);
+      m->mode = (uint32_t)ost.st_mode;
+      m->uid = (uint32_t)ost.st_uid;
+      m->gid = (uint32_t)ost.st_gid;
+      m->ok = 1;
+      dkfmt(m->rule_kind, sizeof m->rule_kind, "mode");
+      dkfmt(m->text, sizeof m->text, "the entry itself needs no permission bits");
+      unsigned of = S_ISLNK(ost.st_mode) ? 0 : inode_flags(next);
+      if (of & (FS_IMMUTABLE_FL | FS_APPEND_FL)) {
+        dkfmt(text, sizeof text, "%s has the %s inode flag (lsattr): even root cannot delete or rename it", next,
+                 (of & FS_IMMUTABLE_FL) ? "immutable (+i)" : "append-only (+a)");
+        deny(r, "EPERM", "flag", text);
+        free(rest);
+        return 0;
+      }
+      if ((pst.st_mode & S_ISVTX) && cred->uid != (uint32_t)ost.st_uid && cred->uid != (uint32_t)pst.st_uid) {
+        if (cred->caps & DK_CAP_BIT(DK_CAP_FOWNER)) {
+          dkfmt(m->text, sizeof m->text, "sticky directory: not the owner of the file or the directory, but "
+                                            "CAP_FOWNER overrides");
+          dkfmt(m->rule_kind, sizeof m->rule_kind, "capability");
+        } else {
+          dkfmt(text, sizeof text,
+                   "%s is sticky (+t): only the file's owner (uid %u), the directory's owner (uid %u) or "
+                   "CAP_FOWNER may delete or rename entries",
+                   cur, (unsigned)ost.st_uid, (unsigned)pst.st_uid);
+          dkfmt(m->need, sizeof m->need, "sticky");
+          deny(r, "EPERM", "sticky", text);
+          free(rest);
+          return 0;
+        }
+      }
+      free(rest);
+      return 0;
+    }
+  }
+
+  /* Operations on the object itself. */
+  unsigned want = 0;
+  const char *need = "";
+  switch (op) {
+  case DK_OP_READ: want = DK_R, need = "r"; break;
+  case DK_OP_WRITE: want = DK_W, need = "w"; break;
+  case DK_OP_EXEC: want = DK_X, need = "x"; break;
+  case DK_OP_LIST: want = DK_R, need = "r"; break;
+  case DK_OP_SEARCH: want = DK_X, need = "x"; break;
+  default: break;
+  }
+  dk_astep *s = add_step(r, next, index, "object", need);
+  OOM(s);
+  if (!exists) {
+    dkfmt(text, sizeof text, "%s does not exist", next);
+    deny(r, "ENOENT", "path", text);
+    free(rest);
+    return 0;
+  }
+  s->mode = (uint32_t)ost.st_mode;
+  s->uid = (uint32_t)ost.st_uid;
+  s->gid = (uint32_t)ost.st_gid;
+  if ((op == DK_OP_LIST || op == DK_OP_SEARCH) && !S_ISDIR(ost.st_mode)) {
+    dkfmt(text, sizeof text, "%s is not a directory", next);
+    deny(r, "ENOTDIR", "path", text);
+    free(rest);
+    return 0;
+  }
+  if (op == DK_OP_EXEC && S_ISDIR(ost.st_mode)) {
+    dkfmt(text, sizeof text, "%s is a directory, not a program", next);
+    deny(r, "EACCES", "path", text);
+    free(rest);
+    return 0;
+  }
+  mf = mount_flags(next);
+  if (op == DK_OP_WRITE && (mf & ST_RDONLY)) {
+    dkfmt(text, sizeof text, "%s is on a read-only mount", next);
+    deny(r, "EROFS", "mount", text);
+    free(rest);
+    return 0;
+  }
+  if (op == DK_OP_EXEC && (mf & ST_NOEXEC)) {
+    dkfmt(text, sizeof text, "%s is on a noexec mount: nobody, not even root, may execute it", next);
+    deny(r, "EACCES", "mount", text);
+    free(rest);
+    return 0;
+  }
+  if (op == DK_OP_WRITE) {
+    unsigned of = inode_flags(next);
+    if (of & FS_IMMUTABLE_FL) {
+      dkfmt(text, sizeof text, "%s has the immutable inode flag (+i, lsattr): even root cannot write it", next);
+      deny(r, "EPERM", "flag", text);
+      free(rest);
+      return 0;
+    }
+    if (of & FS_APPEND_FL) {
+      dkfmt(s->text, sizeof s->text, "append-only (+a): only writes with O_APPEND are allowed");
+    }
+  }
+  char keep[320];
+  dkfmt(keep, sizeof keep, "%s", s->text);
+  if (!decide_step(s, next, &ost, cred, want)) {
+    deny(r, "EACCES", s->rule_kind, s->text);
+    free(rest);
+    return 0;
+  }
+  if (keep[0]) {
+    char both[320];
+    dkfmt(both, sizeof both, "%.150s; %.150s", s->text, keep);
+    dkfmt(s->text, sizeof s->text, "%s", both);
+  }
+  free(rest);
+  return 0;
+}

@@ -1,0 +1,206 @@
+-- diagkit.access.check on a real tree (tests/fixtures/access/make_tree.sh),
+-- every verdict cross-checked against the kernel: the same operation is run
+-- as the same uid/gids with setpriv.
+require "diagkit"
+local access = require "diagkit.access"
+
+local src = os.getenv("DK_SOURCE_DIR") or "."
+
+local function sh(cmd)
+  local ok = os.execute(cmd)
+  return ok == true
+end
+
+local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local is_root = io.popen("id -u"):read("l") == "0"
+local have_tools = sh("command -v setfacl >/dev/null && command -v setpriv >/dev/null")
+
+-- The kernel's own answer: the operation run as who.
+local function kernel(op, path, who)
+  local test = ({
+    read = "test -r \"$1\" && head -c1 \"$1\" >/dev/null",
+    write = "test -w \"$1\"",
+    exec = "\"$1\" </dev/null >/dev/null 2>&1",
+    list = "ls \"$1\" >/dev/null 2>&1",
+    search = "cd \"$1\" 2>/dev/null",
+    create = "touch \"$1\" 2>/dev/null && rm -f \"$1\"",
+    delete = "rm \"$1\" 2>/dev/null",
+  })[op]
+  local prefix = ""
+  if who and who.uid ~= 0 then
+    local groups = who.groups and #who.groups > 0 and ("--groups=" .. table.concat(who.groups, ",")) or "--clear-groups"
+    prefix = string.format("setpriv --reuid=%d --regid=%d %s -- ", who.uid, who.gid or who.uid, groups)
+  end
+  return sh(prefix .. "sh -c " .. q(test) .. " sh " .. q(path) .. " 2>/dev/null")
+end
+
+local NOBODY = { uid = 65534, gid = 65534 }
+local MEMBER = { uid = 65534, gid = 65534, groups = { 4242, 4243 } }
+local ROOT = { uid = 0, gid = 0 }
+
+describe("access.check (POSIX, real files)", function()
+  local dir
+  setup(function()
+    if not is_root or not have_tools then return end
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(sh("sh " .. q(src .. "/tests/fixtures/access/make_tree.sh") .. " " .. q(dir)))
+  end)
+  teardown(function()
+    if dir then
+      sh("umount " .. q(dir .. "/ro") .. " 2>/dev/null; umount " .. q(dir .. "/nx") .. " 2>/dev/null")
+      sh("chattr -i " .. q(dir .. "/immutable") .. " 2>/dev/null; rm -rf " .. q(dir))
+    end
+  end)
+
+  local function case(name, rel, op, who, expect)
+    it(name, function()
+      if not is_root or not have_tools then
+        pending("needs root, setfacl and setpriv to build the tree and drop privileges")
+        return
+      end
+      local path = dir .. "/" .. rel
+      local r = assert(access.check(path, op, who))
+      local k = kernel(op, path, who)
+      assert.are.equal(k, r.allowed, "kernel says " .. tostring(k) .. " for " .. op .. " " .. rel)
+      assert.are.equal(expect.allowed, r.allowed)
+      if not expect.allowed then
+        assert.are.equal(expect.errno or "EACCES", r.errno)
+        if expect.kind then assert.are.equal(expect.kind, r.rule.kind) end
+        if expect.at then
+          assert.are.equal(dir .. (expect.at == "" and "" or "/" .. expect.at), r.denied_at.component)
+        end
+        assert.truthy(#r.rule.text > 0)
+      end
+      if expect.via then
+        local last = r.steps[#r.steps]
+        if not expect.allowed then last = r.steps[r.denied_at.step] end
+        assert.are.equal(expect.via, last.via)
+      end
+      if expect.text then
+        assert.truthy((r.allowed and r.steps[#r.steps].text or r.rule.text):find(expect.text, 1, true),
+          r.allowed and r.steps[#r.steps].text or r.rule.text)
+      end
+      return r
+    end)
+  end
+
+  case("denies search on a closed folder, naming it", "closed/inner/file", "read", NOBODY,
+    { allowed = false, kind = "mode", at = "closed", via = "other", text = "other has ---, needs x" })
+  case("a named-user ACL entry grants search", "aclx/inner/file", "read", NOBODY,
+    { allowed = true })
+  case("the ACL entry that grants is named", "aclx/inner/file", "read", NOBODY,
+    { allowed = true })
+  case("the mask cuts a named-user entry", "masked", "write", NOBODY,
+    { allowed = false, kind = "mask", at = "masked", via = "mask", text = "mask::r--" })
+  case("the mask leaves read", "masked", "read", NOBODY, { allowed = true, via = "acl-user" })
+  case("group entries are not combined (create needs wx from one entry)", "groups/new", "create", MEMBER,
+    { allowed = false, kind = "acl-entry", at = "groups", text = "no single matching group entry" })
+  case("one group entry grants search", "groups", "search", MEMBER, { allowed = true, via = "acl-group" })
+  case("a matching group entry without the bits stops at group (other not used)", "groups", "list", MEMBER,
+    { allowed = false, kind = "acl-entry", at = "groups" })
+  case("the owner class decides even if other would allow", "ownerless", "read", NOBODY,
+    { allowed = false, kind = "mode", via = "owner" })
+  case("others may read the owner-locked file", "ownerless", "read", { uid = 1000, gid = 1000 },
+    { allowed = true, via = "other" })
+  case("supplementary group membership grants", "grp/file", "read", MEMBER, { allowed = true, via = "group" })
+  case("without the group, other is used", "grp/file", "read", NOBODY,
+    { allowed = false, at = "grp", kind = "mode" })
+  case("root cannot execute a file with no x bit", "noexec.sh", "exec", ROOT,
+    { allowed = false, kind = "mode", text = "even CAP_DAC_OVERRIDE" })
+  case("root executes a 0700 script", "exec.sh", "exec", ROOT, { allowed = true })
+  case("root reads a mode-000 file through a capability", "zero", "read", ROOT,
+    { allowed = true, via = "capability" })
+  case("nobody cannot read a mode-000 file", "zero", "read", NOBODY, { allowed = false, kind = "mode" })
+  case("sticky folder: nobody cannot delete someone else's file", "sticky/theirs", "delete", NOBODY,
+    { allowed = false, errno = "EPERM", kind = "sticky" })
+  case("sticky folder: root deletes through CAP_FOWNER", "sticky/theirs", "delete", ROOT, { allowed = true })
+  case("a symlink loop is ELOOP", "loop1", "read", ROOT, { allowed = false, errno = "ELOOP", kind = "path" })
+  case("a missing file is ENOENT", "closed/missing", "read", ROOT, { allowed = false, errno = "ENOENT" })
+  case("a symlink into a closed folder is checked at the target", "link-to-inner/file", "read", NOBODY,
+    { allowed = false, at = "closed", kind = "mode" })
+  case("a relative symlink with .. resolves physically", "open/sub/rel", "read", NOBODY, { allowed = true })
+  case("create in a folder without w", "open/newfile", "create", NOBODY,
+    { allowed = false, at = "open", kind = "mode", text = "needs wx" })
+
+  it("reports the steps: one per component, with mode and owner", function()
+    if not is_root or not have_tools then return pending("needs root") end
+    local r = access.check(dir .. "/closed/inner/file", "read", NOBODY)
+    assert.are.equal("/", r.steps[1].path)
+    assert.are.equal("search", r.steps[1].role)
+    local last = r.steps[#r.steps]
+    assert.are.equal(dir .. "/closed", last.path)
+    assert.are.equal("drwxr-x---", last.mode)
+    assert.is_false(last.ok)
+    assert.are.equal(r.denied_at.index, last.index)
+  end)
+
+  it("honours read-only and noexec mounts (EROFS; noexec even for root)", function()
+    if not is_root or not have_tools then return pending("needs root") end
+    assert(sh(string.format("mkdir -p %s/ro %s/nx", q(dir), q(dir))))
+    if not sh(string.format("mount -t tmpfs -o size=1m tmpfs %s/nx && mount -t tmpfs -o ro,size=1m tmpfs %s/ro",
+        q(dir), q(dir))) then
+      return pending("cannot mount a tmpfs here")
+    end
+    assert(sh(string.format("printf '#!/bin/sh\\nexit 0\\n' > %s/nx/p && chmod 755 %s/nx/p && mount -o remount,noexec %s/nx",
+      q(dir), q(dir), q(dir))))
+    local r = access.check(dir .. "/nx/p", "exec", ROOT)
+    assert.is_false(r.allowed)
+    assert.are.equal("mount", r.rule.kind)
+    assert.are.equal(kernel("exec", dir .. "/nx/p", ROOT), r.allowed)
+    r = access.check(dir .. "/ro", "write", ROOT)
+    assert.are.equal("EROFS", r.errno)
+    assert.are.equal(kernel("write", dir .. "/ro", ROOT), r.allowed)
+    r = access.check(dir .. "/ro/new", "create", ROOT)
+    assert.are.equal("EROFS", r.errno)
+    assert.are.equal("mount", r.rule.kind)
+  end)
+
+  it("honours the immutable inode flag, even for root", function()
+    if not is_root or not have_tools then return pending("needs root") end
+    assert(sh("echo x > " .. q(dir .. "/immutable")))
+    if not sh("chattr +i " .. q(dir .. "/immutable") .. " 2>/dev/null") then
+      return pending("this filesystem has no immutable flag")
+    end
+    local r = access.check(dir .. "/immutable", "write", ROOT)
+    assert.are.equal("EPERM", r.errno)
+    assert.are.equal("flag", r.rule.kind)
+    r = access.check(dir .. "/immutable", "delete", ROOT)
+    assert.are.equal("EPERM", r.errno)
+    assert.is_false(kernel("delete", dir .. "/immutable", ROOT))
+  end)
+end)
+
+describe("access.credentials", function()
+  it("describes the current process", function()
+    local c = access.credentials()
+    assert.are.equal("process", c.source)
+    assert.is_number(c.uid)
+    assert.is_table(c.groups)
+  end)
+  it("reads a user from the user database with its groups", function()
+    local c = assert(access.credentials { user = "root" })
+    assert.are.equal(0, c.uid)
+    assert.are.equal("user database", c.source)
+    assert.is_true(c.caps.dac_override)
+    local n = assert(access.credentials { user = "nobody" })
+    assert.is_false(n.caps.dac_override)
+  end)
+  it("reads a running process from /proc/PID/status", function()
+    local c = assert(access.credentials { pid = 1 })
+    assert.are.equal("/proc/1/status", c.source)
+  end)
+  it("returns nil, message, code for an unknown user or pid", function()
+    local r, msg, code = access.credentials { user = "no-such-user-dk6" }
+    assert.is_nil(r)
+    assert.are.equal("ENOENT", code)
+    assert.truthy(msg:find("no-such-user-dk6", 1, true))
+    r, msg, code = access.check("/", "read", { pid = 999999999 })
+    assert.is_nil(r)
+    assert.are.equal("ESRCH", code)
+  end)
+  it("raises on a bad operation", function()
+    assert.has_error(function() access.check("/", "fly") end)
+  end)
+end)
