@@ -1,0 +1,1645 @@
+/*
+** diagkit.evtx core: file header, chunks, records, Binary XML.
+**
+** Binary XML is decoded into a small resolved tree per record (templates
+** instantiated with their substitution values, arrays expanded, nested BinXML
+** inlined); fields, XML and JSON come from that tree. Template definitions are
+** read straight from the chunk bytes each time they are used (they are short),
+** and names are converted once per chunk (a cache keyed by chunk offset).
+*/
+#include "evtx.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Buffers and arenas ---------------------------------------------------- */
+
+void dk_evtx_buf_free(dk_evtx_buf *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+  b->oom = 0;
+}
+
+static int buf_reserve(dk_evtx_buf *b, size_t extra) {
+  if (b->oom) return -1;
+  if (extra > SIZE_MAX / 2 - b->len) {
+    b->oom = 1;
+    return -1;
+  }
+  if (b->len + extra + 1 <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra + 1) cap *= 2;
+  char *p = realloc(b->p, cap);
+  if (p == NULL) {
+    b->oom = 1;
+    return -1;
+  }
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static void buf_add(dk_evtx_buf *b, const char *s, size_t n) {
+  if (n == 0 || buf_reserve(b, n) != 0) return;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+static void buf_adds(dk_evtx_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+static void buf_addc(dk_evtx_buf *b, char c) {
+  if (buf_reserve(b, 1) != 0) return;
+  b->p[b->len++] = c;
+  b->p[b->len] = '\0';
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void buf_printf(dk_evtx_buf *b, const char *fmt, ...) {
+  char tmp[128];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n > 0) buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+struct dk_evtx_arena_blk {
+  dk_evtx_arena_blk *next;
+  size_t used, cap;
+  _Alignas(16) unsigned char data[];
+};
+
+static void *arena_alloc(dk_evtx_arena *a, size_t n) {
+  n = (n + 15u) & ~(size_t)15u;
+  dk_evtx_arena_blk *b = a->head;
+  if (b == NULL || b->cap - b->used < n) {
+    size_t cap = n > 60000 ? n : 60000;
+    dk_evtx_arena_blk *nb = malloc(sizeof *nb + cap);
+    if (nb == NULL) {
+      a->oom = 1;
+      return NULL;
+    }
+    nb->used = 0;
+    nb->cap = cap;
+    nb->next = b;
+    a->head = nb;
+    b = nb;
+  }
+  void *p = b->data + b->used;
+  b->used += n;
+  return p;
+}
+
+static void *arena_zalloc(dk_evtx_arena *a, size_t n) {
+  void *p = arena_alloc(a, n);
+  if (p) memset(p, 0, n);
+  return p;
+}
+
+static char *arena_strndup(dk_evtx_arena *a, const char *s, size_t n) {
+  char *p = arena_alloc(a, n + 1);
+  if (p == NULL) return NULL;
+  if (n) memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+void dk_evtx_arena_reset(dk_evtx_arena *a) {
+  dk_evtx_arena_blk *b = a->head;
+  if (b == NULL) return;
+  /* keep the oldest (first) block: walk to the end of the list */
+  dk_evtx_arena_blk *keep = NULL;
+  while (b) {
+    dk_evtx_arena_blk *next = b->next;
+    if (next == NULL) {
+      keep = b;
+    } else {
+      free(b);
+    }
+    b = next;
+  }
+  keep->used = 0;
+  keep->next = NULL;
+  a->head = keep;
+  a->oom = 0;
+}
+
+void dk_evtx_arena_free(dk_evtx_arena *a) {
+  dk_evtx_arena_blk *b = a->head;
+  while (b) {
+    dk_evtx_arena_blk *next = b->next;
+    free(b);
+    b = next;
+  }
+  a->head = NULL;
+  a->oom = 0;
+}
+
+/* Little-endian reads (callers check bounds) ----------------------------- */
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
+
+/* CRC32 (IEEE, reflected) -------------------------------------------------- */
+
+static uint32_t crc_table[256];
+static int crc_ready;
+
+static void crc_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    crc_table[i] = c;
+  }
+  crc_ready = 1;
+}
+
+static uint32_t crc_update(uint32_t crc, const uint8_t *p, size_t n) {
+  crc = ~crc;
+  for (size_t i = 0; i < n; i++) crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+uint32_t dk_evtx_crc32(const uint8_t *p, size_t n) {
+  if (!crc_ready) crc_init();
+  return crc_update(0, p, n);
+}
+
+/* Time ---------------------------------------------------------------------- */
+
+/* days since 1970-01-01 -> civil date (Howard Hinnant's algorithm) */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t yy = (int64_t)yoe + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = yy + (*m <= 2);
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+#define FT_UNIX_DIFF 116444736000000000ULL /* 1601 -> 1970 in 100 ns */
+
+void dk_evtx_filetime_iso(uint64_t ft, char *buf, size_t n) {
+  uint64_t secs = ft / 10000000u;
+  unsigned frac = (unsigned)(ft % 10000000u);
+  int64_t days = (int64_t)(secs / 86400u) - 134774; /* 1601-01-01 -> 1970-01-01 */
+  unsigned sod = (unsigned)(secs % 86400u);
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  snprintf(buf, n, "%04lld-%02u-%02uT%02u:%02u:%02u.%07uZ", (long long)y, m, d, sod / 3600, sod / 60 % 60,
+           sod % 60, frac);
+}
+
+static int digits(const char **s, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    char c = (*s)[i];
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  *s += n;
+  *out = v;
+  return 0;
+}
+
+int dk_evtx_parse_iso(const char *s, uint64_t *ft) {
+  int y, mo, d, h = 0, mi = 0, se = 0;
+  uint64_t frac = 0;
+  if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' || digits(&s, 2, &d)) return -1;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1601) return -1;
+  int64_t offset_s = 0;
+  if (*s == 'T' || *s == ' ') {
+    s++;
+    if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi)) return -1;
+    if (*s == ':') {
+      s++;
+      if (digits(&s, 2, &se)) return -1;
+      if (*s == '.') {
+        s++;
+        int nd = 0;
+        while (*s >= '0' && *s <= '9') {
+          if (nd < 7) frac = frac * 10 + (uint64_t)(*s - '0');
+          nd++;
+          s++;
+        }
+        if (nd == 0) return -1;
+        for (; nd < 7; nd++) frac *= 10;
+      }
+    }
+    if (h > 23 || mi > 59 || se > 60) return -1;
+    if (*s == 'Z') {
+      s++;
+    } else if (*s == '+' || *s == '-') {
+      int sign = *s == '-' ? -1 : 1, oh, om;
+      s++;
+      if (digits(&s, 2, &oh)) return -1;
+      if (*s == ':') s++;
+      if (digits(&s, 2, &om)) return -1;
+      offset_s = sign * (oh * 3600 + om * 60);
+    }
+  }
+  if (*s != '\0') return -1;
+  int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+  int64_t unix_s = days * 86400 + h * 3600 + mi * 60 + se - offset_s;
+  int64_t ticks = unix_s * 10000000 + (int64_t)frac + (int64_t)FT_UNIX_DIFF;
+  if (ticks < 0) return -1;
+  *ft = (uint64_t)ticks;
+  return 0;
+}
+
+/* File header ----------------------------------------------------------------- */
+
+int dk_evtx_parse_header(const uint8_t *data, size_t size, dk_evtx_header *h, char *err, size_t errlen) {
+  memset(h, 0, sizeof *h);
+  if (size < 128) {
+    snprintf(err, errlen, "file too small for an EVTX header (%zu bytes, 128 needed)", size);
+    return -1;
+  }
+  if (memcmp(data, "ElfFile\0", 8) != 0) {
+    snprintf(err, errlen, "not an EVTX file: no \"ElfFile\" signature at offset 0");
+    return -1;
+  }
+  h->first_chunk = rd64(data + 8);
+  h->last_chunk = rd64(data + 16);
+  h->next_record_id = rd64(data + 24);
+  h->header_size = rd32(data + 32);
+  h->minor = rd16(data + 36);
+  h->major = rd16(data + 38);
+  h->block_size = rd16(data + 40);
+  h->chunk_count = rd16(data + 42);
+  h->flags = rd32(data + 120);
+  h->crc = rd32(data + 124);
+  h->crc_calc = dk_evtx_crc32(data, 120);
+  h->chunks_in_file = size > DK_EVTX_HEADER_BLOCK ? (size - DK_EVTX_HEADER_BLOCK) / DK_EVTX_CHUNK_SIZE : 0;
+  return 0;
+}
+
+/* Decoding context ---------------------------------------------------------------- */
+
+#define MAX_DEPTH 48
+#define MAX_WORK 2000000 /* tokens + nodes per record: bounds template blow-ups */
+#define NAME_CACHE 1024
+
+typedef struct xattr {
+  const char *name;
+  const char *value;
+  size_t value_len;
+  struct xattr *next;
+} xattr;
+
+enum { N_ELEM, N_TEXT, N_CDATA, N_PI };
+
+typedef struct xnode {
+  uint8_t kind;
+  uint8_t empty_tag; /* 0x03 close-empty: render <x/> */
+  const char *name;  /* element name, PI target */
+  const char *text;  /* text, CDATA, PI data */
+  size_t text_len;
+  const char **items; /* array substitution: one text per item (element repeats per item) */
+  uint32_t nitems;
+  xattr *attrs, *attrs_last;
+  struct xnode *child, *last, *next;
+} xnode;
+
+typedef struct sub {
+  uint8_t type;
+  uint32_t off; /* chunk-relative */
+  uint32_t size;
+} sub;
+
+typedef struct name_ent {
+  uint32_t off;
+  const char *s;
+} name_ent;
+
+typedef struct ctx {
+  const uint8_t *c; /* the chunk, DK_EVTX_CHUNK_SIZE bytes */
+  uint32_t csize;
+  dk_evtx_chunk_result *r;
+  dk_evtx_arena *tmp;
+  name_ent names[NAME_CACHE];
+  int depth;
+  long work;
+  char err[200];
+  dk_evtx_buf scratch;
+} ctx;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int fail(ctx *x, const char *fmt, ...) {
+  if (x->err[0] == '\0') {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err, sizeof x->err, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* UTF-16LE (n code units) -> UTF-8; lone surrogates become U+FFFD; stops at NUL if stop_nul. */
+static void utf16_to_utf8(dk_evtx_buf *b, const uint8_t *p, size_t n, int stop_nul) {
+  if (buf_reserve(b, n * 3) != 0) return;
+  char *o = b->p + b->len;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t u = rd16(p + 2 * i);
+    if (u == 0 && stop_nul) break;
+    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
+      uint32_t lo = rd16(p + 2 * i + 2);
+      if (lo >= 0xDC00 && lo <= 0xDFFF) {
+        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        i++;
+      } else {
+        u = 0xFFFD;
+      }
+    } else if (u >= 0xD800 && u <= 0xDFFF) {
+      u = 0xFFFD;
+    }
+    if (u < 0x80) {
+      *o++ = (char)u;
+    } else if (u < 0x800) {
+      *o++ = (char)(0xC0 | (u >> 6));
+      *o++ = (char)(0x80 | (u & 0x3F));
+    } else if (u < 0x10000) {
+      *o++ = (char)(0xE0 | (u >> 12));
+      *o++ = (char)(0x80 | ((u >> 6) & 0x3F));
+      *o++ = (char)(0x80 | (u & 0x3F));
+    } else {
+      /* 4 bytes for 2 units: fits the 3-per-unit reservation */
+      *o++ = (char)(0xF0 | (u >> 18));
+      *o++ = (char)(0x80 | ((u >> 12) & 0x3F));
+      *o++ = (char)(0x80 | ((u >> 6) & 0x3F));
+      *o++ = (char)(0x80 | (u & 0x3F));
+    }
+  }
+  b->len = (size_t)(o - b->p);
+  b->p[b->len] = '\0';
+}
+
+static void utf8_char(dk_evtx_buf *b, uint32_t u) {
+  char t[4];
+  size_t n;
+  if (u >= 0xD800 && u <= 0xDFFF) u = 0xFFFD;
+  if (u < 0x80) {
+    t[0] = (char)u;
+    n = 1;
+  } else if (u < 0x800) {
+    t[0] = (char)(0xC0 | (u >> 6));
+    t[1] = (char)(0x80 | (u & 0x3F));
+    n = 2;
+  } else {
+    t[0] = (char)(0xE0 | (u >> 12));
+    t[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+    t[2] = (char)(0x80 | (u & 0x3F));
+    n = 3;
+  }
+  buf_add(b, t, n);
+}
+
+/* Copies scratch into the record arena. */
+static const char *scratch_str(ctx *x, size_t from) {
+  const char *s = arena_strndup(x->tmp, x->scratch.p ? x->scratch.p + from : "", x->scratch.len - from);
+  x->scratch.len = from;
+  if (x->scratch.p) x->scratch.p[from] = '\0';
+  return s;
+}
+
+/* A name structure at chunk offset off: {next u32, hash u16, count u16, chars, NUL}. */
+static const char *get_name(ctx *x, uint32_t off, uint32_t *inline_size) {
+  if (off < 128 || (uint64_t)off + 8 > x->csize) {
+    fail(x, "name offset 0x%x outside the chunk", off);
+    return NULL;
+  }
+  uint32_t count = rd16(x->c + off + 6);
+  uint64_t end = (uint64_t)off + 8 + 2ull * count + 2;
+  if (end > x->csize) {
+    fail(x, "name at chunk offset 0x%x (%u characters) runs past the chunk", off, count);
+    return NULL;
+  }
+  if (inline_size) *inline_size = (uint32_t)(end - off);
+  name_ent *e = &x->names[(off >> 1) % NAME_CACHE];
+  if (e->off == off && e->s) return e->s;
+  size_t from = x->scratch.len;
+  utf16_to_utf8(&x->scratch, x->c + off + 8, count, 0);
+  if (x->scratch.oom) {
+    fail(x, "out of memory");
+    return NULL;
+  }
+  /* names live as long as the chunk: the result arena */
+  const char *s = arena_strndup(&x->r->arena, x->scratch.p + from, x->scratch.len - from);
+  x->scratch.len = from;
+  if (s == NULL) {
+    fail(x, "out of memory");
+    return NULL;
+  }
+  e->off = off;
+  e->s = s;
+  return s;
+}
+
+/* Reads a name reference at *pos (u32 offset); skips an inline definition. */
+static const char *name_ref(ctx *x, uint32_t *pos, uint32_t end) {
+  if ((uint64_t)*pos + 4 > end) {
+    fail(x, "name reference at chunk offset 0x%x past the end of its data", *pos);
+    return NULL;
+  }
+  uint32_t off = rd32(x->c + *pos);
+  *pos += 4;
+  uint32_t isz = 0;
+  const char *s = get_name(x, off, &isz);
+  if (s == NULL) return NULL;
+  if (off == *pos) {
+    if ((uint64_t)*pos + isz > end) {
+      fail(x, "inline name at chunk offset 0x%x past the end of its data", *pos);
+      return NULL;
+    }
+    *pos += isz;
+  }
+  return s;
+}
+
+static xnode *new_node(ctx *x, int kind) {
+  if (++x->work > MAX_WORK) {
+    fail(x, "record too complex (more than %d tokens and nodes)", MAX_WORK);
+    return NULL;
+  }
+  xnode *n = arena_zalloc(x->tmp, sizeof *n);
+  if (n == NULL) {
+    fail(x, "out of memory");
+    return NULL;
+  }
+  n->kind = (uint8_t)kind;
+  return n;
+}
+
+static void append_child(xnode *parent, xnode *n) {
+  n->next = NULL;
+  if (parent->last)
+    parent->last->next = n;
+  else
+    parent->child = n;
+  parent->last = n;
+}
+
+/* Values ------------------------------------------------------------------ */
+
+static const char HEXU[] = "0123456789ABCDEF";
+
+static void fmt_guid(dk_evtx_buf *b, const uint8_t *p) {
+  buf_printf(b, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", rd32(p), rd16(p + 4), rd16(p + 6), p[8],
+             p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
+}
+
+static int fmt_sid(dk_evtx_buf *b, const uint8_t *p, uint32_t size, uint32_t *used) {
+  if (size < 8) return -1;
+  unsigned subs = p[1];
+  if (8u + 4u * subs > size) return -1;
+  uint64_t auth = 0;
+  for (int i = 2; i < 8; i++) auth = (auth << 8) | p[i];
+  buf_printf(b, "S-%u-%llu", p[0], (unsigned long long)auth);
+  for (unsigned i = 0; i < subs; i++) buf_printf(b, "-%lu", (unsigned long)rd32(p + 8 + 4 * i));
+  if (used) *used = 8 + 4 * subs;
+  return 0;
+}
+
+static void fmt_double(dk_evtx_buf *b, double v) {
+  char t[64];
+  snprintf(t, sizeof t, "%.17g", v);
+  /* shortest representation that round-trips */
+  for (int prec = 1; prec <= 17; prec++) {
+    char u[64];
+    snprintf(u, sizeof u, "%.*g", prec, v);
+    if (strtod(u, NULL) == v) {
+      buf_adds(b, u);
+      return;
+    }
+  }
+  buf_adds(b, t);
+}
+
+static size_t fixed_size(uint8_t t) {
+  switch (t) {
+  case 0x03: case 0x04: return 1;
+  case 0x05: case 0x06: return 2;
+  case 0x07: case 0x08: case 0x0B: case 0x0D: case 0x14: return 4;
+  case 0x09: case 0x0A: case 0x0C: case 0x11: case 0x15: return 8;
+  case 0x0F: case 0x12: return 16;
+  default: return 0;
+  }
+}
+
+/* Formats one scalar value of type t (no array bit) of exactly `size` bytes. */
+static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint32_t size) {
+  size_t fs = fixed_size(t);
+  if (fs && size != fs && !(t == 0x0D && size >= 1 && size <= 4)) {
+    return fail(x, "value of type 0x%02x has size %u, %zu expected", t, size, fs);
+  }
+  switch (t) {
+  case 0x00: return 0;
+  case 0x01: utf16_to_utf8(b, p, size / 2, 1); return 0;
+  case 0x02:
+    for (uint32_t i = 0; i < size && p[i]; i++) {
+      if (p[i] < 0x80)
+        buf_addc(b, (char)p[i]);
+      else
+        utf8_char(b, p[i]); /* Latin-1 */
+    }
+    return 0;
+  case 0x03: buf_printf(b, "%d", (int)(int8_t)p[0]); return 0;
+  case 0x04: buf_printf(b, "%u", (unsigned)p[0]); return 0;
+  case 0x05: buf_printf(b, "%d", (int)(int16_t)rd16(p)); return 0;
+  case 0x06: buf_printf(b, "%u", (unsigned)rd16(p)); return 0;
+  case 0x07: buf_printf(b, "%ld", (long)(int32_t)rd32(p)); return 0;
+  case 0x08: buf_printf(b, "%lu", (unsigned long)rd32(p)); return 0;
+  case 0x09: buf_printf(b, "%lld", (long long)(int64_t)rd64(p)); return 0;
+  case 0x0A: buf_printf(b, "%llu", (unsigned long long)rd64(p)); return 0;
+  case 0x0B: {
+    float f;
+    uint32_t u = rd32(p);
+    memcpy(&f, &u, 4);
+    fmt_double(b, (double)f);
+    return 0;
+  }
+  case 0x0C: {
+    double d;
+    uint64_t u = rd64(p);
+    memcpy(&d, &u, 8);
+    fmt_double(b, d);
+    return 0;
+  }
+  case 0x0D: {
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < size; i++) v |= (uint32_t)p[i] << (8 * i);
+    buf_adds(b, v ? "true" : "false");
+    return 0;
+  }
+  case 0x0E:
+    if (buf_reserve(b, 2u * size) == 0) {
+      for (uint32_t i = 0; i < size; i++) {
+        b->p[b->len++] = HEXU[p[i] >> 4];
+        b->p[b->len++] = HEXU[p[i] & 15];
+      }
+      b->p[b->len] = '\0';
+    }
+    return 0;
+  case 0x0F: fmt_guid(b, p); return 0;
+  case 0x10:
+    if (size == 4)
+      buf_printf(b, "0x%08lx", (unsigned long)rd32(p));
+    else if (size == 8)
+      buf_printf(b, "0x%016llx", (unsigned long long)rd64(p));
+    else
+      return fail(x, "size_t value of size %u (4 or 8 expected)", size);
+    return 0;
+  case 0x11: {
+    char t32[40];
+    dk_evtx_filetime_iso(rd64(p), t32, sizeof t32);
+    buf_adds(b, t32);
+    return 0;
+  }
+  case 0x12:
+    buf_printf(b, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", rd16(p), rd16(p + 2), rd16(p + 6), rd16(p + 8),
+               rd16(p + 10), rd16(p + 12), rd16(p + 14));
+    return 0;
+  case 0x13:
+    if (fmt_sid(b, p, size, NULL) != 0) return fail(x, "malformed SID value (%u bytes)", size);
+    return 0;
+  case 0x14: buf_printf(b, "0x%lx", (unsigned long)rd32(p)); return 0;
+  case 0x15: buf_printf(b, "0x%llx", (unsigned long long)rd64(p)); return 0;
+  case 0x20: /* EvtHandle: no meaning outside the writer's process */
+  case 0x23: /* EvtXml */
+  default:
+    /* unknown or opaque: hex, so nothing is lost */
+    return fmt_scalar(x, b, 0x0E, p, size);
+  }
+}
+
+/* Splits an array value into items (strings in the record arena). */
+static int array_items(ctx *x, const sub *s, const char ***items_out, uint32_t *n_out) {
+  uint8_t t = (uint8_t)(s->type & 0x7F);
+  const uint8_t *p = x->c + s->off;
+  uint32_t size = s->size;
+  uint32_t cap = 0, n = 0;
+  const char **items = NULL;
+  uint32_t pos = 0;
+  while (pos < size) {
+    size_t from = x->scratch.len;
+    uint32_t used;
+    if (t == 0x01) {
+      uint32_t k = 0;
+      while (pos + 2 * k + 1 < size && rd16(p + pos + 2 * k) != 0) k++;
+      utf16_to_utf8(&x->scratch, p + pos, k, 0);
+      used = 2 * k + 2;
+    } else if (t == 0x02) {
+      uint32_t k = 0;
+      while (pos + k < size && p[pos + k] != 0) k++;
+      if (fmt_scalar(x, &x->scratch, 0x02, p + pos, k)) return -1;
+      used = k + 1;
+    } else if (t == 0x13) {
+      if (fmt_sid(&x->scratch, p + pos, size - pos, &used) != 0) return fail(x, "malformed SID in an array");
+    } else if (t == 0x10) {
+      used = (size % 8 == 0) ? 8 : 4;
+      if (pos + used > size) return fail(x, "size_t array of %u bytes", size);
+      if (fmt_scalar(x, &x->scratch, t, p + pos, used)) return -1;
+    } else {
+      used = (uint32_t)fixed_size(t);
+      if (used == 0) return fail(x, "array of unsupported value type 0x%02x", s->type);
+      if (pos + used > size) return fail(x, "array of type 0x%02x: %u bytes is not a multiple of %u", s->type, size, used);
+      if (fmt_scalar(x, &x->scratch, t, p + pos, used)) return -1;
+    }
+    if (x->scratch.oom) return fail(x, "out of memory");
+    if (n == cap) {
+      uint32_t ncap = cap ? cap * 2 : 8;
+      const char **ni = arena_alloc(x->tmp, ncap * sizeof *ni);
+      if (ni == NULL) return fail(x, "out of memory");
+      if (n) memcpy(ni, items, n * sizeof *ni);
+      items = ni;
+      cap = ncap;
+    }
+    items[n++] = scratch_str(x, from);
+    if (++x->work > MAX_WORK) return fail(x, "record too complex");
+    pos += used;
+  }
+  *items_out = items;
+  *n_out = n;
+  return 0;
+}
+
+/* Binary XML ------------------------------------------------------------------- */
+
+static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, const sub *subs, uint32_t nsubs,
+                         int in_element);
+
+static int parse_template(ctx *x, uint32_t *pos, uint32_t end, xnode *parent) {
+  uint32_t p = *pos;
+  if ((uint64_t)p + 10 > end) return fail(x, "template instance at chunk offset 0x%x past the end of its data", p);
+  uint32_t def = rd32(x->c + p + 6);
+  p += 10;
+  uint32_t def_data, def_end;
+  if (def == p) {
+    if ((uint64_t)p + 24 > end) return fail(x, "template definition at chunk offset 0x%x truncated", p);
+    uint32_t dsize = rd32(x->c + p + 20);
+    def_data = p + 24;
+    if ((uint64_t)def_data + dsize > end)
+      return fail(x, "template definition at chunk offset 0x%x: size %u runs past the record", p, dsize);
+    def_end = def_data + dsize;
+    p = def_end;
+  } else {
+    if (def < 512 || (uint64_t)def + 24 > x->csize)
+      return fail(x, "template definition offset 0x%x outside the chunk", def);
+    uint32_t dsize = rd32(x->c + def + 20);
+    def_data = def + 24;
+    if ((uint64_t)def_data + dsize > x->csize)
+      return fail(x, "template definition at chunk offset 0x%x: size %u runs past the chunk", def, dsize);
+    def_end = def_data + dsize;
+  }
+  /* substitution array */
+  if ((uint64_t)p + 4 > end) return fail(x, "substitution array at chunk offset 0x%x truncated", p);
+  uint32_t count = rd32(x->c + p);
+  p += 4;
+  if ((uint64_t)count * 4 > end - p)
+    return fail(x, "substitution count %u at chunk offset 0x%x exceeds the record", count, p - 4);
+  sub *subs = count ? arena_alloc(x->tmp, count * sizeof *subs) : NULL;
+  if (count && subs == NULL) return fail(x, "out of memory");
+  uint32_t vpos = p + 4 * count;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t sz = rd16(x->c + p + 4 * i);
+    subs[i].type = x->c[p + 4 * i + 2];
+    subs[i].size = sz;
+    subs[i].off = vpos;
+    if ((uint64_t)vpos + sz > end)
+      return fail(x, "substitution value %u (size %u) at chunk offset 0x%x runs past the record", i, sz, vpos);
+    vpos += sz;
+  }
+  *pos = vpos;
+  if (++x->depth > MAX_DEPTH) return fail(x, "templates nested too deeply (template offset loop?) at 0x%x", def);
+  uint32_t dp = def_data;
+  int rc = parse_content(x, &dp, def_end, parent, subs, count, 0);
+  x->depth--;
+  return rc;
+}
+
+/* Appends the text of substitution s to parent (element content) or to the
+** scratch buffer (attribute value, parent NULL). Sets *is_null when the value is empty. */
+static int emit_sub(ctx *x, const sub *s, xnode *parent, int *is_null) {
+  *is_null = 0;
+  if (s->type == 0x00 || s->size == 0) {
+    *is_null = 1;
+    return 0;
+  }
+  if (s->type == 0x21) {
+    if (parent == NULL) return 0; /* BinXML inside an attribute: nothing to show */
+    if (++x->depth > MAX_DEPTH) return fail(x, "nested BinXML too deep at chunk offset 0x%x", s->off);
+    uint32_t p = s->off;
+    int rc = parse_content(x, &p, s->off + s->size, parent, NULL, 0, 0);
+    x->depth--;
+    return rc;
+  }
+  if (s->type & 0x80) {
+    const char **items = NULL;
+    uint32_t n = 0;
+    if (array_items(x, s, &items, &n)) return -1;
+    if (parent == NULL) {
+      for (uint32_t i = 0; i < n; i++) {
+        if (i) buf_addc(&x->scratch, ',');
+        buf_adds(&x->scratch, items[i]);
+      }
+      return 0;
+    }
+    xnode *t = new_node(x, N_TEXT);
+    if (t == NULL) return -1;
+    t->items = items;
+    t->nitems = n;
+    t->text = "";
+    append_child(parent, t);
+    return 0;
+  }
+  if (parent == NULL) return fmt_scalar(x, &x->scratch, s->type, x->c + s->off, s->size);
+  size_t from = x->scratch.len;
+  if (fmt_scalar(x, &x->scratch, s->type, x->c + s->off, s->size)) return -1;
+  xnode *t = new_node(x, N_TEXT);
+  if (t == NULL) return -1;
+  t->text_len = x->scratch.len - from;
+  t->text = scratch_str(x, from);
+  if (t->text == NULL) return fail(x, "out of memory");
+  append_child(parent, t);
+  return 0;
+}
+
+/* Reads one value-ish token at *pos: value text, substitution, char ref, entity ref.
+** Element content goes to parent; attribute values (parent == NULL) to scratch.
+** Returns 1 when the token is not one of those (nothing consumed). */
+static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, const sub *subs, uint32_t nsubs,
+                             int *null_opt) {
+  uint32_t p = *pos;
+  uint8_t tok = x->c[p];
+  switch (tok) {
+  case 0x05:
+  case 0x45: {
+    if ((uint64_t)p + 4 > end) return fail(x, "value token at chunk offset 0x%x truncated", p);
+    uint8_t vt = x->c[p + 1];
+    uint32_t n = rd16(x->c + p + 2);
+    if ((uint64_t)p + 4 + 2ull * n > end) return fail(x, "value text at chunk offset 0x%x runs past its data", p);
+    if (vt != 0x01) return fail(x, "value token of type 0x%02x at chunk offset 0x%x (string expected)", vt, p);
+    size_t from = x->scratch.len;
+    utf16_to_utf8(&x->scratch, x->c + p + 4, n, 0);
+    if (parent) {
+      xnode *t = new_node(x, N_TEXT);
+      if (t == NULL) return -1;
+      t->text_len = x->scratch.len - from;
+      t->text = scratch_str(x, from);
+      append_child(parent, t);
+    }
+    *pos = p + 4 + 2 * n;
+    *null_opt = 0;
+    return 0;
+  }
+  case 0x0D:
+  case 0x0E: {
+    if ((uint64_t)p + 4 > end) return fail(x, "substitution token at chunk offset 0x%x truncated", p);
+    uint32_t idx = rd16(x->c + p + 1);
+    *pos = p + 4;
+    int is_null = 1;
+    if (idx < nsubs) {
+      if (emit_sub(x, &subs[idx], parent, &is_null)) return -1;
+    }
+    /* an index beyond the array renders as empty (libyal/libevtx#24) */
+    if (!(tok == 0x0E && is_null)) *null_opt = 0;
+    return 0;
+  }
+  case 0x08:
+  case 0x48: {
+    if ((uint64_t)p + 3 > end) return fail(x, "character reference at chunk offset 0x%x truncated", p);
+    size_t from = x->scratch.len;
+    utf8_char(&x->scratch, rd16(x->c + p + 1));
+    if (parent) {
+      xnode *t = new_node(x, N_TEXT);
+      if (t == NULL) return -1;
+      t->text_len = x->scratch.len - from;
+      t->text = scratch_str(x, from);
+      append_child(parent, t);
+    }
+    *pos = p + 3;
+    *null_opt = 0;
+    return 0;
+  }
+  case 0x09:
+  case 0x49: {
+    uint32_t q = p + 1;
+    const char *nm = name_ref(x, &q, end);
+    if (nm == NULL) return -1;
+    static const char *const ents[][2] = {{"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}};
+    const char *val = NULL;
+    for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
+      if (strcmp(nm, ents[i][0]) == 0) val = ents[i][1];
+    size_t from = x->scratch.len;
+    if (val) {
+      buf_adds(&x->scratch, val);
+    } else {
+      buf_addc(&x->scratch, '&');
+      buf_adds(&x->scratch, nm);
+      buf_addc(&x->scratch, ';');
+    }
+    if (parent) {
+      xnode *t = new_node(x, N_TEXT);
+      if (t == NULL) return -1;
+      t->text_len = x->scratch.len - from;
+      t->text = scratch_str(x, from);
+      append_child(parent, t);
+    }
+    *pos = q;
+    *null_opt = 0;
+    return 0;
+  }
+  default: return 1;
+  }
+}
+
+/* Repeats element e once per item of its (first) array child. */
+static int expand_array(ctx *x, xnode *e, xnode **last_out) {
+  xnode *arr = NULL;
+  for (xnode *c = e->child; c; c = c->next)
+    if (c->kind == N_TEXT && c->items) {
+      arr = c;
+      break;
+    }
+  *last_out = e;
+  if (arr == NULL) return 0;
+  uint32_t n = arr->nitems;
+  const char **items = arr->items;
+  if (n == 0) {
+    arr->items = NULL;
+    return 0;
+  }
+  xnode *prev = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    xnode *copy;
+    if (i == 0) {
+      copy = e;
+    } else {
+      copy = new_node(x, N_ELEM);
+      if (copy == NULL) return -1;
+      *copy = *e;
+      copy->child = copy->last = NULL;
+      for (xnode *c = e->child; c; c = c->next) {
+        xnode *cc = new_node(x, c->kind);
+        if (cc == NULL) return -1;
+        *cc = *c;
+        if (c == arr) {
+          cc->items = NULL;
+          cc->text = items[i];
+          cc->text_len = strlen(items[i]);
+        }
+        append_child(copy, cc);
+      }
+      copy->next = NULL;
+      prev->next = copy;
+    }
+    prev = copy;
+  }
+  arr->items = NULL;
+  arr->text = items[0];
+  arr->text_len = strlen(items[0]);
+  *last_out = prev;
+  return 0;
+}
+
+static int parse_element(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, const sub *subs, uint32_t nsubs) {
+  uint32_t p = *pos;
+  uint8_t tok = x->c[p];
+  if ((uint64_t)p + 11 > end) return fail(x, "element at chunk offset 0x%x truncated", p);
+  if (++x->depth > MAX_DEPTH) return fail(x, "elements nested too deeply at chunk offset 0x%x", p);
+  /* token, dependency id u16, size u32, name offset u32; some writers omit the
+  ** dependency id (seen in nested BinXML): take the layout whose name offset is sane */
+  uint32_t name_off = rd32(x->c + p + 7);
+  uint32_t q = p + 7;
+  if (!(name_off == p + 11 || (name_off >= 128 && name_off < p))) {
+    uint32_t alt = rd32(x->c + p + 5);
+    if (alt == p + 9 || (alt >= 128 && alt < p)) q = p + 5;
+  }
+  const char *nm = name_ref(x, &q, end);
+  if (nm == NULL) return -1;
+  xnode *e = new_node(x, N_ELEM);
+  if (e == NULL) return -1;
+  e->name = nm;
+  if (tok & 0x40) {
+    if ((uint64_t)q + 4 > end) return fail(x, "attribute list of <%s> at chunk offset 0x%x truncated", nm, q);
+    q += 4;
+    while (q < end && (x->c[q] & 0xBF) == 0x06) {
+      uint32_t a = q + 1;
+      const char *an = name_ref(x, &a, end);
+      if (an == NULL) return -1;
+      size_t from = x->scratch.len;
+      int null_opt = 1, any = 0;
+      for (;;) {
+        if (a >= end) return fail(x, "attribute %s of <%s> runs past its data", an, nm);
+        int rc = parse_value_token(x, &a, end, NULL, subs, nsubs, &null_opt);
+        if (rc < 0) return -1;
+        if (rc == 1) break;
+        any = 1;
+        if (++x->work > MAX_WORK) return fail(x, "record too complex");
+      }
+      if (x->scratch.oom) return fail(x, "out of memory");
+      if (any && null_opt) {
+        /* an optional substitution with no value removes the attribute */
+        x->scratch.len = from;
+      } else {
+        xattr *at = arena_zalloc(x->tmp, sizeof *at);
+        if (at == NULL) return fail(x, "out of memory");
+        at->name = an;
+        at->value_len = x->scratch.len - from;
+        at->value = scratch_str(x, from);
+        if (e->attrs_last)
+          e->attrs_last->next = at;
+        else
+          e->attrs = at;
+        e->attrs_last = at;
+      }
+      q = a;
+    }
+  }
+  if (q >= end) return fail(x, "element <%s> at chunk offset 0x%x not closed", nm, p);
+  uint8_t t = x->c[q];
+  if (t == 0x03) {
+    e->empty_tag = 1;
+    q++;
+  } else if (t == 0x02) {
+    q++;
+    if (parse_content(x, &q, end, e, subs, nsubs, 1)) return -1;
+  } else {
+    return fail(x, "unexpected token 0x%02x after the start of <%s> at chunk offset 0x%x", t, nm, q);
+  }
+  if (parent) {
+    append_child(parent, e);
+    xnode *last;
+    if (expand_array(x, e, &last)) return -1;
+    parent->last = last;
+  }
+  x->depth--;
+  *pos = q;
+  return 0;
+}
+
+/* Parses tokens until EOF (fragment) or end element (in_element). */
+static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, const sub *subs, uint32_t nsubs,
+                         int in_element) {
+  uint32_t p = *pos;
+  while (p < end) {
+    if (++x->work > MAX_WORK) return fail(x, "record too complex (more than %d tokens)", MAX_WORK);
+    uint8_t tok = x->c[p];
+    switch (tok) {
+    case 0x00:
+      *pos = p + 1;
+      if (in_element) return fail(x, "end of fragment inside <%s> at chunk offset 0x%x", parent->name, p);
+      return 0;
+    case 0x04:
+      if (!in_element) return fail(x, "end element without an element at chunk offset 0x%x", p);
+      *pos = p + 1;
+      return 0;
+    case 0x0F:
+      if ((uint64_t)p + 4 > end) return fail(x, "fragment header at chunk offset 0x%x truncated", p);
+      p += 4;
+      break;
+    case 0x0C:
+      if (parse_template(x, &p, end, parent)) return -1;
+      break;
+    case 0x01:
+    case 0x41:
+      if (parse_element(x, &p, end, parent, subs, nsubs)) return -1;
+      break;
+    case 0x07:
+    case 0x47: {
+      if ((uint64_t)p + 3 > end) return fail(x, "CDATA at chunk offset 0x%x truncated", p);
+      uint32_t n = rd16(x->c + p + 1);
+      if ((uint64_t)p + 3 + 2ull * n > end) return fail(x, "CDATA at chunk offset 0x%x runs past its data", p);
+      size_t from = x->scratch.len;
+      utf16_to_utf8(&x->scratch, x->c + p + 3, n, 0);
+      xnode *c = new_node(x, N_CDATA);
+      if (c == NULL) return -1;
+      c->text_len = x->scratch.len - from;
+      c->text = scratch_str(x, from);
+      append_child(parent, c);
+      p += 3 + 2 * n;
+      break;
+    }
+    case 0x0A:
+    case 0x4A: {
+      uint32_t q = p + 1;
+      const char *target = name_ref(x, &q, end);
+      if (target == NULL) return -1;
+      xnode *pi = new_node(x, N_PI);
+      if (pi == NULL) return -1;
+      pi->name = target;
+      pi->text = "";
+      if (q + 3 <= end && x->c[q] == 0x0B) {
+        uint32_t n = rd16(x->c + q + 1);
+        if ((uint64_t)q + 3 + 2ull * n > end) return fail(x, "PI data at chunk offset 0x%x runs past its data", q);
+        size_t from = x->scratch.len;
+        utf16_to_utf8(&x->scratch, x->c + q + 3, n, 0);
+        pi->text_len = x->scratch.len - from;
+        pi->text = scratch_str(x, from);
+        q += 3 + 2 * n;
+      }
+      append_child(parent, pi);
+      p = q;
+      break;
+    }
+    default: {
+      int dummy = 1;
+      int rc = parse_value_token(x, &p, end, parent, subs, nsubs, &dummy);
+      if (rc < 0) return -1;
+      if (rc == 1) return fail(x, "unknown BinXML token 0x%02x at chunk offset 0x%x", tok, p);
+      break;
+    }
+    }
+  }
+  *pos = p;
+  if (in_element) return fail(x, "element <%s> runs past the end of its data", parent->name);
+  return 0; /* data ended without an EOF token: accepted */
+}
+
+/* Output ------------------------------------------------------------------------------- */
+
+static void xml_escape(dk_evtx_buf *b, const char *s, size_t n, int attr) {
+  size_t start = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *rep = NULL;
+    switch (s[i]) {
+    case '&': rep = "&amp;"; break;
+    case '<': rep = "&lt;"; break;
+    case '>': rep = "&gt;"; break;
+    case '\'': rep = attr ? "&apos;" : NULL; break;
+    case '"': rep = attr ? "&quot;" : NULL; break;
+    default: break;
+    }
+    if (rep) {
+      buf_add(b, s + start, i - start);
+      buf_adds(b, rep);
+      start = i + 1;
+    }
+  }
+  buf_add(b, s + start, n - start);
+}
+
+static void render_xml(dk_evtx_buf *b, const xnode *n) {
+  for (; n; n = n->next) {
+    switch (n->kind) {
+    case N_TEXT: xml_escape(b, n->text, n->text_len, 0); break;
+    case N_CDATA:
+      buf_adds(b, "<![CDATA[");
+      buf_add(b, n->text, n->text_len);
+      buf_adds(b, "]]>");
+      break;
+    case N_PI:
+      buf_adds(b, "<?");
+      buf_adds(b, n->name);
+      if (n->text_len) {
+        buf_addc(b, ' ');
+        buf_add(b, n->text, n->text_len);
+      }
+      buf_adds(b, "?>");
+      break;
+    default:
+      buf_addc(b, '<');
+      buf_adds(b, n->name);
+      for (const xattr *a = n->attrs; a; a = a->next) {
+        buf_addc(b, ' ');
+        buf_adds(b, a->name);
+        buf_adds(b, "='");
+        xml_escape(b, a->value, a->value_len, 1);
+        buf_addc(b, '\'');
+      }
+      if (n->child == NULL && n->empty_tag) {
+        buf_adds(b, "/>");
+      } else {
+        buf_addc(b, '>');
+        render_xml(b, n->child);
+        buf_adds(b, "</");
+        buf_adds(b, n->name);
+        buf_addc(b, '>');
+      }
+    }
+  }
+}
+
+static void json_str(dk_evtx_buf *b, const char *s) {
+  buf_addc(b, '"');
+  size_t start = 0, i = 0;
+  for (; s[i]; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == '"' || c == '\\') {
+      buf_add(b, s + start, i - start);
+      switch (c) {
+      case '"': buf_adds(b, "\\\""); break;
+      case '\\': buf_adds(b, "\\\\"); break;
+      case '\n': buf_adds(b, "\\n"); break;
+      case '\r': buf_adds(b, "\\r"); break;
+      case '\t': buf_adds(b, "\\t"); break;
+      default: buf_printf(b, "\\u%04x", c);
+      }
+      start = i + 1;
+    }
+  }
+  buf_add(b, s + start, i - start);
+  buf_addc(b, '"');
+}
+
+static const xnode *child_elem(const xnode *e, const char *name) {
+  if (e == NULL) return NULL;
+  for (const xnode *c = e->child; c; c = c->next)
+    if (c->kind == N_ELEM && strcmp(c->name, name) == 0) return c;
+  return NULL;
+}
+
+static const char *attr(const xnode *e, const char *name) {
+  if (e == NULL) return NULL;
+  for (const xattr *a = e->attrs; a; a = a->next)
+    if (strcmp(a->name, name) == 0) return a->value;
+  return NULL;
+}
+
+/* Text of an element: all its descendant text, concatenated. */
+static void collect_text(dk_evtx_buf *b, const xnode *n) {
+  for (; n; n = n->next) {
+    if (n->kind == N_TEXT || n->kind == N_CDATA)
+      buf_add(b, n->text, n->text_len);
+    else if (n->kind == N_ELEM)
+      collect_text(b, n->child);
+  }
+}
+
+static const char *elem_text(ctx *x, const xnode *e) {
+  if (e == NULL) return NULL;
+  if (e->child && e->child->next == NULL && e->child->kind == N_TEXT)
+    return arena_strndup(&x->r->arena, e->child->text, e->child->text_len);
+  size_t from = x->scratch.len;
+  collect_text(&x->scratch, e->child);
+  const char *s = arena_strndup(&x->r->arena, x->scratch.p ? x->scratch.p + from : "", x->scratch.len - from);
+  x->scratch.len = from;
+  return s;
+}
+
+static const char *keep(ctx *x, const char *s) { return s ? arena_strndup(&x->r->arena, s, strlen(s)) : NULL; }
+
+static int64_t to_int(const char *s) {
+  if (s == NULL || *s == '\0') return -1;
+  char *endp;
+  long long v = strtoll(s, &endp, 0);
+  if (*endp != '\0' || v < 0) return -1;
+  return v;
+}
+
+static int ieq(const char *a, const char *b) {
+  if (a == NULL || b == NULL) return 0;
+  for (; *a && *b; a++, b++) {
+    char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+    char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+    if (ca != cb) return 0;
+  }
+  return *a == *b;
+}
+
+static int collect_fields(ctx *x, const xnode *parent, dk_evtx_field **out, size_t *nout, int named_by_elem) {
+  size_t n = 0;
+  for (const xnode *c = parent ? parent->child : NULL; c; c = c->next)
+    if (c->kind == N_ELEM) n++;
+  *out = NULL;
+  *nout = 0;
+  if (n == 0) return 0;
+  dk_evtx_field *f = arena_alloc(&x->r->arena, n * sizeof *f);
+  if (f == NULL) return fail(x, "out of memory");
+  size_t i = 0;
+  for (const xnode *c = parent->child; c; c = c->next) {
+    if (c->kind != N_ELEM) continue;
+    const char *nm = named_by_elem ? c->name : attr(c, "Name");
+    if (!named_by_elem && strcmp(c->name, "Data") != 0) nm = c->name; /* <Binary>, ComplexData... */
+    f[i].name = keep(x, nm);
+    f[i].value = elem_text(x, c);
+    if (f[i].value == NULL) return fail(x, "out of memory");
+    i++;
+  }
+  *out = f;
+  *nout = n;
+  return 0;
+}
+
+static void json_int(dk_evtx_buf *b, const char *key, int64_t v, int *first) {
+  if (v < 0) return;
+  buf_adds(b, *first ? "\"" : ",\"");
+  *first = 0;
+  buf_adds(b, key);
+  buf_printf(b, "\":%lld", (long long)v);
+}
+
+static void json_kstr(dk_evtx_buf *b, const char *key, const char *v, int *first) {
+  if (v == NULL) return;
+  buf_adds(b, *first ? "\"" : ",\"");
+  *first = 0;
+  buf_adds(b, key);
+  buf_adds(b, "\":");
+  json_str(b, v);
+}
+
+static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml) {
+  int first = 1;
+  buf_addc(b, '{');
+  buf_printf(b, "\"record_id\":%llu", (unsigned long long)r->record_id);
+  first = 0;
+  json_kstr(b, "time", r->time, &first);
+  json_kstr(b, "provider", r->provider, &first);
+  json_kstr(b, "provider_guid", r->provider_guid, &first);
+  json_kstr(b, "event_source", r->event_source, &first);
+  json_int(b, "event_id", r->event_id, &first);
+  json_int(b, "qualifiers", r->qualifiers, &first);
+  json_int(b, "version", r->version, &first);
+  json_int(b, "level", r->level, &first);
+  json_int(b, "task", r->task, &first);
+  json_int(b, "opcode", r->opcode, &first);
+  json_kstr(b, "keywords", r->keywords, &first);
+  json_kstr(b, "channel", r->channel, &first);
+  json_kstr(b, "computer", r->computer, &first);
+  json_int(b, "pid", r->pid, &first);
+  json_int(b, "tid", r->tid, &first);
+  json_kstr(b, "user_id", r->user_id, &first);
+  json_kstr(b, "activity_id", r->activity_id, &first);
+  json_kstr(b, "related_activity_id", r->related_activity_id, &first);
+  json_kstr(b, "data_kind", r->data_kind, &first);
+  json_kstr(b, "userdata_name", r->userdata_name, &first);
+  /* data: named fields as a map (first of duplicate names wins); data_list: all, in order */
+  buf_adds(b, ",\"data\":{");
+  int df = 1;
+  for (size_t i = 0; i < r->ndata; i++) {
+    const char *nm = r->data[i].name;
+    if (nm == NULL) continue;
+    int dup = 0;
+    for (size_t j = 0; j < i && !dup; j++) dup = r->data[j].name && strcmp(r->data[j].name, nm) == 0;
+    if (dup) continue;
+    if (!df) buf_addc(b, ',');
+    df = 0;
+    json_str(b, nm);
+    buf_addc(b, ':');
+    json_str(b, r->data[i].value);
+  }
+  buf_adds(b, "},\"data_list\":[");
+  for (size_t i = 0; i < r->ndata; i++) {
+    buf_adds(b, i ? ",{" : "{");
+    if (r->data[i].name) {
+      buf_adds(b, "\"name\":");
+      json_str(b, r->data[i].name);
+      buf_addc(b, ',');
+    }
+    buf_adds(b, "\"value\":");
+    json_str(b, r->data[i].value);
+    buf_addc(b, '}');
+  }
+  buf_addc(b, ']');
+  if (r->nrendering) {
+    buf_adds(b, ",\"rendering\":{");
+    for (size_t i = 0; i < r->nrendering; i++) {
+      if (i) buf_addc(b, ',');
+      json_str(b, r->rendering[i].name ? r->rendering[i].name : "");
+      buf_addc(b, ':');
+      json_str(b, r->rendering[i].value);
+    }
+    buf_addc(b, '}');
+  }
+  buf_printf(b, ",\"chunk\":%lu,\"offset\":%llu", (unsigned long)r->chunk, (unsigned long long)r->file_offset);
+  if (r->recovered) buf_adds(b, ",\"recovered\":true");
+  if (xml) {
+    buf_adds(b, ",\"xml\":");
+    json_str(b, xml);
+  }
+  buf_addc(b, '}');
+}
+
+/* Chunks and records -------------------------------------------------------------------- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void warn(dk_evtx_chunk_result *r, const char *fmt, ...) {
+  if (r->nwarnings >= 256) return;
+  char tmp[320];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (r->nwarnings == r->wcap) {
+    size_t nc = r->wcap ? r->wcap * 2 : 8;
+    char **w = realloc(r->warnings, nc * sizeof *w);
+    if (w == NULL) return;
+    r->warnings = w;
+    r->wcap = nc;
+  }
+  char *s = arena_strndup(&r->arena, tmp, strlen(tmp));
+  if (s) r->warnings[r->nwarnings++] = s;
+}
+
+static int filter_id(const dk_evtx_filter *f, int64_t id) {
+  if (f->n_event_ids == 0) return 1;
+  for (size_t i = 0; i < f->n_event_ids; i++)
+    if (f->event_ids[i] == id) return 1;
+  return 0;
+}
+
+/* Decodes the record at chunk offset off (size already checked). 1 = kept, 0 = filtered, -1 = error. */
+static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts *o, int recovered) {
+  dk_evtx_chunk_result *r = x->r;
+  dk_evtx_arena_reset(x->tmp);
+  x->scratch.len = 0;
+  x->err[0] = '\0';
+  x->depth = 0;
+  x->work = 0;
+  uint64_t rid = rd64(x->c + off + 8);
+  uint64_t written = rd64(x->c + off + 16);
+  xnode root;
+  memset(&root, 0, sizeof root);
+  root.kind = N_ELEM;
+  root.name = "";
+  uint32_t p = off + 24;
+  if (parse_content(x, &p, off + size - 4, &root, NULL, 0, 0) != 0 || x->scratch.oom || x->tmp->oom) {
+    if (x->scratch.oom || x->tmp->oom) fail(x, "out of memory");
+    return -1;
+  }
+  const xnode *ev = NULL;
+  for (const xnode *c = root.child; c; c = c->next)
+    if (c->kind == N_ELEM) {
+      ev = c;
+      break;
+    }
+  const xnode *sys = child_elem(ev, "System");
+  const xnode *prov = child_elem(sys, "Provider");
+  const xnode *eid = child_elem(sys, "EventID");
+  const xnode *tc = child_elem(sys, "TimeCreated");
+  const xnode *exe = child_elem(sys, "Execution");
+  const xnode *cor = child_elem(sys, "Correlation");
+  const xnode *sec = child_elem(sys, "Security");
+
+  dk_evtx_record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.record_id = rid;
+  rec.file_offset = r->file_offset + off;
+  rec.chunk = r->index;
+  rec.recovered = recovered;
+  rec.filetime = written;
+  const char *st = attr(tc, "SystemTime");
+  uint64_t ft;
+  if (st && dk_evtx_parse_iso(st, &ft) == 0) rec.filetime = ft;
+  const char *pname = attr(prov, "Name");
+  const char *psrc = attr(prov, "EventSourceName");
+  size_t from = x->scratch.len;
+  if (eid) collect_text(&x->scratch, eid->child);
+  rec.event_id = eid ? to_int(x->scratch.p ? x->scratch.p + from : NULL) : -1;
+  x->scratch.len = from;
+
+  const dk_evtx_filter *f = o->filter;
+  if (f) {
+    if (f->provider && !ieq(f->provider, pname) && !ieq(f->provider, psrc)) return 0;
+    if (!filter_id(f, rec.event_id)) return 0;
+    if (f->since && rec.filetime < f->since) return 0;
+    if (f->until && rec.filetime >= f->until) return 0;
+  }
+
+  char tbuf[40];
+  dk_evtx_filetime_iso(rec.filetime, tbuf, sizeof tbuf);
+  rec.time = keep(x, tbuf);
+  rec.provider = keep(x, pname);
+  rec.provider_guid = keep(x, attr(prov, "Guid"));
+  rec.event_source = keep(x, psrc);
+  rec.qualifiers = eid ? to_int(attr(eid, "Qualifiers")) : -1;
+  const char *s;
+  rec.version = (s = elem_text(x, child_elem(sys, "Version"))) ? to_int(s) : -1;
+  rec.level = (s = elem_text(x, child_elem(sys, "Level"))) ? to_int(s) : -1;
+  rec.task = (s = elem_text(x, child_elem(sys, "Task"))) ? to_int(s) : -1;
+  rec.opcode = (s = elem_text(x, child_elem(sys, "Opcode"))) ? to_int(s) : -1;
+  rec.keywords = elem_text(x, child_elem(sys, "Keywords"));
+  rec.channel = elem_text(x, child_elem(sys, "Channel"));
+  rec.computer = elem_text(x, child_elem(sys, "Computer"));
+  rec.pid = to_int(attr(exe, "ProcessID"));
+  rec.tid = to_int(attr(exe, "ThreadID"));
+  rec.user_id = keep(x, attr(sec, "UserID"));
+  rec.activity_id = keep(x, attr(cor, "ActivityID"));
+  rec.related_activity_id = keep(x, attr(cor, "RelatedActivityID"));
+  const xnode *ed = child_elem(ev, "EventData");
+  const xnode *ud = child_elem(ev, "UserData");
+  if (ed) {
+    rec.data_kind = "EventData";
+    if (collect_fields(x, ed, &rec.data, &rec.ndata, 0)) return -1;
+  } else if (ud) {
+    rec.data_kind = "UserData";
+    const xnode *inner = NULL;
+    for (const xnode *c = ud->child; c; c = c->next)
+      if (c->kind == N_ELEM) {
+        inner = c;
+        break;
+      }
+    if (inner) {
+      rec.userdata_name = keep(x, inner->name);
+      if (collect_fields(x, inner, &rec.data, &rec.ndata, 1)) return -1;
+    }
+  }
+  const xnode *ri = child_elem(ev, "RenderingInfo");
+  if (ri && collect_fields(x, ri, &rec.rendering, &rec.nrendering, 1)) return -1;
+
+  if (o->want & (DK_EVTX_WANT_XML | DK_EVTX_WANT_JSON)) {
+    size_t xml_from = r->text.len;
+    render_xml(&r->text, root.child);
+    if (o->want & DK_EVTX_WANT_XML) {
+      rec.xml_off = xml_from;
+      rec.xml_len = r->text.len - xml_from;
+      if (o->want & DK_EVTX_WANT_NL) buf_addc(&r->text, '\n');
+    }
+    if (o->want & DK_EVTX_WANT_JSON) {
+      const char *xml = NULL;
+      if (o->want & DK_EVTX_WANT_XML) {
+        xml = arena_strndup(x->tmp, r->text.p + xml_from, rec.xml_len);
+      } else {
+        r->text.len = xml_from; /* XML only needed for nothing */
+      }
+      rec.json_off = r->text.len;
+      render_json(&r->text, &rec, xml);
+      rec.json_len = r->text.len - rec.json_off;
+      if (o->want & DK_EVTX_WANT_NL) buf_addc(&r->text, '\n');
+    }
+    if (r->text.oom) return fail(x, "out of memory");
+  }
+  if (r->arena.oom) return fail(x, "out of memory");
+  if (o->want & DK_EVTX_WANT_FIELDS) {
+    if (r->nrecords == r->cap) {
+      size_t nc = r->cap ? r->cap * 2 : 64;
+      dk_evtx_record *nr = realloc(r->records, nc * sizeof *nr);
+      if (nr == NULL) return fail(x, "out of memory");
+      r->records = nr;
+      r->cap = nc;
+    }
+    r->records[r->nrecords++] = rec;
+  }
+  return 1;
+}
+
+/* A plausible record at chunk offset off: signature, size within the chunk, size copy at the end. */
+static int record_ok(const uint8_t *c, uint32_t off, uint32_t *size) {
+  if ((uint64_t)off + 28 > DK_EVTX_CHUNK_SIZE) return 0;
+  if (rd32(c + off) != 0x00002A2A) return 0;
+  uint32_t sz = rd32(c + off + 4);
+  if (sz < 28 || (uint64_t)off + sz > DK_EVTX_CHUNK_SIZE) return 0;
+  if (rd32(c + off + sz - 4) != sz) return 0;
+  *size = sz;
+  return 1;
+}
+
+static void reset_result(dk_evtx_chunk_result *r) {
+  dk_evtx_arena_reset(&r->arena);
+  r->nrecords = 0;
+  r->nwarnings = 0;
+  r->nskipped = r->nfiltered = 0;
+  r->text.len = 0;
+  r->text.oom = 0;
+  if (r->text.p) r->text.p[0] = '\0';
+  r->present = r->bad = 0;
+  r->header_crc_ok = r->data_crc_ok = -1;
+  r->first_record_id = r->last_record_id = 0;
+}
+
+int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const dk_evtx_opts *opts,
+                        dk_evtx_chunk_result *r) {
+  if (!crc_ready) crc_init();
+  reset_result(r);
+  r->index = (uint32_t)index;
+  uint64_t foff = DK_EVTX_HEADER_BLOCK + index * (uint64_t)DK_EVTX_CHUNK_SIZE;
+  r->file_offset = foff;
+  if (foff >= size) return 0;
+  if (size - foff < DK_EVTX_CHUNK_SIZE) {
+    warn(r, "chunk %llu at file offset 0x%llx: truncated (%llu of %u bytes), skipped", (unsigned long long)index,
+         (unsigned long long)foff, (unsigned long long)(size - foff), DK_EVTX_CHUNK_SIZE);
+    r->present = 1;
+    r->bad = 1;
+    return 0;
+  }
+  const uint8_t *c = file + foff;
+  static const uint8_t zero8[8] = {0};
+  if (memcmp(c, zero8, 8) == 0) return 0; /* never used */
+  r->present = 1;
+  if (memcmp(c, "ElfChnk\0", 8) != 0) {
+    warn(r, "chunk %llu at file offset 0x%llx: bad signature, chunk skipped", (unsigned long long)index,
+         (unsigned long long)foff);
+    r->bad = 2;
+    return 0;
+  }
+  r->first_record_id = rd64(c + 24);
+  r->last_record_id = rd64(c + 32);
+  uint32_t free_off = rd32(c + 48);
+  uint32_t flags = rd32(c + 120);
+  uint32_t hcrc = rd32(c + 124), dcrc = rd32(c + 52);
+  uint32_t limit = free_off;
+  if (limit < 512 || limit > DK_EVTX_CHUNK_SIZE) {
+    warn(r, "chunk %llu at file offset 0x%llx: free space offset 0x%x is outside the chunk; reading to the end",
+         (unsigned long long)index, (unsigned long long)foff, free_off);
+    limit = DK_EVTX_CHUNK_SIZE;
+  }
+  int no_crc = (flags & DK_EVTX_FLAG_NO_CRC) || (hcrc == 0 && dcrc == 0);
+  if (!no_crc) {
+    uint32_t h = crc_update(crc_update(0, c, 120), c + 128, 384);
+    r->header_crc_ok = h == hcrc;
+    if (!r->header_crc_ok)
+      warn(r, "chunk %llu at file offset 0x%llx: header CRC32 mismatch (stored %08lx, computed %08lx); decoding anyway",
+           (unsigned long long)index, (unsigned long long)foff, (unsigned long)hcrc, (unsigned long)h);
+    uint32_t d = crc_update(0, c + 512, limit - 512);
+    r->data_crc_ok = d == dcrc;
+    if (!r->data_crc_ok)
+      warn(r, "chunk %llu at file offset 0x%llx: records CRC32 mismatch (stored %08lx, computed %08lx); decoding anyway",
+           (unsigned long long)index, (unsigned long long)foff, (unsigned long)dcrc, (unsigned long)d);
+  }
+
+  ctx *x = calloc(1, sizeof *x);
+  if (x == NULL) {
+    warn(r, "out of memory");
+    return -1;
+  }
+  x->c = c;
+  x->csize = DK_EVTX_CHUNK_SIZE;
+  x->r = r;
+  x->tmp = &r->tmp;
+  int rc = 0;
+  uint32_t off = 512;
+  while (off + 28 <= limit) {
+    uint32_t sz;
+    if (rd32(c + off) == 0) break; /* zeroed slack: end of records (header overstated) */
+    if (!record_ok(c, off, &sz) || off + sz > limit) {
+      /* resynchronise on the next plausible record (8-byte aligned) */
+      uint32_t bad = off, n;
+      warn(r, "chunk %llu at file offset 0x%llx: bad record header at 0x%llx (signature or size), skipping to the next record",
+           (unsigned long long)index, (unsigned long long)foff, (unsigned long long)(foff + off));
+      r->nskipped++;
+      off = (off + 8) & ~7u;
+      while (off + 28 <= limit && !(record_ok(c, off, &n) && off + n <= limit)) off += 8;
+      if (off + 28 > limit) break;
+      (void)bad;
+      continue;
+    }
+    int k = decode_record(x, off, sz, opts, 0);
+    if (k < 0) {
+      if (strcmp(x->err, "out of memory") == 0) {
+        warn(r, "chunk %llu: out of memory", (unsigned long long)index);
+        rc = -1;
+        break;
+      }
+      warn(r, "chunk %llu at file offset 0x%llx: record %llu at 0x%llx skipped: %s", (unsigned long long)index,
+           (unsigned long long)foff, (unsigned long long)rd64(c + off + 8), (unsigned long long)(foff + off), x->err);
+      r->nskipped++;
+    } else if (k == 0) {
+      r->nfiltered++;
+    }
+    off += sz;
+  }
+  if (opts->recover && rc == 0) {
+    /* slack space: records left over from before the chunk was reused */
+    uint32_t s = (limit + 7u) & ~7u;
+    while (s + 28 <= DK_EVTX_CHUNK_SIZE) {
+      uint32_t sz;
+      if (record_ok(c, s, &sz)) {
+        int k = decode_record(x, s, sz, opts, 1);
+        if (k >= 0) {
+          s += (sz + 7u) & ~7u;
+          continue;
+        }
+      }
+      s += 8;
+    }
+  }
+  dk_evtx_buf_free(&x->scratch);
+  free(x);
+  return rc;
+}
+
+void dk_evtx_chunk_result_free(dk_evtx_chunk_result *r) {
+  dk_evtx_arena_free(&r->arena);
+  dk_evtx_arena_free(&r->tmp);
+  dk_evtx_buf_free(&r->text);
+  free(r->records);
+  free(r->warnings);
+  memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,489 @@
+/*
+** diagkit.evtx: Windows Event Log (.evtx) files (docs/lua-api/evtx.md).
+**   evtx.open(path)            -> file | nil, message, code ("ENOENT", "EACCES", "DK_BAD_FORMAT", ...)
+**   file:info()                -> {size=, chunks=, chunks_declared=, dirty=, full=, no_crc32=, ...}
+**   file:records(filter)       -> iterator, state, nil, closer  (for rec in f:records{...} do ... end)
+**   file:export(io_file, opts) -> records written (XML / JSON / JSON lines, straight from C)
+**   file:warnings()            -> list of warnings so far (damaged chunks and records)
+**   file:close()
+**   evtx.parse_time(s)         -> FILETIME integer | nil, message
+**   evtx.time(filetime)        -> ISO-8601 string
+**   evtx.cpu_count()           -> integer
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "evtx.h"
+#include "evtx_os.h"
+#include "evtx_reader.h"
+#include "lauxlib.h"
+#include "lua.h"
+#include "lualib.h"
+
+int luaopen_diagkit_evtx(lua_State *L);
+
+#define FILE_MT "diagkit.evtx.file"
+#define CURSOR_MT "diagkit.evtx.cursor"
+#define MAX_WARNINGS 1000
+
+typedef struct lfile {
+  dk_evtx_map map;
+  dk_evtx_header header;
+  int closed;
+} lfile;
+
+/* uservalue 1 of a file: its path; 2: the warnings table */
+
+static lfile *check_file(lua_State *L, int idx) {
+  lfile *f = luaL_checkudata(L, idx, FILE_MT);
+  if (f->closed) luaL_error(L, "attempt to use a closed evtx file");
+  return f;
+}
+
+static int l_open(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lfile *f = lua_newuserdatauv(L, sizeof *f, 2);
+  memset(f, 0, sizeof *f);
+  f->closed = 1;
+  luaL_setmetatable(L, FILE_MT);
+  char err[512];
+  const char *code = "EIO";
+  if (dk_evtx_map_file(path, &f->map, err, sizeof err, &code) != 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushstring(L, code);
+    return 3;
+  }
+  f->closed = 0;
+  if (dk_evtx_parse_header(f->map.data, f->map.size, &f->header, err, sizeof err) != 0) {
+    dk_evtx_unmap(&f->map);
+    f->closed = 1;
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, err);
+    lua_pushstring(L, "DK_BAD_FORMAT");
+    return 3;
+  }
+  lua_pushstring(L, path);
+  lua_setiuservalue(L, -2, 1);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 2);
+  return 1;
+}
+
+static int l_close(lua_State *L) {
+  lfile *f = luaL_checkudata(L, 1, FILE_MT);
+  if (!f->closed) {
+    dk_evtx_unmap(&f->map);
+    f->closed = 1;
+  }
+  return 0;
+}
+
+static int l_tostring(lua_State *L) {
+  lfile *f = luaL_checkudata(L, 1, FILE_MT);
+  lua_getiuservalue(L, 1, 1);
+  lua_pushfstring(L, "evtx file (%s)%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "?", f->closed ? " closed" : "");
+  return 1;
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static int l_info(lua_State *L) {
+  lfile *f = check_file(L, 1);
+  const dk_evtx_header *h = &f->header;
+  lua_createtable(L, 0, 16);
+  lua_getiuservalue(L, 1, 1);
+  lua_setfield(L, -2, "path");
+  set_int(L, "size", (lua_Integer)f->map.size);
+  lua_pushfstring(L, "%d.%d", (int)h->major, (int)h->minor);
+  lua_setfield(L, -2, "version");
+  set_int(L, "chunks_declared", h->chunk_count);
+  set_int(L, "chunks", (lua_Integer)h->chunks_in_file);
+  set_int(L, "first_chunk", (lua_Integer)h->first_chunk);
+  set_int(L, "last_chunk", (lua_Integer)h->last_chunk);
+  set_int(L, "next_record_id", (lua_Integer)h->next_record_id);
+  set_int(L, "flags", h->flags);
+  set_bool(L, "dirty", (h->flags & DK_EVTX_FLAG_DIRTY) != 0);
+  set_bool(L, "full", (h->flags & DK_EVTX_FLAG_FULL) != 0);
+  set_bool(L, "no_crc32", (h->flags & DK_EVTX_FLAG_NO_CRC) != 0);
+  set_bool(L, "header_crc_ok", h->crc == h->crc_calc);
+  return 1;
+}
+
+static int l_warnings(lua_State *L) {
+  luaL_checkudata(L, 1, FILE_MT);
+  lua_newtable(L);
+  lua_getiuservalue(L, 1, 2);
+  lua_Integer n = luaL_len(L, -1);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, -1, i);
+    lua_seti(L, -3, i);
+  }
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* Appends the batch's warnings to the file's list (file userdata at fidx). */
+static void add_warnings(lua_State *L, int fidx, const dk_evtx_chunk_result *s) {
+  if (s->nwarnings == 0) return;
+  lua_getiuservalue(L, fidx, 2);
+  lua_Integer n = luaL_len(L, -1);
+  for (size_t i = 0; i < s->nwarnings && n < MAX_WARNINGS; i++) {
+    lua_pushstring(L, s->warnings[i]);
+    lua_seti(L, -2, ++n);
+  }
+  lua_pop(L, 1);
+}
+
+/* Filter options ---------------------------------------------------------------- */
+
+typedef struct lfilter {
+  dk_evtx_filter f;
+  int64_t ids[64];
+  int xml, recover, threads, has_where;
+} lfilter;
+
+static void read_filter(lua_State *L, int idx, lfilter *o, char *provider, size_t provider_len) {
+  memset(o, 0, sizeof *o);
+  o->xml = 1;
+  o->threads = 1;
+  if (lua_isnoneornil(L, idx)) return;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  if (lua_getfield(L, idx, "provider") != LUA_TNIL) {
+    size_t n;
+    const char *s = luaL_checklstring(L, -1, &n);
+    if (n >= provider_len) luaL_error(L, "provider name too long");
+    memcpy(provider, s, n + 1);
+    o->f.provider = provider;
+  }
+  lua_pop(L, 1);
+  int t = lua_getfield(L, idx, "event_id");
+  if (t == LUA_TNUMBER) {
+    o->ids[0] = (int64_t)luaL_checkinteger(L, -1);
+    o->f.n_event_ids = 1;
+  } else if (t == LUA_TTABLE) {
+    lua_Integer n = luaL_len(L, -1);
+    if (n > 64) luaL_error(L, "at most 64 event ids in a filter");
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_geti(L, -1, i);
+      if (!lua_isinteger(L, -1)) luaL_error(L, "event_id[%d] must be an integer", (int)i);
+      o->ids[i - 1] = (int64_t)lua_tointeger(L, -1);
+      lua_pop(L, 1);
+    }
+    o->f.n_event_ids = (size_t)n;
+  } else if (t != LUA_TNIL) {
+    luaL_error(L, "event_id must be an integer or a list of integers");
+  }
+  lua_pop(L, 1);
+  o->f.event_ids = o->ids;
+  static const char *const tk[] = {"since", "until"};
+  for (int i = 0; i < 2; i++) {
+    t = lua_getfield(L, idx, tk[i]);
+    uint64_t ft = 0;
+    if (t == LUA_TSTRING) {
+      if (dk_evtx_parse_iso(lua_tostring(L, -1), &ft) != 0)
+        luaL_error(L, "%s: '%s' is not an ISO-8601 time (2024-01-31T12:00:00Z)", tk[i], lua_tostring(L, -1));
+    } else if (t == LUA_TNUMBER) {
+      lua_Integer v = luaL_checkinteger(L, -1);
+      if (v < 0) luaL_error(L, "%s must be a FILETIME >= 0", tk[i]);
+      ft = (uint64_t)v;
+    } else if (t != LUA_TNIL) {
+      luaL_error(L, "%s must be an ISO-8601 string or a FILETIME integer", tk[i]);
+    }
+    if (i == 0)
+      o->f.since = ft;
+    else
+      o->f.until = ft;
+    lua_pop(L, 1);
+  }
+  if (lua_getfield(L, idx, "xml") != LUA_TNIL) o->xml = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "recover") != LUA_TNIL) o->recover = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "threads") != LUA_TNIL) {
+    lua_Integer n = luaL_checkinteger(L, -1);
+    if (n < 0 || n > 64) luaL_error(L, "threads must be 0 (one per CPU) to 64");
+    o->threads = n == 0 ? dk_evtx_cpu_count() : (int)n;
+  }
+  lua_pop(L, 1);
+  t = lua_getfield(L, idx, "where");
+  if (t != LUA_TNIL && t != LUA_TFUNCTION) luaL_error(L, "where must be a function(record) -> boolean");
+  o->has_where = t == LUA_TFUNCTION;
+  lua_pop(L, 1);
+}
+
+/* Records as Lua tables ----------------------------------------------------------- */
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (v == NULL) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_opt_int(lua_State *L, const char *k, int64_t v) {
+  if (v < 0) return;
+  lua_pushinteger(L, (lua_Integer)v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_record(lua_State *L, const dk_evtx_chunk_result *s, const dk_evtx_record *r) {
+  lua_createtable(L, 0, 24);
+  set_int(L, "record_id", (lua_Integer)r->record_id);
+  set_str(L, "time", r->time);
+  set_str(L, "provider", r->provider);
+  set_str(L, "provider_guid", r->provider_guid);
+  set_str(L, "event_source", r->event_source);
+  set_opt_int(L, "event_id", r->event_id);
+  set_opt_int(L, "qualifiers", r->qualifiers);
+  set_opt_int(L, "version", r->version);
+  set_opt_int(L, "level", r->level);
+  set_opt_int(L, "task", r->task);
+  set_opt_int(L, "opcode", r->opcode);
+  set_str(L, "keywords", r->keywords);
+  set_str(L, "channel", r->channel);
+  set_str(L, "computer", r->computer);
+  set_opt_int(L, "pid", r->pid);
+  set_opt_int(L, "tid", r->tid);
+  set_str(L, "user_id", r->user_id);
+  set_str(L, "activity_id", r->activity_id);
+  set_str(L, "related_activity_id", r->related_activity_id);
+  set_str(L, "data_kind", r->data_kind);
+  set_str(L, "userdata_name", r->userdata_name);
+  lua_createtable(L, 0, (int)r->ndata);     /* data */
+  lua_createtable(L, (int)r->ndata, 0);     /* data_list */
+  for (size_t i = 0; i < r->ndata; i++) {
+    const dk_evtx_field *fd = &r->data[i];
+    lua_createtable(L, 0, 2);
+    if (fd->name) set_str(L, "name", fd->name);
+    set_str(L, "value", fd->value);
+    lua_seti(L, -2, (lua_Integer)i + 1);
+    if (fd->name) {
+      if (lua_getfield(L, -2, fd->name) == LUA_TNIL) { /* the first of duplicate names wins */
+        lua_pop(L, 1);
+        lua_pushstring(L, fd->value);
+        lua_setfield(L, -3, fd->name);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+  }
+  lua_setfield(L, -3, "data_list");
+  lua_setfield(L, -2, "data");
+  if (r->nrendering) {
+    lua_createtable(L, 0, (int)r->nrendering);
+    for (size_t i = 0; i < r->nrendering; i++)
+      if (r->rendering[i].name) set_str(L, r->rendering[i].name, r->rendering[i].value);
+    lua_setfield(L, -2, "rendering");
+  }
+  set_int(L, "chunk", r->chunk);
+  set_int(L, "offset", (lua_Integer)r->file_offset);
+  if (r->recovered) set_bool(L, "recovered", 1);
+  if (r->xml_len) {
+    lua_pushlstring(L, s->text.p + r->xml_off, r->xml_len);
+    lua_setfield(L, -2, "xml");
+  }
+}
+
+/* The records() iterator --------------------------------------------------------- */
+
+typedef struct lcursor {
+  dk_evtx_reader rd;
+  lfilter filter;
+  char provider[256];
+  size_t slot, rec; /* position in the current batch */
+  size_t count;     /* records handed out */
+  int open;
+} lcursor;
+
+/* cursor uservalues: 1 = the file, 2 = the where function */
+
+static int cursor_close(lua_State *L) {
+  lcursor *c = luaL_checkudata(L, 1, CURSOR_MT);
+  if (c->open) {
+    dk_evtx_reader_free(&c->rd);
+    c->open = 0;
+  }
+  return 0;
+}
+
+static int records_iter(lua_State *L) {
+  lcursor *c = luaL_checkudata(L, 1, CURSOR_MT);
+  if (!c->open) return 0;
+  lua_getiuservalue(L, 1, 1);
+  int fidx = lua_gettop(L);
+  lfile *f = luaL_checkudata(L, fidx, FILE_MT);
+  if (f->closed) return luaL_error(L, "evtx file closed during iteration");
+  for (;;) {
+    while (c->slot < c->rd.batch_n) {
+      dk_evtx_chunk_result *s = &c->rd.slots[c->slot];
+      if (c->rec == 0) add_warnings(L, fidx, s);
+      if (c->rec < s->nrecords) {
+        push_record(L, s, &s->records[c->rec++]);
+        if (c->filter.has_where) {
+          lua_getiuservalue(L, 1, 2);
+          lua_pushvalue(L, -2);
+          lua_call(L, 1, 1);
+          int keep = lua_toboolean(L, -1);
+          lua_pop(L, 1);
+          if (!keep) {
+            lua_pop(L, 1);
+            continue;
+          }
+        }
+        c->count++;
+        return 1;
+      }
+      c->slot++;
+      c->rec = 0;
+    }
+    if (c->rd.failed) return luaL_error(L, "evtx: out of memory");
+    c->slot = 0;
+    c->rec = 0;
+    if (dk_evtx_reader_batch(&c->rd) == 0) {
+      dk_evtx_reader_free(&c->rd);
+      c->open = 0;
+      return 0;
+    }
+  }
+}
+
+static int l_records(lua_State *L) {
+  lfile *f = check_file(L, 1);
+  lcursor *c = lua_newuserdatauv(L, sizeof *c, 2);
+  memset(c, 0, sizeof *c);
+  luaL_setmetatable(L, CURSOR_MT);
+  read_filter(L, 2, &c->filter, c->provider, sizeof c->provider);
+  c->filter.f.provider = c->filter.f.provider ? c->provider : NULL;
+  c->filter.f.event_ids = c->filter.ids;
+  dk_evtx_opts o = {.want = DK_EVTX_WANT_FIELDS | (c->filter.xml ? DK_EVTX_WANT_XML : 0u),
+                    .recover = c->filter.recover,
+                    .filter = &c->filter.f};
+  if (dk_evtx_reader_init(&c->rd, f->map.data, f->map.size, &f->header, &o, c->filter.threads) != 0)
+    return luaL_error(L, "evtx: out of memory");
+  c->rd.opts.filter = &c->filter.f; /* the copy inside the reader points into the cursor */
+  c->open = 1;
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);
+  if (c->filter.has_where) {
+    lua_getfield(L, 2, "where");
+    lua_setiuservalue(L, -2, 2);
+  }
+  lua_pushcfunction(L, records_iter);
+  lua_insert(L, -2);
+  lua_pushnil(L);
+  lua_pushvalue(L, -2);
+  return 4;
+}
+
+/* export(): records straight to a Lua file, no tables -------------------------- */
+
+static int l_export(lua_State *L) {
+  lfile *f = check_file(L, 1);
+  luaL_Stream *out = luaL_checkudata(L, 2, LUA_FILEHANDLE);
+  if (out->closef == NULL) return luaL_error(L, "attempt to use a closed file");
+  lfilter flt;
+  char provider[256];
+  read_filter(L, 3, &flt, provider, sizeof provider);
+  if (flt.has_where) return luaL_error(L, "export does not take a where function (use records)");
+  flt.f.event_ids = flt.ids;
+  const char *fmt = "xml";
+  int embed_xml = 0;
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "format");
+    fmt = luaL_optstring(L, -1, "xml");
+    embed_xml = lua_getfield(L, 3, "xml") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+    lua_pop(L, 2);
+  }
+  int as_xml = strcmp(fmt, "xml") == 0, json_array = strcmp(fmt, "json") == 0;
+  if (!as_xml && !json_array && strcmp(fmt, "jsonl") != 0)
+    return luaL_error(L, "format must be xml, json or jsonl (got '%s')", fmt);
+  unsigned want = DK_EVTX_WANT_FIELDS | (as_xml || embed_xml ? DK_EVTX_WANT_XML : 0u) | (as_xml ? 0u : DK_EVTX_WANT_JSON);
+  dk_evtx_opts o = {.want = want, .recover = flt.recover, .filter = &flt.f};
+  dk_evtx_reader rd;
+  if (dk_evtx_reader_init(&rd, f->map.data, f->map.size, &f->header, &o, flt.threads) != 0)
+    return luaL_error(L, "evtx: out of memory");
+  lua_Integer count = 0;
+  FILE *fp = out->f;
+  if (json_array) fputs("[", fp);
+  while (dk_evtx_reader_batch(&rd) > 0) {
+    for (size_t k = 0; k < rd.batch_n; k++) {
+      dk_evtx_chunk_result *s = &rd.slots[k];
+      add_warnings(L, 1, s);
+      for (size_t i = 0; i < s->nrecords; i++) {
+        const dk_evtx_record *r = &s->records[i];
+        if (json_array) fputs(count ? ",\n" : "\n", fp);
+        if (as_xml)
+          fwrite(s->text.p + r->xml_off, 1, r->xml_len, fp);
+        else
+          fwrite(s->text.p + r->json_off, 1, r->json_len, fp);
+        if (!json_array) fputc('\n', fp);
+        count++;
+      }
+    }
+    if (rd.failed) {
+      dk_evtx_reader_free(&rd);
+      return luaL_error(L, "evtx: out of memory");
+    }
+  }
+  if (json_array) fputs(count ? "\n]\n" : "]\n", fp);
+  dk_evtx_reader_free(&rd);
+  lua_pushinteger(L, count);
+  return 1;
+}
+
+/* Module functions ----------------------------------------------------------------- */
+
+static int l_parse_time(lua_State *L) {
+  const char *s = luaL_checkstring(L, 1);
+  uint64_t ft;
+  if (dk_evtx_parse_iso(s, &ft) != 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "'%s' is not an ISO-8601 time (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)", s);
+    return 2;
+  }
+  lua_pushinteger(L, (lua_Integer)ft);
+  return 1;
+}
+
+static int l_time(lua_State *L) {
+  lua_Integer v = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, v >= 0, 1, "FILETIME >= 0 expected");
+  char buf[40];
+  dk_evtx_filetime_iso((uint64_t)v, buf, sizeof buf);
+  lua_pushstring(L, buf);
+  return 1;
+}
+
+static int l_cpu_count(lua_State *L) {
+  lua_pushinteger(L, dk_evtx_cpu_count());
+  return 1;
+}
+
+int luaopen_diagkit_evtx(lua_State *L) {
+  static const luaL_Reg file_methods[] = {{"info", l_info},         {"records", l_records}, {"export", l_export},
+                                          {"warnings", l_warnings}, {"close", l_close},     {NULL, NULL}};
+  static const luaL_Reg file_meta[] = {
+      {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
+  static const luaL_Reg cursor_meta[] = {{"__gc", cursor_close}, {"__close", cursor_close}, {NULL, NULL}};
+  static const luaL_Reg fns[] = {{"open", l_open},         {"parse_time", l_parse_time},
+                                 {"time", l_time},         {"cpu_count", l_cpu_count},
+                                 {NULL, NULL}};
+  if (luaL_newmetatable(L, FILE_MT)) {
+    luaL_setfuncs(L, file_meta, 0);
+    luaL_newlib(L, file_methods);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+  if (luaL_newmetatable(L, CURSOR_MT)) luaL_setfuncs(L, cursor_meta, 0);
+  lua_pop(L, 1);
+  luaL_newlib(L, fns);
+  return 1;
+}
