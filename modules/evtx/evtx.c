@@ -343,6 +343,7 @@ typedef struct ctx {
   name_ent names[NAME_CACHE];
   int depth;
   long work;
+  int opt_null_only; /* set at an end element: its content was only optional substitutions without value */
   char err[200];
   dk_evtx_buf scratch;
 } ctx;
@@ -989,6 +990,13 @@ static int parse_element(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
   } else if (t == 0x02) {
     q++;
     if (parse_content(x, &q, end, e, subs, nsubs, 1)) return -1;
+    if (x->opt_null_only && e->attrs == NULL) {
+      /* <x>%opt</x> with no value: Windows leaves the element out */
+      x->opt_null_only = 0;
+      x->depth--;
+      *pos = q;
+      return 0;
+    }
   } else {
     return fail(x, "unexpected token 0x%02x after the start of <%s> at chunk offset 0x%x", t, nm, q);
   }
@@ -1007,9 +1015,14 @@ static int parse_element(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
 static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, const sub *subs, uint32_t nsubs,
                          int in_element) {
   uint32_t p = *pos;
+  int only_opt_null = 1, any = 0;
   while (p < end) {
     if (++x->work > MAX_WORK) return fail(x, "record too complex (more than %d tokens)", MAX_WORK);
     uint8_t tok = x->c[p];
+    if (tok != 0x04 && tok != 0x00) {
+      any = 1;
+      if (tok != 0x0E) only_opt_null = 0;
+    }
     switch (tok) {
     case 0x00:
       *pos = p + 1;
@@ -1018,6 +1031,7 @@ static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
     case 0x04:
       if (!in_element) return fail(x, "end element without an element at chunk offset 0x%x", p);
       *pos = p + 1;
+      x->opt_null_only = any && only_opt_null;
       return 0;
     case 0x0F:
       if ((uint64_t)p + 4 > end) return fail(x, "fragment header at chunk offset 0x%x truncated", p);
@@ -1068,8 +1082,7 @@ static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
       break;
     }
     default: {
-      int dummy = 1;
-      int rc = parse_value_token(x, &p, end, parent, subs, nsubs, &dummy);
+      int rc = parse_value_token(x, &p, end, parent, subs, nsubs, &only_opt_null);
       if (rc < 0) return -1;
       if (rc == 1) return fail(x, "unknown BinXML token 0x%02x at chunk offset 0x%x", tok, p);
       break;
@@ -1087,6 +1100,14 @@ static void xml_escape(dk_evtx_buf *b, const char *s, size_t n, int attr) {
   size_t start = 0;
   for (size_t i = 0; i < n; i++) {
     const char *rep = NULL;
+    unsigned char ch = (unsigned char)s[i];
+    if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+      /* not allowed in XML 1.0 text: a character reference (XML 1.1) keeps the value visible */
+      buf_add(b, s + start, i - start);
+      buf_printf(b, "&#x%x;", ch);
+      start = i + 1;
+      continue;
+    }
     switch (s[i]) {
     case '&': rep = "&amp;"; break;
     case '<': rep = "&lt;"; break;
@@ -1586,38 +1607,47 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
   int rc = 0;
   uint32_t off = 512;
   while (off + 28 <= limit) {
-    uint32_t sz;
+    uint32_t sz = rd32(c + off + 4);
     if (rd32(c + off) == 0) break; /* zeroed slack: end of records (header overstated) */
-    if (!record_ok(c, off, &sz) || off + sz > limit) {
-      /* resynchronise on the next plausible record (8-byte aligned) */
-      uint32_t bad = off, n;
-      warn(r, "chunk %llu at file offset 0x%llx: bad record header at 0x%llx (signature or size), skipping to the next record",
-           (unsigned long long)index, (unsigned long long)foff, (unsigned long long)(foff + off));
-      r->nskipped++;
-      off = (off + 8) & ~7u;
-      while (off + 28 <= limit && !(record_ok(c, off, &n) && off + n <= limit)) off += 8;
-      if (off + 28 > limit) break;
-      (void)bad;
-      continue;
-    }
-    int k = decode_record(x, off, sz, opts, 0);
-    if (k < 0) {
-      if (strcmp(x->err, "out of memory") == 0) {
+    int header_ok = rd32(c + off) == 0x00002A2A && sz >= 28 && (uint64_t)off + sz <= limit;
+    int copy_ok = header_ok && rd32(c + off + sz - 4) == sz;
+    int k = -2;
+    if (header_ok) {
+      k = decode_record(x, off, sz, opts, 0);
+      if (k < 0 && strcmp(x->err, "out of memory") == 0) {
         warn(r, "chunk %llu: out of memory", (unsigned long long)index);
         rc = -1;
         break;
       }
-      warn(r, "chunk %llu at file offset 0x%llx: record %llu at 0x%llx skipped: %s", (unsigned long long)index,
-           (unsigned long long)foff, (unsigned long long)rd64(c + off + 8), (unsigned long long)(foff + off), x->err);
-      r->nskipped++;
-    } else if (k == 0) {
-      r->nfiltered++;
+      if (k >= 0 && !copy_ok)
+        warn(r, "chunk %llu at file offset 0x%llx: record %llu at 0x%llx: the size copy at its end is %lu, not %lu (overwritten?); decoded anyway",
+             (unsigned long long)index, (unsigned long long)foff, (unsigned long long)rd64(c + off + 8),
+             (unsigned long long)(foff + off), (unsigned long)rd32(c + off + sz - 4), (unsigned long)sz);
+      else if (k < 0 && copy_ok)
+        warn(r, "chunk %llu at file offset 0x%llx: record %llu at 0x%llx skipped: %s", (unsigned long long)index,
+             (unsigned long long)foff, (unsigned long long)rd64(c + off + 8), (unsigned long long)(foff + off), x->err);
+      if (k == 0) r->nfiltered++;
     }
-    off += sz;
+    if (k < 0 && !copy_ok)
+      warn(r, "chunk %llu at file offset 0x%llx: bad record at 0x%llx (%s), skipping to the next record",
+           (unsigned long long)index, (unsigned long long)foff, (unsigned long long)(foff + off),
+           rd32(c + off) != 0x00002A2A ? "no signature"
+           : !header_ok               ? "size outside the chunk"
+                                      : "size copy mismatch and undecodable");
+    if (k < 0) r->nskipped++;
+    uint32_t n;
+    if (copy_ok || (k >= 0 && (off + sz + 28 > limit || rd32(c + off + sz) == 0 || (record_ok(c, off + sz, &n) && off + sz + n <= limit)))) {
+      off += sz;
+      continue;
+    }
+    /* resynchronise on the next plausible record (8-byte aligned) */
+    off = (off + 8) & ~7u;
+    while (off + 28 <= limit && !(record_ok(c, off, &n) && off + n <= limit)) off += 8;
   }
   if (opts->recover && rc == 0) {
-    /* slack space: records left over from before the chunk was reused */
-    uint32_t s = (limit + 7u) & ~7u;
+    /* slack space: records after the point where the walk stopped (a zeroed
+    ** hole, or the free space offset), left over from earlier writes */
+    uint32_t s = (off + 7u) & ~7u;
     while (s + 28 <= DK_EVTX_CHUNK_SIZE) {
       uint32_t sz;
       if (record_ok(c, s, &sz)) {

@@ -395,12 +395,15 @@ static int l_export(lua_State *L) {
   if (flt.has_where) return luaL_error(L, "export does not take a where function (use records)");
   flt.f.event_ids = flt.ids;
   const char *fmt = "xml";
-  int embed_xml = 0;
+  int embed_xml = 0, bare = 0;
+  lua_Integer count = 0;
   if (lua_istable(L, 3)) {
     lua_getfield(L, 3, "format");
     fmt = luaL_optstring(L, -1, "xml");
     embed_xml = lua_getfield(L, 3, "xml") == LUA_TBOOLEAN && lua_toboolean(L, -1);
-    lua_pop(L, 2);
+    bare = lua_getfield(L, 3, "bare") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+    if (lua_getfield(L, 3, "written") != LUA_TNIL) count = luaL_checkinteger(L, -1);
+    lua_pop(L, 4);
   }
   int as_xml = strcmp(fmt, "xml") == 0, json_array = strcmp(fmt, "json") == 0;
   if (!as_xml && !json_array && strcmp(fmt, "jsonl") != 0)
@@ -410,9 +413,9 @@ static int l_export(lua_State *L) {
   dk_evtx_reader rd;
   if (dk_evtx_reader_init(&rd, f->map.data, f->map.size, &f->header, &o, flt.threads) != 0)
     return luaL_error(L, "evtx: out of memory");
-  lua_Integer count = 0;
+  lua_Integer before = count;
   FILE *fp = out->f;
-  if (json_array) fputs("[", fp);
+  if (json_array && !bare) fputs("[", fp);
   while (dk_evtx_reader_batch(&rd) > 0) {
     for (size_t k = 0; k < rd.batch_n; k++) {
       dk_evtx_chunk_result *s = &rd.slots[k];
@@ -433,9 +436,9 @@ static int l_export(lua_State *L) {
       return luaL_error(L, "evtx: out of memory");
     }
   }
-  if (json_array) fputs(count ? "\n]\n" : "]\n", fp);
+  if (json_array && !bare) fputs(count ? "\n]\n" : "]\n", fp);
   dk_evtx_reader_free(&rd);
-  lua_pushinteger(L, count);
+  lua_pushinteger(L, count - before);
   return 1;
 }
 
