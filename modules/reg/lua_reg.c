@@ -1,0 +1,545 @@
+/*
+** diagkit.reg: offline registry hives (see docs/lua-api/reg.md).
+**   reg.open(path) -> hive | nil, message, code
+**   hive:info() hive:key(p) hive:subkeys(p) hive:values(p) hive:value(p, name)
+**   hive:raw(p, name) hive:security(p) hive:walk(p) hive:export(p) hive:errors() hive:close()
+** Paths are case-insensitive, '\' or '/' separated, relative to the root;
+** "CurrentControlSet" is resolved through Select\Current.
+*/
+#include "regf.h"
+#include "sd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lauxlib.h"
+#include "lua.h"
+
+int luaopen_diagkit_reg(lua_State *L);
+
+#define HIVE_MT "diagkit.reg.hive"
+
+typedef struct lhive {
+  dk_hive *h;
+  char *path;
+} lhive;
+
+static lhive *check_hive(lua_State *L, int idx) {
+  lhive *lh = luaL_checkudata(L, idx, HIVE_MT);
+  if (!lh->h) luaL_error(L, "hive is closed");
+  return lh;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+static void set_bool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static int strncasecmp_portable(const char *a, const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (x >= 'A' && x <= 'Z') x += 32;
+    if (y >= 'A' && y <= 'Z') y += 32;
+    if (x != y || x == 0) return x - y;
+  }
+  return 0;
+}
+
+static int fail3(lua_State *L, const char *msg, const char *code) {
+  lua_pushnil(L);
+  lua_pushstring(L, msg);
+  lua_pushstring(L, code);
+  return 3;
+}
+
+static void push_filetime(lua_State *L, uint64_t ft) {
+  /* FILETIME: 100 ns since 1601-01-01 -> ISO 8601 UTC */
+  if (ft < 116444736000000000ull) {
+    lua_pushnil(L);
+    return;
+  }
+  int64_t secs = (int64_t)((ft - 116444736000000000ull) / 10000000ull);
+  int64_t days = secs / 86400, rem = secs % 86400;
+  /* civil from days (H. Hinnant) */
+  int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) y++;
+  char b[40];
+  snprintf(b, sizeof b, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m, (long long)d,
+           (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
+  lua_pushstring(L, b);
+}
+
+static int l_open(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lhive *lh = lua_newuserdatauv(L, sizeof *lh, 0);
+  lh->h = NULL;
+  lh->path = NULL;
+  luaL_setmetatable(L, HIVE_MT);
+  char err[512];
+  const char *code = "DK_BAD_FORMAT";
+  lh->h = dk_hive_open_file(path, err, sizeof err, &code);
+  if (!lh->h) return fail3(L, err, code);
+  lh->path = malloc(strlen(path) + 1);
+  if (lh->path) strcpy(lh->path, path);
+  return 1;
+}
+
+static int l_close(lua_State *L) {
+  lhive *lh = luaL_checkudata(L, 1, HIVE_MT);
+  dk_hive_close(lh->h);
+  lh->h = NULL;
+  free(lh->path);
+  lh->path = NULL;
+  return 0;
+}
+
+static int l_tostring(lua_State *L) {
+  lhive *lh = luaL_checkudata(L, 1, HIVE_MT);
+  if (!lh->h) {
+    lua_pushstring(L, "diagkit.reg hive (closed)");
+    return 1;
+  }
+  dk_hive_info in;
+  dk_hive_get_info(lh->h, &in);
+  lua_pushfstring(L, "diagkit.reg hive %s (regf %d.%d%s)", lh->path ? lh->path : "?", (int)in.major, (int)in.minor,
+                  in.dirty ? ", dirty" : "");
+  return 1;
+}
+
+static void push_errors(lua_State *L, dk_hive *h) {
+  size_t n = dk_hive_nerrors(h);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_pushstring(L, dk_hive_error(h, i));
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+static int l_info(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  dk_hive_info in;
+  dk_hive_get_info(lh->h, &in);
+  lua_createtable(L, 0, 16);
+  set_int(L, "primary_seq", in.primary_seq);
+  set_int(L, "secondary_seq", in.secondary_seq);
+  set_bool(L, "dirty", in.dirty);
+  lua_pushfstring(L, "%d.%d", (int)in.major, (int)in.minor);
+  lua_setfield(L, -2, "version");
+  set_int(L, "file_type", in.file_type);
+  set_int(L, "root", in.root);
+  set_int(L, "bins_size", in.bins_size);
+  set_int(L, "bins_found", in.bins_found);
+  set_int(L, "bins", in.nbins);
+  set_bool(L, "checksum_ok", in.checksum_ok);
+  set_int(L, "checksum", in.checksum);
+  set_str(L, "file_name", in.file_name);
+  push_filetime(L, in.last_written);
+  lua_setfield(L, -2, "last_written");
+  push_errors(L, lh->h);
+  lua_setfield(L, -2, "errors");
+  return 1;
+}
+
+static int l_errors(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  push_errors(L, lh->h);
+  return 1;
+}
+
+/* Resolves a path (CurrentControlSet too). 0 or pushes nil, msg, code (3). */
+static int resolve(lua_State *L, lhive *lh, const char *path, uint32_t *off) {
+  dk_hive_info in;
+  dk_hive_get_info(lh->h, &in);
+  char err[512];
+  const char *p = path;
+  while (*p == '\\' || *p == '/') p++;
+  size_t n = strcspn(p, "\\/");
+  char buf[4096];
+  if (n == 17 && strncasecmp_portable(p, "CurrentControlSet", 17) == 0) {
+    uint32_t sel;
+    dk_nk nk;
+    uint32_t *vl = NULL;
+    size_t nv = 0;
+    unsigned current = 0;
+    if (dk_hive_find(lh->h, in.root, "Select", &sel, err, sizeof err) == 0 &&
+        dk_hive_key(lh->h, sel, &nk, err, sizeof err) == 0 && dk_hive_values(lh->h, &nk, &vl, &nv, err, sizeof err) >= 0) {
+      for (size_t i = 0; i < nv; i++) {
+        dk_vk vk;
+        uint8_t *d;
+        size_t dl;
+        if (dk_hive_value(lh->h, vl[i], &vk, err, sizeof err) != 0 || dk_regname_cmp(vk.name, "Current") != 0) continue;
+        if (dk_hive_value_data(lh->h, &vk, &d, &dl, err, sizeof err) == 0 && dl >= 4)
+          current = (unsigned)d[0] | (unsigned)d[1] << 8 | (unsigned)d[2] << 16 | (unsigned)d[3] << 24;
+        free(d);
+      }
+    }
+    free(vl);
+    if (current == 0 || current > 999)
+      return fail3(L, "CurrentControlSet: this hive has no Select\\Current value (not a SYSTEM hive?)", "ENOENT");
+    snprintf(buf, sizeof buf, "ControlSet%03u%s", current, p + n);
+    p = buf;
+  }
+  if (dk_hive_find(lh->h, in.root, p, off, err, sizeof err) != 0) return fail3(L, err, "ENOENT");
+  return 0;
+}
+
+static const char *type_name(uint32_t t) {
+  static const char *const names[] = {"REG_NONE",
+                                      "REG_SZ",
+                                      "REG_EXPAND_SZ",
+                                      "REG_BINARY",
+                                      "REG_DWORD",
+                                      "REG_DWORD_BIG_ENDIAN",
+                                      "REG_LINK",
+                                      "REG_MULTI_SZ",
+                                      "REG_RESOURCE_LIST",
+                                      "REG_FULL_RESOURCE_DESCRIPTOR",
+                                      "REG_RESOURCE_REQUIREMENTS_LIST",
+                                      "REG_QWORD"};
+  return t < sizeof names / sizeof names[0] ? names[t] : "REG_UNKNOWN";
+}
+
+static void push_hex(lua_State *L, const uint8_t *d, size_t n) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    luaL_addchar(&b, digits[d[i] >> 4]);
+    luaL_addchar(&b, digits[d[i] & 15]);
+  }
+  luaL_pushresult(&b);
+}
+
+/* Decoded value table. */
+static void push_value(lua_State *L, lhive *lh, const dk_vk *vk) {
+  char err[512];
+  lua_createtable(L, 0, 7);
+  set_str(L, "name", vk->name);
+  set_str(L, "type", type_name(vk->type));
+  set_int(L, "type_id", vk->type);
+  uint8_t *d = NULL;
+  size_t n = 0;
+  int rc = dk_hive_value_data(lh->h, vk, &d, &n, err, sizeof err);
+  set_int(L, "size", (lua_Integer)n);
+  if (rc != 0) set_str(L, "error", err);
+  if (d) {
+    switch (vk->type) {
+    case 1:
+    case 2:
+    case 6: {
+      size_t ol;
+      char *s = dk_utf16_to_utf8(d, n, 1, &ol);
+      if (s) {
+        lua_pushlstring(L, s, ol);
+        lua_setfield(L, -2, "data");
+        free(s);
+      }
+      break;
+    }
+    case 7: {
+      lua_newtable(L);
+      int k = 0;
+      size_t i = 0;
+      while (i + 1 < n) {
+        size_t j = i;
+        while (j + 1 < n && (d[j] | d[j + 1])) j += 2;
+        if (j == i) break; /* an empty string ends the list */
+        size_t ol;
+        char *s = dk_utf16_to_utf8(d + i, j - i, 0, &ol);
+        if (s) {
+          lua_pushlstring(L, s, ol);
+          lua_rawseti(L, -2, ++k);
+          free(s);
+        }
+        i = j + 2;
+      }
+      lua_setfield(L, -2, "data");
+      break;
+    }
+    case 4:
+      if (n >= 4) {
+        set_int(L, "data", (lua_Integer)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24));
+        break;
+      }
+      push_hex(L, d, n);
+      lua_setfield(L, -2, "hex");
+      break;
+    case 5:
+      if (n >= 4) {
+        set_int(L, "data", (lua_Integer)((uint32_t)d[3] | (uint32_t)d[2] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[0] << 24));
+        break;
+      }
+      push_hex(L, d, n);
+      lua_setfield(L, -2, "hex");
+      break;
+    case 11:
+      if (n >= 8) {
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--) v = (v << 8) | d[i];
+        set_int(L, "data", (lua_Integer)v);
+        break;
+      }
+      push_hex(L, d, n);
+      lua_setfield(L, -2, "hex");
+      break;
+    default:
+      push_hex(L, d, n);
+      lua_setfield(L, -2, "hex");
+      break;
+    }
+  }
+  free(d);
+}
+
+static int l_key(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  uint32_t off;
+  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
+  if (r) return r;
+  dk_nk nk;
+  char err[512];
+  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  lua_createtable(L, 0, 8);
+  set_str(L, "name", nk.name);
+  set_int(L, "offset", nk.off);
+  set_int(L, "flags", nk.flags);
+  set_int(L, "subkeys", nk.nsubkeys);
+  set_int(L, "values", nk.nvalues);
+  push_filetime(L, nk.mtime);
+  lua_setfield(L, -2, "last_written");
+  char *cls = dk_hive_class(lh->h, &nk);
+  if (cls) {
+    set_str(L, "class", cls);
+    free(cls);
+  }
+  set_bool(L, "symlink", (nk.flags & 0x10) != 0);
+  return 1;
+}
+
+static int l_subkeys(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  uint32_t off;
+  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
+  if (r) return r;
+  dk_nk nk;
+  char err[512];
+  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  uint32_t *list;
+  size_t n;
+  if (dk_hive_subkeys(lh->h, &nk, &list, &n, err, sizeof err) < 0) return fail3(L, err, "DK_BAD_FORMAT");
+  lua_createtable(L, (int)n, 0);
+  int k = 0;
+  for (size_t i = 0; i < n; i++) {
+    dk_nk c;
+    if (dk_hive_key(lh->h, list[i], &c, err, sizeof err) != 0) continue;
+    lua_pushstring(L, c.name);
+    lua_rawseti(L, -2, ++k);
+  }
+  free(list);
+  return 1;
+}
+
+static int values_of(lua_State *L, lhive *lh, uint32_t off, const char *only, int raw) {
+  dk_nk nk;
+  char err[512];
+  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  uint32_t *list;
+  size_t n;
+  if (dk_hive_values(lh->h, &nk, &list, &n, err, sizeof err) < 0) return fail3(L, err, "DK_BAD_FORMAT");
+  if (!only) lua_createtable(L, (int)n, 0);
+  int k = 0;
+  for (size_t i = 0; i < n; i++) {
+    dk_vk vk;
+    if (dk_hive_value(lh->h, list[i], &vk, err, sizeof err) != 0) continue;
+    if (only) {
+      if (dk_regname_cmp(vk.name, only) != 0) continue;
+      free(list);
+      if (raw) {
+        uint8_t *d;
+        size_t dl;
+        int rc = dk_hive_value_data(lh->h, &vk, &d, &dl, err, sizeof err);
+        if (rc != 0 && !d) return fail3(L, err, "DK_BAD_FORMAT");
+        lua_pushlstring(L, (const char *)d, dl);
+        lua_pushinteger(L, vk.type);
+        free(d);
+        return 2;
+      }
+      push_value(L, lh, &vk);
+      return 1;
+    }
+    push_value(L, lh, &vk);
+    lua_rawseti(L, -2, ++k);
+  }
+  free(list);
+  if (only) {
+    lua_pushfstring(L, "no value '%s' in key '%s'", only, nk.name);
+    return fail3(L, lua_tostring(L, -1), "ENOENT");
+  }
+  return 1;
+}
+
+static int l_values(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  uint32_t off;
+  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
+  if (r) return r;
+  return values_of(L, lh, off, NULL, 0);
+}
+
+static int l_value(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  const char *name = luaL_optstring(L, 3, "");
+  uint32_t off;
+  int r = resolve(L, lh, luaL_checkstring(L, 2), &off);
+  if (r) return r;
+  return values_of(L, lh, off, name, 0);
+}
+
+static int l_raw(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  const char *name = luaL_optstring(L, 3, "");
+  uint32_t off;
+  int r = resolve(L, lh, luaL_checkstring(L, 2), &off);
+  if (r) return r;
+  return values_of(L, lh, off, name, 1);
+}
+
+static int l_security(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  uint32_t off;
+  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
+  if (r) return r;
+  dk_nk nk;
+  char err[512];
+  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  const uint8_t *sdb;
+  size_t len;
+  if (dk_hive_security(lh->h, &nk, &sdb, &len, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  dk_sd sd;
+  if (dk_sd_parse(sdb, len, &sd, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  char *s = dk_sddl_format(&sd);
+  dk_sd_free(&sd);
+  if (!s) return luaL_error(L, "out of memory");
+  lua_createtable(L, 0, 3);
+  set_str(L, "sddl", s);
+  free(s);
+  set_int(L, "size", (lua_Integer)len);
+  set_int(L, "offset", nk.sk);
+  lua_pushlstring(L, (const char *)sdb, len);
+  lua_setfield(L, -2, "bytes");
+  return 1;
+}
+
+/* walk: collects {path, offset} then iterates. */
+typedef struct wctx {
+  lua_State *L;
+  int n;
+} wctx;
+
+static int walk_cb(void *ud, const char *path, const dk_nk *nk) {
+  wctx *w = ud;
+  lua_pushstring(w->L, path);
+  lua_rawseti(w->L, -3, ++w->n);
+  lua_pushinteger(w->L, nk->off);
+  lua_rawseti(w->L, -2, w->n);
+  return 0;
+}
+
+static int walk_iter(lua_State *L) {
+  /* upvalues: paths, offsets, hive; control: index */
+  lua_Integer i = luaL_optinteger(L, 2, 0) + 1;
+  if (lua_rawgeti(L, lua_upvalueindex(1), i) == LUA_TNIL) return 0;
+  lhive *lh = check_hive(L, lua_upvalueindex(3));
+  lua_rawgeti(L, lua_upvalueindex(2), i);
+  uint32_t off = (uint32_t)lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  dk_nk nk;
+  char err[512];
+  lua_pushinteger(L, i);
+  lua_insert(L, -2); /* i, path */
+  lua_createtable(L, 0, 5);
+  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) == 0) {
+    set_str(L, "name", nk.name);
+    set_int(L, "offset", off);
+    set_int(L, "subkeys", nk.nsubkeys);
+    set_int(L, "values", nk.nvalues);
+    push_filetime(L, nk.mtime);
+    lua_setfield(L, -2, "last_written");
+  }
+  return 3;
+}
+
+static int l_walk(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  const char *path = luaL_optstring(L, 2, "");
+  uint32_t off;
+  int r = resolve(L, lh, path, &off);
+  if (r) return luaL_error(L, "%s", lua_tostring(L, -2));
+  lua_newtable(L); /* paths */
+  lua_newtable(L); /* offsets */
+  wctx w = {L, 0};
+  char base[4096];
+  snprintf(base, sizeof base, "%s", (path[0] == '\0' || strcmp(path, "\\") == 0) ? "\\" : path);
+  if (dk_hive_walk(lh->h, off, base, walk_cb, &w) < 0) return luaL_error(L, "out of memory");
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, walk_iter, 3);
+  lua_pushnil(L);
+  lua_pushinteger(L, 0);
+  lua_pushnil(L);
+  return 4;
+}
+
+static int l_export(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  const char *path = luaL_optstring(L, 2, "");
+  uint32_t off;
+  int r = resolve(L, lh, path, &off);
+  if (r) return r;
+  dk_buf b = {0};
+  size_t nk, nv;
+  char base[4096];
+  const char *p = path;
+  while (*p == '\\' || *p == '/') p++;
+  snprintf(base, sizeof base, "\\%s", p);
+  for (char *c = base; *c; c++)
+    if (*c == '/') *c = '\\';
+  size_t bl = strlen(base);
+  while (bl > 1 && base[bl - 1] == '\\') base[--bl] = '\0';
+  if (dk_hive_export(lh->h, off, base, &b, &nk, &nv) != 0) {
+    free(b.data);
+    return luaL_error(L, "out of memory");
+  }
+  lua_pushlstring(L, b.data ? b.data : "", b.len);
+  free(b.data);
+  lua_pushinteger(L, (lua_Integer)nk);
+  lua_pushinteger(L, (lua_Integer)nv);
+  return 3;
+}
+
+int luaopen_diagkit_reg(lua_State *L) {
+  static const luaL_Reg methods[] = {{"info", l_info},         {"key", l_key},       {"subkeys", l_subkeys},
+                                     {"values", l_values},     {"value", l_value},   {"raw", l_raw},
+                                     {"security", l_security}, {"walk", l_walk},     {"export", l_export},
+                                     {"errors", l_errors},     {"close", l_close},   {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
+  luaL_newmetatable(L, HIVE_MT);
+  luaL_setfuncs(L, meta, 0);
+  luaL_newlib(L, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  static const luaL_Reg fns[] = {{"open", l_open}, {NULL, NULL}};
+  luaL_newlib(L, fns);
+  return 1;
+}

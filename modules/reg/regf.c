@@ -1,0 +1,921 @@
+/*
+** regf reader. Layout: msuhanov/regf "Windows registry file format
+** specification"; see regf.h for the guarantees.
+*/
+#include "regf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BASE 4096u
+#define MAX_ERRORS 200
+#define MAX_DEPTH 512
+
+typedef struct hbin {
+  uint32_t start, size; /* relative to BASE */
+} hbin;
+
+struct dk_hive {
+  uint8_t *data;
+  size_t len;
+  uint32_t bins_end; /* relative end of the readable bins */
+  hbin *bins;
+  size_t nbins;
+  dk_hive_info info;
+  char *errors[MAX_ERRORS];
+  size_t nerrors, dropped;
+  uint8_t *visited; /* walk: one bit per 8-byte cell slot */
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (err && len) vsnprintf(err, len, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+__attribute__((format(printf, 2, 3))) static void note(dk_hive *h, const char *fmt, ...) {
+  if (h->nerrors >= MAX_ERRORS) {
+    h->dropped++;
+    return;
+  }
+  char msg[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  for (size_t i = 0; i < h->nerrors; i++)
+    if (strcmp(h->errors[i], msg) == 0) return;
+  char *c = malloc(strlen(msg) + 1);
+  if (!c) return;
+  strcpy(c, msg);
+  h->errors[h->nerrors++] = c;
+}
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
+
+size_t dk_hive_nerrors(const dk_hive *h) { return h->nerrors; }
+const char *dk_hive_error(const dk_hive *h, size_t i) { return i < h->nerrors ? h->errors[i] : NULL; }
+void dk_hive_get_info(const dk_hive *h, dk_hive_info *info) { *info = h->info; }
+
+/* ---- UTF-16 ------------------------------------------------------------- */
+
+static size_t put_utf8(char *o, uint32_t c) {
+  if (c < 0x80) {
+    o[0] = (char)c;
+    return 1;
+  }
+  if (c < 0x800) {
+    o[0] = (char)(0xC0 | (c >> 6));
+    o[1] = (char)(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    o[0] = (char)(0xE0 | (c >> 12));
+    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | (c >> 18));
+  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+  o[3] = (char)(0x80 | (c & 0x3F));
+  return 4;
+}
+
+/* Writes at most cap-1 bytes + NUL. */
+static size_t utf16_into(const uint8_t *s, size_t bytes, int stop, char *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i + 1 < bytes; i += 2) {
+    uint32_t c = rd16(s + i);
+    if (c == 0 && stop) break;
+    if (c >= 0xD800 && c <= 0xDBFF && i + 3 < bytes) {
+      uint32_t d = rd16(s + i + 2);
+      if (d >= 0xDC00 && d <= 0xDFFF) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+        i += 2;
+      } else {
+        c = 0xFFFD;
+      }
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+      c = 0xFFFD;
+    }
+    if (n + 5 > cap) break;
+    n += put_utf8(out + n, c);
+  }
+  if (cap) out[n] = '\0';
+  return n;
+}
+
+char *dk_utf16_to_utf8(const uint8_t *s, size_t bytes, int stop, size_t *outlen) {
+  size_t cap = bytes / 2 * 3 + 5;
+  char *o = malloc(cap);
+  if (!o) return NULL;
+  size_t n = utf16_into(s, bytes, stop, o, cap);
+  if (outlen) *outlen = n;
+  return o;
+}
+
+static void latin1_into(const uint8_t *s, size_t n, char *out, size_t cap) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 3 < cap; i++) k += put_utf8(out + k, s[i]);
+  out[k] = '\0';
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static uint32_t checksum(const uint8_t *b) {
+  uint32_t x = 0;
+  for (int i = 0; i < 127; i++) x ^= rd32(b + 4 * i);
+  if (x == 0) x = 1;
+  if (x == 0xFFFFFFFFu) x = 0xFFFFFFFEu;
+  return x;
+}
+
+dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen) {
+  if (len < BASE) {
+    fail(err, errlen, "%zu bytes: a hive has a 4096-byte base block", len);
+    return NULL;
+  }
+  if (memcmp(data, "regf", 4) != 0) {
+    fail(err, errlen, "offset 0: signature is not 'regf'");
+    return NULL;
+  }
+  dk_hive *h = calloc(1, sizeof *h);
+  if (!h || !(h->data = malloc(len))) {
+    free(h);
+    fail(err, errlen, "out of memory");
+    return NULL;
+  }
+  memcpy(h->data, data, len);
+  h->len = len;
+  const uint8_t *b = h->data;
+  dk_hive_info *in = &h->info;
+  in->primary_seq = rd32(b + 4);
+  in->secondary_seq = rd32(b + 8);
+  in->dirty = in->primary_seq != in->secondary_seq;
+  in->last_written = rd64(b + 12);
+  in->major = rd32(b + 20);
+  in->minor = rd32(b + 24);
+  in->file_type = rd32(b + 28);
+  in->format = rd32(b + 32);
+  in->root = rd32(b + 36);
+  in->bins_size = rd32(b + 40);
+  in->checksum = rd32(b + 508);
+  in->computed_checksum = checksum(b);
+  in->checksum_ok = in->checksum == in->computed_checksum;
+  utf16_into(b + 48, 64, 1, in->file_name, sizeof in->file_name);
+  if (in->major != 1) note(h, "base block: major version %u (1 expected)", in->major);
+  if (!in->checksum_ok)
+    note(h, "base block: checksum 0x%08x, computed 0x%08x", in->checksum, in->computed_checksum);
+  if (in->dirty)
+    note(h, "base block: sequence numbers differ (%u / %u): the hive is dirty, its transaction logs hold newer data",
+         in->primary_seq, in->secondary_seq);
+  size_t avail = len - BASE;
+  uint32_t declared = in->bins_size;
+  if (declared == 0 || declared % 4096 != 0 || declared > avail) {
+    note(h, "base block: hive bins data size %u does not fit the file (%zu bytes of bins); using the file size",
+         declared, avail);
+    declared = (uint32_t)(avail > 0xFFFFF000u ? 0xFFFFF000u : avail & ~(size_t)4095);
+  }
+  /* Walk the hbins; resynchronise on 4096-byte boundaries after a bad header. */
+  size_t cap = 0;
+  uint32_t pos = 0;
+  while (pos + 32 <= declared) {
+    const uint8_t *p = b + BASE + pos;
+    uint32_t sz = rd32(p + 8);
+    if (memcmp(p, "hbin", 4) != 0 || rd32(p + 4) != pos || sz == 0 || sz % 4096 != 0 || sz > declared - pos) {
+      note(h, "hbin at offset 0x%x: bad header (signature, offset or size %u); skipping 4096 bytes", pos, sz);
+      pos += 4096;
+      continue;
+    }
+    if (h->nbins == cap) {
+      size_t nc = cap ? cap * 2 : 64;
+      hbin *nb = realloc(h->bins, nc * sizeof *nb);
+      if (!nb) break;
+      h->bins = nb;
+      cap = nc;
+    }
+    h->bins[h->nbins++] = (hbin){pos, sz};
+    in->bins_found += sz;
+    pos += sz;
+  }
+  h->bins_end = declared;
+  in->nbins = (uint32_t)h->nbins;
+  if (h->nbins == 0) {
+    fail(err, errlen, "no readable hive bin after the base block");
+    dk_hive_close(h);
+    return NULL;
+  }
+  return h;
+}
+
+dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const char **code) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    int e = errno;
+    *code = e == ENOENT ? "ENOENT" : e == EACCES ? "EACCES" : "EIO";
+    fail(err, errlen, "%s: %s", path, strerror(e));
+    return NULL;
+  }
+  size_t cap = 1 << 20, len = 0;
+  uint8_t *buf = malloc(cap);
+  while (buf) {
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (len < cap) break;
+    if (cap > ((size_t)1 << 31)) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    uint8_t *nb = realloc(buf, cap * 2);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  int rerr = ferror(f);
+  fclose(f);
+  if (!buf) {
+    *code = "ENOMEM";
+    fail(err, errlen, "%s: out of memory (or larger than 2 GiB)", path);
+    return NULL;
+  }
+  if (rerr) {
+    free(buf);
+    *code = "EIO";
+    fail(err, errlen, "%s: read error", path);
+    return NULL;
+  }
+  char e2[256];
+  dk_hive *h = dk_hive_open(buf, len, e2, sizeof e2);
+  free(buf);
+  if (!h) {
+    *code = "DK_BAD_FORMAT";
+    fail(err, errlen, "%s: %s", path, e2);
+  }
+  return h;
+}
+
+void dk_hive_close(dk_hive *h) {
+  if (!h) return;
+  for (size_t i = 0; i < h->nerrors; i++) free(h->errors[i]);
+  free(h->bins);
+  free(h->visited);
+  free(h->data);
+  free(h);
+}
+
+/* ---- cells -------------------------------------------------------------- */
+
+static const hbin *bin_of(const dk_hive *h, uint32_t off) {
+  size_t lo = 0, hi = h->nbins;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const hbin *b = &h->bins[mid];
+    if (off < b->start) hi = mid;
+    else if (off - b->start >= b->size) lo = mid + 1;
+    else return b;
+  }
+  return NULL;
+}
+
+/* The payload of the allocated cell at off (after its 4-byte size). */
+static const uint8_t *cell(const dk_hive *h, uint32_t off, uint32_t *size, const char *what, char *err,
+                           size_t errlen) {
+  if (off == DK_REGF_NONE) {
+    fail(err, errlen, "%s: no cell (offset 0xffffffff)", what);
+    return NULL;
+  }
+  if (off % 8 != 0) {
+    fail(err, errlen, "%s: cell offset 0x%x is not 8-aligned", what, off);
+    return NULL;
+  }
+  const hbin *b = bin_of(h, off);
+  if (!b || off - b->start < 32) {
+    fail(err, errlen, "%s: cell offset 0x%x is outside the readable hive bins", what, off);
+    return NULL;
+  }
+  uint32_t room = b->start + b->size - off;
+  const uint8_t *p = h->data + BASE + off;
+  int32_t raw = (int32_t)rd32(p);
+  if (raw >= 0) {
+    fail(err, errlen, "%s: cell at 0x%x is free (size %d), not allocated", what, off, raw);
+    return NULL;
+  }
+  uint32_t sz = (uint32_t)(-(int64_t)raw);
+  if (sz < 8 || sz > room) {
+    fail(err, errlen, "%s: cell at 0x%x has size %u, its hive bin leaves %u", what, off, sz, room);
+    return NULL;
+  }
+  *size = sz - 4;
+  return p + 4;
+}
+
+int dk_hive_key(dk_hive *h, uint32_t off, dk_nk *nk, char *err, size_t errlen) {
+  uint32_t sz;
+  const uint8_t *p = cell(h, off, &sz, "key", err, errlen);
+  if (!p) return -1;
+  if (sz < 76 || p[0] != 'n' || p[1] != 'k')
+    return fail(err, errlen, "key at 0x%x: not an nk cell (signature '%c%c', %u bytes)", off,
+                sz >= 2 && p[0] >= 32 && p[0] < 127 ? p[0] : '?', sz >= 2 && p[1] >= 32 && p[1] < 127 ? p[1] : '?',
+                sz);
+  memset(nk, 0, sizeof *nk);
+  nk->off = off;
+  nk->flags = rd16(p + 2);
+  nk->mtime = rd64(p + 4);
+  nk->parent = rd32(p + 16);
+  nk->nsubkeys = rd32(p + 20);
+  nk->subkeys = rd32(p + 28);
+  nk->nvalues = rd32(p + 36);
+  nk->values = rd32(p + 40);
+  nk->sk = rd32(p + 44);
+  nk->class_off = rd32(p + 48);
+  nk->class_len = rd16(p + 74);
+  uint16_t nl = rd16(p + 72);
+  if ((size_t)nl > sz - 76) {
+    note(h, "key at 0x%x: name length %u runs past its cell (%u bytes); name cut", off, nl, sz - 76);
+    nl = (uint16_t)(sz - 76);
+  }
+  if (nk->flags & 0x20) latin1_into(p + 76, nl, nk->name, sizeof nk->name);
+  else utf16_into(p + 76, nl, 0, nk->name, sizeof nk->name);
+  return 0;
+}
+
+/* Appends the nk offsets of a subkey list cell. depth guards ri nesting. */
+typedef struct offs {
+  uint32_t *v;
+  size_t n, cap;
+  int partial;
+} offs;
+
+static int push_off(offs *o, uint32_t x) {
+  if (o->n == o->cap) {
+    size_t nc = o->cap ? o->cap * 2 : 32;
+    uint32_t *nv = realloc(o->v, nc * sizeof *nv);
+    if (!nv) return -1;
+    o->v = nv;
+    o->cap = nc;
+  }
+  o->v[o->n++] = x;
+  return 0;
+}
+
+static int read_list(dk_hive *h, uint32_t off, int depth, offs *o, char *err, size_t errlen) {
+  uint32_t sz;
+  char e[256];
+  const uint8_t *p = cell(h, off, &sz, "subkey list", e, sizeof e);
+  if (!p) {
+    o->partial = 1;
+    note(h, "%s", e);
+    fail(err, errlen, "%s", e);
+    return 0;
+  }
+  if (sz < 4) {
+    o->partial = 1;
+    note(h, "subkey list at 0x%x: too small", off);
+    return 0;
+  }
+  uint16_t count = rd16(p + 2);
+  if ((p[0] == 'l' && (p[1] == 'f' || p[1] == 'h'))) {
+    if ((size_t)count * 8 > sz - 4) {
+      o->partial = 1;
+      note(h, "subkey list at 0x%x: %u entries do not fit in %u bytes; reading %u", off, count, sz,
+           (unsigned)((sz - 4) / 8));
+      fail(err, errlen, "subkey list at 0x%x: count %u larger than the cell", off, count);
+      count = (uint16_t)((sz - 4) / 8);
+    }
+    for (uint16_t i = 0; i < count; i++)
+      if (push_off(o, rd32(p + 4 + 8 * (size_t)i))) return -1;
+    return 0;
+  }
+  if (p[0] == 'l' && p[1] == 'i') {
+    if ((size_t)count * 4 > sz - 4) {
+      o->partial = 1;
+      note(h, "subkey list at 0x%x: %u entries do not fit in %u bytes", off, count, sz);
+      count = (uint16_t)((sz - 4) / 4);
+    }
+    for (uint16_t i = 0; i < count; i++)
+      if (push_off(o, rd32(p + 4 + 4 * (size_t)i))) return -1;
+    return 0;
+  }
+  if (p[0] == 'r' && p[1] == 'i') {
+    if (depth > 0) {
+      o->partial = 1;
+      note(h, "subkey list at 0x%x: an ri list inside an ri list (refused: possible cycle)", off);
+      fail(err, errlen, "subkey list at 0x%x: nested ri list", off);
+      return 0;
+    }
+    if ((size_t)count * 4 > sz - 4) {
+      o->partial = 1;
+      note(h, "ri list at 0x%x: %u entries do not fit in %u bytes", off, count, sz);
+      count = (uint16_t)((sz - 4) / 4);
+    }
+    for (uint16_t i = 0; i < count; i++) {
+      uint32_t sub = rd32(p + 4 + 4 * (size_t)i);
+      if (sub == off) {
+        o->partial = 1;
+        note(h, "ri list at 0x%x points at itself", off);
+        continue;
+      }
+      if (read_list(h, sub, depth + 1, o, err, errlen) < 0) return -1;
+    }
+    return 0;
+  }
+  o->partial = 1;
+  note(h, "subkey list at 0x%x: unknown signature '%c%c'", off, p[0] >= 32 && p[0] < 127 ? p[0] : '?',
+       p[1] >= 32 && p[1] < 127 ? p[1] : '?');
+  fail(err, errlen, "subkey list at 0x%x: not an lf/lh/li/ri cell", off);
+  return 0;
+}
+
+int dk_hive_subkeys(dk_hive *h, const dk_nk *nk, uint32_t **list, size_t *n, char *err, size_t errlen) {
+  offs o = {0};
+  *list = NULL;
+  *n = 0;
+  if (err && errlen) err[0] = '\0';
+  if (nk->nsubkeys == 0 || nk->subkeys == DK_REGF_NONE) return 0;
+  if (read_list(h, nk->subkeys, 0, &o, err, errlen) < 0) {
+    free(o.v);
+    return fail(err, errlen, "out of memory");
+  }
+  if (o.n != nk->nsubkeys && !o.partial) {
+    note(h, "key at 0x%x: %u subkeys declared, %zu in its list", nk->off, nk->nsubkeys, o.n);
+  }
+  *list = o.v;
+  *n = o.n;
+  return o.partial ? 1 : 0;
+}
+
+int dk_hive_values(dk_hive *h, const dk_nk *nk, uint32_t **list, size_t *n, char *err, size_t errlen) {
+  *list = NULL;
+  *n = 0;
+  if (err && errlen) err[0] = '\0';
+  if (nk->nvalues == 0 || nk->values == DK_REGF_NONE) return 0;
+  uint32_t sz;
+  char e[256];
+  const uint8_t *p = cell(h, nk->values, &sz, "value list", e, sizeof e);
+  if (!p) {
+    note(h, "key at 0x%x: %s", nk->off, e);
+    fail(err, errlen, "key at 0x%x: %s", nk->off, e);
+    return 1;
+  }
+  size_t count = nk->nvalues;
+  int partial = 0;
+  if (count > sz / 4) {
+    note(h, "key at 0x%x: %u values declared, its value list holds %u", nk->off, nk->nvalues, sz / 4);
+    fail(err, errlen, "key at 0x%x: value count %u larger than its list", nk->off, nk->nvalues);
+    count = sz / 4;
+    partial = 1;
+  }
+  uint32_t *v = malloc((count ? count : 1) * sizeof *v);
+  if (!v) return fail(err, errlen, "out of memory");
+  for (size_t i = 0; i < count; i++) v[i] = rd32(p + 4 * i);
+  *list = v;
+  *n = count;
+  return partial;
+}
+
+int dk_hive_value(dk_hive *h, uint32_t off, dk_vk *vk, char *err, size_t errlen) {
+  uint32_t sz;
+  const uint8_t *p = cell(h, off, &sz, "value", err, errlen);
+  if (!p) return -1;
+  if (sz < 20 || p[0] != 'v' || p[1] != 'k') return fail(err, errlen, "value at 0x%x: not a vk cell", off);
+  memset(vk, 0, sizeof *vk);
+  vk->off = off;
+  uint16_t nl = rd16(p + 2);
+  uint32_t ds = rd32(p + 4);
+  vk->inline_data = (ds & 0x80000000u) != 0;
+  vk->size = ds & 0x7FFFFFFFu;
+  vk->data_off = rd32(p + 8);
+  vk->type = rd32(p + 12);
+  vk->flags = rd16(p + 16);
+  if ((size_t)nl > sz - 20) {
+    note(h, "value at 0x%x: name length %u runs past its cell; name cut", off, nl);
+    nl = (uint16_t)(sz - 20);
+  }
+  if (vk->flags & 1u) latin1_into(p + 20, nl, vk->name, sizeof vk->name);
+  else utf16_into(p + 20, nl, 0, vk->name, sizeof vk->name);
+  return 0;
+}
+
+int dk_hive_value_data(dk_hive *h, const dk_vk *vk, uint8_t **data, size_t *len, char *err, size_t errlen) {
+  *data = NULL;
+  *len = 0;
+  if (vk->inline_data) {
+    size_t n = vk->size > 4 ? 4 : vk->size;
+    if (vk->size > 4) note(h, "value at 0x%x: inline data of %u bytes (at most 4); cut", vk->off, vk->size);
+    uint8_t *d = malloc(4);
+    if (!d) return fail(err, errlen, "out of memory");
+    d[0] = (uint8_t)vk->data_off;
+    d[1] = (uint8_t)(vk->data_off >> 8);
+    d[2] = (uint8_t)(vk->data_off >> 16);
+    d[3] = (uint8_t)(vk->data_off >> 24);
+    *data = d;
+    *len = n;
+    return 0;
+  }
+  if (vk->size == 0) {
+    *data = malloc(1);
+    return *data ? 0 : fail(err, errlen, "out of memory");
+  }
+  uint32_t sz;
+  char e[256];
+  const uint8_t *p = cell(h, vk->data_off, &sz, "value data", e, sizeof e);
+  if (!p) {
+    note(h, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
+    return fail(err, errlen, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
+  }
+  if (h->info.minor >= 4 && vk->size > 16344 && sz >= 8 && p[0] == 'd' && p[1] == 'b') {
+    uint16_t nseg = rd16(p + 2);
+    uint32_t lo = rd32(p + 4), lsz;
+    const uint8_t *l = cell(h, lo, &lsz, "big data segment list", e, sizeof e);
+    if (!l) {
+      note(h, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
+      return fail(err, errlen, "value '%s': %s", vk->name, e);
+    }
+    if ((size_t)nseg * 4 > lsz) {
+      note(h, "value '%s': %u big-data segments, the list holds %u", vk->name, nseg, lsz / 4);
+      nseg = (uint16_t)(lsz / 4);
+    }
+    uint8_t *d = malloc(vk->size);
+    if (!d) return fail(err, errlen, "out of memory");
+    size_t got = 0;
+    for (uint16_t i = 0; i < nseg && got < vk->size; i++) {
+      uint32_t ssz;
+      const uint8_t *s = cell(h, rd32(l + 4 * (size_t)i), &ssz, "big data segment", e, sizeof e);
+      if (!s) {
+        note(h, "value '%s': segment %u: %s", vk->name, i, e);
+        break;
+      }
+      size_t take = ssz > 16344 ? 16344 : ssz;
+      if (take > vk->size - got) take = vk->size - got;
+      memcpy(d + got, s, take);
+      got += take;
+    }
+    *data = d;
+    *len = got;
+    if (got < vk->size) {
+      note(h, "value '%s' at 0x%x: big data holds %zu of %u bytes", vk->name, vk->off, got, vk->size);
+      return fail(err, errlen, "value '%s': big data truncated (%zu of %u bytes)", vk->name, got, vk->size);
+    }
+    return 0;
+  }
+  size_t n = vk->size;
+  int truncated = 0;
+  if (n > sz) {
+    note(h, "value '%s' at 0x%x: data size %u larger than its cell (%u)", vk->name, vk->off, vk->size, sz);
+    n = sz;
+    truncated = 1;
+  }
+  uint8_t *d = malloc(n ? n : 1);
+  if (!d) return fail(err, errlen, "out of memory");
+  memcpy(d, p, n);
+  *data = d;
+  *len = n;
+  if (truncated) return fail(err, errlen, "value '%s': data truncated (%zu of %u bytes)", vk->name, n, vk->size);
+  return 0;
+}
+
+char *dk_hive_class(dk_hive *h, const dk_nk *nk) {
+  if (nk->class_off == DK_REGF_NONE || nk->class_len == 0) return NULL;
+  uint32_t sz;
+  char e[200];
+  const uint8_t *p = cell(h, nk->class_off, &sz, "class name", e, sizeof e);
+  if (!p) {
+    note(h, "key at 0x%x: %s", nk->off, e);
+    return NULL;
+  }
+  size_t n = nk->class_len > sz ? sz : nk->class_len;
+  return dk_utf16_to_utf8(p, n, 0, NULL);
+}
+
+int dk_hive_security(dk_hive *h, const dk_nk *nk, const uint8_t **sd, size_t *len, char *err, size_t errlen) {
+  uint32_t sz;
+  const uint8_t *p = cell(h, nk->sk, &sz, "security", err, errlen);
+  if (!p) return -1;
+  if (sz < 20 || p[0] != 's' || p[1] != 'k') return fail(err, errlen, "security cell at 0x%x: not an sk cell", nk->sk);
+  uint32_t n = rd32(p + 16);
+  if (n > sz - 20) return fail(err, errlen, "security cell at 0x%x: descriptor size %u larger than the cell", nk->sk, n);
+  *sd = p + 20;
+  *len = n;
+  return 0;
+}
+
+/* ---- names and lookup --------------------------------------------------- */
+
+/* Next code point of UTF-8 (invalid bytes as themselves). */
+static uint32_t next_cp(const unsigned char **s) {
+  const unsigned char *p = *s;
+  uint32_t c = *p++;
+  if (c >= 0xC0 && c < 0xE0 && (*p & 0xC0) == 0x80) c = ((c & 0x1F) << 6) | (*p++ & 0x3F);
+  else if (c >= 0xE0 && c < 0xF0 && (p[0] & 0xC0) == 0x80 && (p[1] & 0xC0) == 0x80) {
+    c = ((c & 0x0F) << 12) | ((uint32_t)(p[0] & 0x3F) << 6) | (p[1] & 0x3F);
+    p += 2;
+  }
+  *s = p;
+  return c;
+}
+
+static uint32_t upcase(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
+  if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) return c - 32; /* Greek */
+  if (c >= 0x430 && c <= 0x44F) return c - 32;               /* Cyrillic */
+  return c;
+}
+
+int dk_regname_cmp(const char *a, const char *b) {
+  const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+  while (*p && *q) {
+    uint32_t x = upcase(next_cp(&p)), y = upcase(next_cp(&q));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return *p ? 1 : *q ? -1 : 0;
+}
+
+int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, char *err, size_t errlen) {
+  uint32_t cur = from;
+  const char *p = path;
+  char part[1024];
+  while (*p) {
+    while (*p == '\\' || *p == '/') p++;
+    if (!*p) break;
+    size_t n = strcspn(p, "\\/");
+    if (n >= sizeof part) return fail(err, errlen, "path component too long");
+    memcpy(part, p, n);
+    part[n] = '\0';
+    p += n;
+    dk_nk nk;
+    if (dk_hive_key(h, cur, &nk, err, errlen) != 0) return -1;
+    uint32_t *list;
+    size_t cnt;
+    char e[256];
+    if (dk_hive_subkeys(h, &nk, &list, &cnt, e, sizeof e) < 0) return fail(err, errlen, "%s", e);
+    int found = 0;
+    for (size_t i = 0; i < cnt && !found; i++) {
+      dk_nk c;
+      if (dk_hive_key(h, list[i], &c, e, sizeof e) != 0) continue;
+      if (dk_regname_cmp(c.name, part) == 0) {
+        cur = list[i];
+        found = 1;
+      }
+    }
+    free(list);
+    if (!found) return fail(err, errlen, "no key '%s' under '%.*s'", part, (int)(p - n - path), path);
+  }
+  *out = cur;
+  return 0;
+}
+
+/* ---- walk and export ---------------------------------------------------- */
+
+static int mark(dk_hive *h, uint32_t off) {
+  if (!h->visited) {
+    h->visited = calloc((size_t)h->bins_end / 64 + 1, 1);
+    if (!h->visited) return -1;
+  }
+  uint32_t slot = off / 8;
+  if ((size_t)slot / 8 > (size_t)h->bins_end / 64) return 1;
+  uint8_t bit = (uint8_t)(1u << (slot % 8));
+  if (h->visited[slot / 8] & bit) return 1;
+  h->visited[slot / 8] |= bit;
+  return 0;
+}
+
+static void unmark_all(dk_hive *h) {
+  if (h->visited) memset(h->visited, 0, (size_t)h->bins_end / 64 + 1);
+}
+
+typedef struct child {
+  uint32_t off;
+  char *name;
+} child;
+
+static int child_cmp(const void *a, const void *b) {
+  return strcmp(((const child *)a)->name, ((const child *)b)->name);
+}
+
+static void buf_put(dk_buf *b, const char *s, size_t n) {
+  if (b->oom) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t nc = b->cap ? b->cap : 65536;
+    while (nc < b->len + n + 1) nc *= 2;
+    char *d = realloc(b->data, nc);
+    if (!d) {
+      b->oom = 1;
+      return;
+    }
+    b->data = d;
+    b->cap = nc;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+static void buf_str(dk_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+typedef struct val {
+  dk_vk vk;
+} val;
+
+static int val_cmp(const void *a, const void *b) { return strcmp(((const val *)a)->vk.name, ((const val *)b)->vk.name); }
+
+static void put_quoted(dk_buf *b, const char *s) {
+  buf_put(b, "\"", 1);
+  for (; *s; s++) {
+    if (*s == '\\' || *s == '"') buf_put(b, "\\", 1);
+    buf_put(b, s, 1);
+  }
+  buf_put(b, "\"", 1);
+}
+
+static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t pcap, int depth, dk_buf *out,
+                      size_t *nk_count, size_t *nv_count) {
+  dk_nk nk;
+  char e[256];
+  if (dk_hive_key(h, key, &nk, e, sizeof e) != 0) {
+    note(h, "%s", e);
+    return 0;
+  }
+  if (depth > MAX_DEPTH) {
+    note(h, "key at 0x%x: deeper than %d levels (cycle?)", key, MAX_DEPTH);
+    return 0;
+  }
+  int m = mark(h, key);
+  if (m < 0) return -1;
+  if (m > 0) {
+    note(h, "key at 0x%x reached twice (a cycle in the subkey lists); not followed again", key);
+    return 0;
+  }
+  (*nk_count)++;
+  buf_str(out, "[");
+  if (plen) buf_put(out, path, plen);
+  else buf_str(out, "\\");
+  buf_str(out, "]\n");
+  uint32_t *vl;
+  size_t nv;
+  if (dk_hive_values(h, &nk, &vl, &nv, e, sizeof e) >= 0 && nv) {
+    val *vals = malloc(nv * sizeof *vals);
+    if (!vals) {
+      free(vl);
+      return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nv; i++)
+      if (dk_hive_value(h, vl[i], &vals[k].vk, e, sizeof e) == 0) k++;
+      else note(h, "key at 0x%x: %s", key, e);
+    qsort(vals, k, sizeof *vals, val_cmp);
+    for (size_t i = 0; i < k; i++) {
+      uint8_t *d;
+      size_t dl;
+      if (dk_hive_value_data(h, &vals[i].vk, &d, &dl, e, sizeof e) != 0) {
+        free(d);
+        continue; /* hivexregedit (safe mode) refuses such a value too */
+      }
+      (*nv_count)++;
+      if (vals[i].vk.name[0] == '\0') buf_str(out, "@=");
+      else {
+        put_quoted(out, vals[i].vk.name);
+        buf_str(out, "=");
+      }
+      if (vals[i].vk.type == 4 && dl == 4) {
+        char dw[32];
+        snprintf(dw, sizeof dw, "dword:%08x\n", (unsigned)rd32(d));
+        buf_str(out, dw);
+      } else {
+        char t[32];
+        snprintf(t, sizeof t, "hex(%x):", (unsigned)vals[i].vk.type);
+        buf_str(out, t);
+        static const char digits[] = "0123456789abcdef";
+        for (size_t j = 0; j < dl; j++) {
+          char c[3] = {digits[d[j] >> 4], digits[d[j] & 15], ','};
+          buf_put(out, c, j + 1 < dl ? 3 : 2);
+        }
+        buf_str(out, "\n");
+      }
+      free(d);
+    }
+    free(vals);
+  }
+  free(vl);
+  buf_str(out, "\n");
+  uint32_t *sl;
+  size_t ns;
+  if (dk_hive_subkeys(h, &nk, &sl, &ns, e, sizeof e) < 0) return -1;
+  child *kids = malloc((ns ? ns : 1) * sizeof *kids);
+  if (!kids) {
+    free(sl);
+    return -1;
+  }
+  size_t nkids = 0;
+  for (size_t i = 0; i < ns; i++) {
+    dk_nk c;
+    if (dk_hive_key(h, sl[i], &c, e, sizeof e) != 0) {
+      note(h, "subkey of 0x%x: %s", key, e);
+      continue;
+    }
+    kids[nkids].off = sl[i];
+    kids[nkids].name = malloc(strlen(c.name) + 1);
+    if (!kids[nkids].name) break;
+    strcpy(kids[nkids].name, c.name);
+    nkids++;
+  }
+  free(sl);
+  qsort(kids, nkids, sizeof *kids, child_cmp);
+  int rc = 0;
+  for (size_t i = 0; i < nkids; i++) {
+    size_t nl = strlen(kids[i].name);
+    if (rc == 0 && plen + 1 + nl < pcap) {
+      path[plen] = '\\';
+      memcpy(path + plen + 1, kids[i].name, nl);
+      rc = export_rec(h, kids[i].off, path, plen + 1 + nl, pcap, depth + 1, out, nk_count, nv_count);
+    }
+    free(kids[i].name);
+  }
+  free(kids);
+  return rc;
+}
+
+int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size_t *nkeys, size_t *nvalues) {
+  size_t pcap = 65536;
+  char *p = malloc(pcap);
+  if (!p) return -1;
+  size_t plen = strlen(path);
+  if (plen >= pcap) plen = pcap - 1;
+  memcpy(p, path, plen);
+  if (plen == 1 && p[0] == '\\') plen = 0;
+  *nkeys = *nvalues = 0;
+  unmark_all(h);
+  buf_str(out, "Windows Registry Editor Version 5.00\n\n");
+  int rc = export_rec(h, key, p, plen, pcap, 0, out, nkeys, nvalues);
+  free(p);
+  return rc < 0 || out->oom ? -1 : 0;
+}
+
+static int walk_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t pcap, int depth, dk_hive_walk_fn fn,
+                    void *ud) {
+  dk_nk nk;
+  char e[256];
+  if (dk_hive_key(h, key, &nk, e, sizeof e) != 0) {
+    note(h, "%s", e);
+    return 0;
+  }
+  if (depth > MAX_DEPTH) {
+    note(h, "key at 0x%x: deeper than %d levels (cycle?)", key, MAX_DEPTH);
+    return 0;
+  }
+  int m = mark(h, key);
+  if (m < 0) return -1;
+  if (m > 0) {
+    note(h, "key at 0x%x reached twice (a cycle in the subkey lists); not followed again", key);
+    return 0;
+  }
+  path[plen] = '\0';
+  int stop = fn(ud, plen ? path : "\\", &nk);
+  if (stop) return stop;
+  uint32_t *sl;
+  size_t ns;
+  if (dk_hive_subkeys(h, &nk, &sl, &ns, e, sizeof e) < 0) return -1;
+  int rc = 0;
+  for (size_t i = 0; i < ns && rc == 0; i++) {
+    dk_nk c;
+    if (dk_hive_key(h, sl[i], &c, e, sizeof e) != 0) {
+      note(h, "subkey of 0x%x: %s", key, e);
+      continue;
+    }
+    size_t nl = strlen(c.name);
+    if (plen + 1 + nl >= pcap) continue;
+    path[plen] = '\\';
+    memcpy(path + plen + 1, c.name, nl);
+    rc = walk_rec(h, sl[i], path, plen + 1 + nl, pcap, depth + 1, fn, ud);
+  }
+  free(sl);
+  return rc;
+}
+
+int dk_hive_walk(dk_hive *h, uint32_t key, const char *path, dk_hive_walk_fn fn, void *ud) {
+  size_t pcap = 65536;
+  char *p = malloc(pcap);
+  if (!p) return -1;
+  size_t plen = strlen(path);
+  if (plen >= pcap) plen = pcap - 1;
+  memcpy(p, path, plen);
+  if (plen == 1 && p[0] == '\\') plen = 0;
+  unmark_all(h);
+  int rc = walk_rec(h, key, p, plen, pcap, 0, fn, ud);
+  free(p);
+  return rc;
+}
