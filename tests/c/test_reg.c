@@ -1,0 +1,390 @@
+/*
+** regf reader on hives built in memory: sound ones, and ones that lie
+** (cycles, out-of-range offsets, counts larger than their cells, truncation),
+** plus big data (db) which hivex never writes.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "regf.h"
+
+typedef struct hb {
+  uint8_t *b;
+  size_t len;
+  uint32_t next; /* next free relative offset */
+} hb;
+
+static void w16(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+static void w32(uint8_t *p, uint32_t v) {
+  w16(p, v);
+  w16(p + 2, v >> 16);
+}
+
+static void hb_init(hb *h, uint32_t binsize, uint32_t minor) {
+  h->len = 4096 + binsize;
+  h->b = calloc(1, h->len);
+  memcpy(h->b, "regf", 4);
+  w32(h->b + 4, 7);
+  w32(h->b + 8, 7);
+  w32(h->b + 20, 1);
+  w32(h->b + 24, minor);
+  w32(h->b + 32, 1);
+  w32(h->b + 40, binsize);
+  uint8_t *bin = h->b + 4096;
+  memcpy(bin, "hbin", 4);
+  w32(bin + 8, binsize);
+  h->next = 32;
+}
+
+static void hb_finish(hb *h, uint32_t root) {
+  w32(h->b + 36, root);
+  uint32_t x = 0;
+  for (int i = 0; i < 127; i++)
+    x ^= (uint32_t)h->b[4 * i] | (uint32_t)h->b[4 * i + 1] << 8 | (uint32_t)h->b[4 * i + 2] << 16 |
+         (uint32_t)h->b[4 * i + 3] << 24;
+  w32(h->b + 508, x);
+  /* the rest: one free cell */
+  uint32_t end = (uint32_t)(h->len - 4096);
+  if (h->next + 8 <= end) w32(h->b + 4096 + h->next, end - h->next);
+}
+
+static uint32_t hb_cell(hb *h, const void *payload, uint32_t n) {
+  uint32_t size = (n + 4 + 7) & ~7u;
+  uint32_t off = h->next;
+  assert_true(4096 + off + size <= h->len);
+  w32(h->b + 4096 + off, (uint32_t)-(int32_t)size);
+  memcpy(h->b + 4096 + off + 4, payload, n);
+  h->next += size;
+  return off;
+}
+
+static uint8_t *payload(hb *h, uint32_t off) { return h->b + 4096 + off + 4; }
+
+static uint32_t hb_nk(hb *h, const char *name) {
+  uint8_t nk[76 + 64] = {0};
+  size_t nl = strlen(name);
+  nk[0] = 'n';
+  nk[1] = 'k';
+  w16(nk + 2, 0x20);
+  w32(nk + 28, 0xFFFFFFFF);
+  w32(nk + 32, 0xFFFFFFFF);
+  w32(nk + 40, 0xFFFFFFFF);
+  w32(nk + 44, 0xFFFFFFFF);
+  w32(nk + 48, 0xFFFFFFFF);
+  w16(nk + 72, (uint32_t)nl);
+  memcpy(nk + 76, name, nl);
+  return hb_cell(h, nk, (uint32_t)(76 + nl));
+}
+
+static void nk_subkeys(hb *h, uint32_t nk, uint32_t n, uint32_t list) {
+  w32(payload(h, nk) + 20, n);
+  w32(payload(h, nk) + 28, list);
+}
+static void nk_values(hb *h, uint32_t nk, uint32_t n, uint32_t list) {
+  w32(payload(h, nk) + 36, n);
+  w32(payload(h, nk) + 40, list);
+}
+
+static uint32_t hb_list(hb *h, const char *sig, const uint32_t *offs, uint32_t n, uint32_t declared) {
+  uint8_t buf[4 + 8 * 64] = {0};
+  int wide = sig[1] == 'f' || sig[1] == 'h';
+  buf[0] = (uint8_t)sig[0];
+  buf[1] = (uint8_t)sig[1];
+  w16(buf + 2, declared);
+  for (uint32_t i = 0; i < n; i++) w32(buf + 4 + (wide ? 8 : 4) * i, offs[i]);
+  return hb_cell(h, buf, 4 + (wide ? 8 : 4) * n);
+}
+
+static uint32_t hb_vk(hb *h, const char *name, uint32_t type, uint32_t size, uint32_t data) {
+  uint8_t vk[20 + 64] = {0};
+  size_t nl = strlen(name);
+  vk[0] = 'v';
+  vk[1] = 'k';
+  w16(vk + 2, (uint32_t)nl);
+  w32(vk + 4, size);
+  w32(vk + 8, data);
+  w32(vk + 12, type);
+  w16(vk + 16, 1);
+  memcpy(vk + 20, name, nl);
+  return hb_cell(h, vk, (uint32_t)(20 + nl));
+}
+
+static dk_hive *open_hb(hb *h) {
+  char err[256];
+  dk_hive *hv = dk_hive_open(h->b, h->len, err, sizeof err);
+  if (!hv) fail_msg("open: %s", err);
+  return hv;
+}
+
+static int has_error(dk_hive *hv, const char *needle) {
+  for (size_t i = 0; i < dk_hive_nerrors(hv); i++)
+    if (strstr(dk_hive_error(hv, i), needle)) return 1;
+  return 0;
+}
+
+/* root with subkeys Alpha, beta (lf) and values. */
+static void build_sound(hb *h) {
+  hb_init(h, 4096, 3);
+  uint32_t root = hb_nk(h, "ROOT");
+  uint32_t a = hb_nk(h, "Alpha"), b = hb_nk(h, "beta");
+  uint32_t kids[] = {a, b};
+  nk_subkeys(h, root, 2, hb_list(h, "lf", kids, 2, 2));
+  uint8_t sz[] = {'h', 0, 'i', 0, 0, 0};
+  uint32_t data = hb_cell(h, sz, sizeof sz);
+  uint32_t v1 = hb_vk(h, "Text", 1, sizeof sz, data);
+  uint32_t v2 = hb_vk(h, "Num", 4, 0x80000004u, 42);
+  uint32_t vl[] = {v1, v2};
+  nk_values(h, a, 2, hb_cell(h, vl, sizeof vl));
+  hb_finish(h, root);
+}
+
+static void test_sound_hive(void **state) {
+  (void)state;
+  hb h;
+  build_sound(&h);
+  dk_hive *hv = open_hb(&h);
+  dk_hive_info in;
+  dk_hive_get_info(hv, &in);
+  assert_true(in.checksum_ok);
+  assert_false(in.dirty);
+  uint32_t off;
+  char err[256];
+  assert_int_equal(dk_hive_find(hv, in.root, "ALPHA", &off, err, sizeof err), 0);
+  dk_nk nk;
+  assert_int_equal(dk_hive_key(hv, off, &nk, err, sizeof err), 0);
+  assert_string_equal(nk.name, "Alpha");
+  uint32_t *vl;
+  size_t n;
+  assert_int_equal(dk_hive_values(hv, &nk, &vl, &n, err, sizeof err), 0);
+  assert_int_equal(n, 2);
+  dk_vk vk;
+  uint8_t *d;
+  size_t dl;
+  assert_int_equal(dk_hive_value(hv, vl[1], &vk, err, sizeof err), 0);
+  assert_string_equal(vk.name, "Num");
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), 0);
+  assert_int_equal(dl, 4);
+  assert_int_equal(d[0], 42);
+  free(d);
+  free(vl);
+  assert_int_equal(dk_hive_find(hv, in.root, "alpha\\missing", &off, err, sizeof err), -1);
+  assert_non_null(strstr(err, "no key 'missing'"));
+  dk_buf b = {0};
+  size_t nk_count, nv_count;
+  assert_int_equal(dk_hive_export(hv, in.root, "\\", &b, &nk_count, &nv_count), 0);
+  assert_int_equal(nk_count, 3);
+  assert_int_equal(nv_count, 2);
+  assert_non_null(strstr(b.data, "[\\Alpha]\n\"Num\"=dword:0000002a\n\"Text\"=hex(1):68,00,69,00,00,00\n"));
+  free(b.data);
+  dk_hive_close(hv);
+  /* a changed byte breaks the checksum; differing sequence numbers mean dirty */
+  h.b[8] = 9;
+  hv = open_hb(&h);
+  dk_hive_get_info(hv, &in);
+  assert_false(in.checksum_ok);
+  assert_true(in.dirty);
+  assert_true(has_error(hv, "dirty"));
+  dk_hive_close(hv);
+  free(h.b);
+}
+
+static void test_not_a_hive(void **state) {
+  (void)state;
+  char err[256];
+  uint8_t small[100] = {0};
+  assert_null(dk_hive_open(small, sizeof small, err, sizeof err));
+  assert_non_null(strstr(err, "4096-byte base block"));
+  uint8_t *big = calloc(1, 8192);
+  assert_null(dk_hive_open(big, 8192, err, sizeof err));
+  assert_non_null(strstr(err, "not 'regf'"));
+  memcpy(big, "regf", 4);
+  assert_null(dk_hive_open(big, 8192, err, sizeof err));
+  assert_non_null(strstr(err, "no readable hive bin"));
+  free(big);
+  const char *code;
+  assert_null(dk_hive_open_file("/nonexistent/dk6", err, sizeof err, &code));
+  assert_string_equal(code, "ENOENT");
+}
+
+static int count_cb(void *ud, const char *path, const dk_nk *nk) {
+  (void)path;
+  (void)nk;
+  (*(int *)ud)++;
+  return 0;
+}
+
+static void test_cycles(void **state) {
+  (void)state;
+  hb h;
+  hb_init(&h, 4096, 3);
+  uint32_t root = hb_nk(&h, "ROOT");
+  uint32_t a = hb_nk(&h, "A");
+  uint32_t ka[] = {a};
+  nk_subkeys(&h, root, 1, hb_list(&h, "lh", ka, 1, 1));
+  uint32_t back[] = {root, a}; /* A lists its parent and itself */
+  nk_subkeys(&h, a, 2, hb_list(&h, "li", back, 2, 2));
+  hb_finish(&h, root);
+  dk_hive *hv = open_hb(&h);
+  dk_hive_info in;
+  dk_hive_get_info(hv, &in);
+  int n = 0;
+  assert_int_equal(dk_hive_walk(hv, in.root, "\\", count_cb, &n), 0);
+  assert_int_equal(n, 2);
+  assert_true(has_error(hv, "reached twice"));
+  dk_hive_close(hv);
+  free(h.b);
+
+  /* an ri list that contains itself, and one nested in another */
+  hb_init(&h, 4096, 3);
+  root = hb_nk(&h, "ROOT");
+  a = hb_nk(&h, "A");
+  uint32_t leaf = hb_list(&h, "lf", ka, 1, 1);
+  w32(payload(&h, leaf) + 4, a);
+  uint32_t ri_off = h.next;
+  uint32_t ri_items[] = {ri_off, leaf};
+  uint32_t ri = hb_list(&h, "ri", ri_items, 2, 2);
+  assert_int_equal(ri, ri_off);
+  nk_subkeys(&h, root, 1, ri);
+  hb_finish(&h, root);
+  hv = open_hb(&h);
+  dk_hive_get_info(hv, &in);
+  dk_nk nk;
+  char err[256];
+  assert_int_equal(dk_hive_key(hv, in.root, &nk, err, sizeof err), 0);
+  uint32_t *list;
+  size_t cnt;
+  assert_int_equal(dk_hive_subkeys(hv, &nk, &list, &cnt, err, sizeof err), 1);
+  assert_int_equal(cnt, 1); /* A is still found */
+  assert_int_equal(list[0], a);
+  free(list);
+  assert_true(has_error(hv, "points at itself"));
+  dk_hive_close(hv);
+  free(h.b);
+}
+
+static void test_lying_offsets_and_counts(void **state) {
+  (void)state;
+  hb h;
+  hb_init(&h, 4096, 3);
+  uint32_t root = hb_nk(&h, "ROOT");
+  uint32_t a = hb_nk(&h, "A"), b = hb_nk(&h, "B");
+  uint32_t kids[] = {a, 0x7FFFFFF8u, b, 0x21}; /* out of range, misaligned */
+  nk_subkeys(&h, root, 4, hb_list(&h, "lf", kids, 4, 200)); /* count 200 > cell */
+  uint8_t small[4] = {1, 2, 3, 4};
+  uint32_t cellv = hb_cell(&h, small, 4);
+  uint32_t v1 = hb_vk(&h, "Liar", 3, 5000, cellv); /* 5000 bytes declared, cell holds 8 */
+  uint32_t v2 = hb_vk(&h, "Nowhere", 3, 10, 0x00FFFFF0u);
+  uint32_t vl[] = {v1, v2};
+  nk_values(&h, a, 40, hb_cell(&h, vl, sizeof vl)); /* 40 values declared, list has 2 */
+  hb_finish(&h, root);
+  dk_hive *hv = open_hb(&h);
+  dk_hive_info in;
+  dk_hive_get_info(hv, &in);
+  int n = 0;
+  assert_int_equal(dk_hive_walk(hv, in.root, "\\", count_cb, &n), 0);
+  assert_int_equal(n, 3); /* ROOT, A, B: the sound part */
+  assert_true(has_error(hv, "200 entries do not fit"));
+  assert_true(has_error(hv, "outside the readable hive bins"));
+  assert_true(has_error(hv, "not 8-aligned"));
+  dk_nk nk;
+  char err[256];
+  assert_int_equal(dk_hive_key(hv, a, &nk, err, sizeof err), 0);
+  uint32_t *list;
+  size_t cnt;
+  assert_int_equal(dk_hive_values(hv, &nk, &list, &cnt, err, sizeof err), 1);
+  assert_true(cnt >= 2); /* the list cell is padded to 8 bytes */
+  dk_vk vk;
+  uint8_t *d;
+  size_t dl;
+  assert_int_equal(dk_hive_value(hv, list[0], &vk, err, sizeof err), 0);
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), -1);
+  assert_non_null(strstr(err, "truncated"));
+  free(d);
+  assert_int_equal(dk_hive_value(hv, list[1], &vk, err, sizeof err), 0);
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), -1);
+  assert_non_null(strstr(err, "outside the readable hive bins"));
+  free(d);
+  free(list);
+  /* a key offset that is not an nk cell */
+  assert_int_equal(dk_hive_key(hv, cellv, &nk, err, sizeof err), -1);
+  assert_non_null(strstr(err, "not an nk cell"));
+  dk_hive_close(hv);
+  free(h.b);
+}
+
+static void test_big_data(void **state) {
+  (void)state;
+  hb h;
+  hb_init(&h, 4096 * 12, 5);
+  uint32_t root = hb_nk(&h, "ROOT");
+  uint8_t *blob = malloc(20000);
+  for (int i = 0; i < 20000; i++) blob[i] = (uint8_t)(i % 251);
+  uint32_t s1 = hb_cell(&h, blob, 16344), s2 = hb_cell(&h, blob + 16344, 20000 - 16344);
+  uint32_t segs[] = {s1, s2};
+  uint32_t sl = hb_cell(&h, segs, sizeof segs);
+  uint8_t db[8] = {'d', 'b'};
+  w16(db + 2, 2);
+  w32(db + 4, sl);
+  uint32_t dbc = hb_cell(&h, db, sizeof db);
+  uint32_t v = hb_vk(&h, "Big", 3, 20000, dbc);
+  uint32_t vl[] = {v};
+  nk_values(&h, root, 1, hb_cell(&h, vl, sizeof vl));
+  hb_finish(&h, root);
+  dk_hive *hv = open_hb(&h);
+  dk_vk vk;
+  uint8_t *d;
+  size_t dl;
+  char err[256];
+  assert_int_equal(dk_hive_value(hv, v, &vk, err, sizeof err), 0);
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), 0);
+  assert_int_equal(dl, 20000);
+  assert_memory_equal(d, blob, 20000);
+  free(d);
+  dk_hive_close(hv);
+  /* in a 1.3 hive "db" is literal data: the cell is too small for 20000 bytes */
+  w32(h.b + 24, 3);
+  hv = open_hb(&h);
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), -1);
+  free(d);
+  dk_hive_close(hv);
+  free(blob);
+  free(h.b);
+}
+
+static void test_truncations(void **state) {
+  (void)state;
+  hb h;
+  build_sound(&h);
+  for (size_t n = 4096; n <= h.len; n += 4) {
+    char err[256];
+    dk_hive *hv = dk_hive_open(h.b, n, err, sizeof err);
+    if (!hv) continue;
+    dk_hive_info in;
+    dk_hive_get_info(hv, &in);
+    dk_buf b = {0};
+    size_t k, v;
+    dk_hive_export(hv, in.root, "\\", &b, &k, &v);
+    free(b.data);
+    dk_hive_close(hv);
+  }
+  free(h.b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sound_hive),  cmocka_unit_test(test_not_a_hive),
+      cmocka_unit_test(test_cycles),      cmocka_unit_test(test_lying_offsets_and_counts),
+      cmocka_unit_test(test_big_data),    cmocka_unit_test(test_truncations),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
