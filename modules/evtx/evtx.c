@@ -607,11 +607,11 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
     }
     return 0;
   case 0x0F: fmt_guid(b, p); return 0;
-  case 0x10:
+  case 0x10: /* pointer-sized: hex, as Windows renders win:Pointer */
     if (size == 4)
-      buf_printf(b, "0x%08lx", (unsigned long)rd32(p));
+      buf_printf(b, "0x%lx", (unsigned long)rd32(p));
     else if (size == 8)
-      buf_printf(b, "0x%016llx", (unsigned long long)rd64(p));
+      buf_printf(b, "0x%llx", (unsigned long long)rd64(p));
     else
       return fail(x, "size_t value of size %u (4 or 8 expected)", size);
     return 0;
@@ -990,7 +990,7 @@ static int parse_element(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
   } else if (t == 0x02) {
     q++;
     if (parse_content(x, &q, end, e, subs, nsubs, 1)) return -1;
-    if (x->opt_null_only && e->attrs == NULL) {
+    if (x->opt_null_only) {
       /* <x>%opt</x> with no value: Windows leaves the element out */
       x->opt_null_only = 0;
       x->depth--;
@@ -1243,20 +1243,70 @@ static int ieq(const char *a, const char *b) {
   return *a == *b;
 }
 
+static int has_elem_child(const xnode *e) {
+  for (const xnode *c = e->child; c; c = c->next)
+    if (c->kind == N_ELEM) return 1;
+  return 0;
+}
+
+/* UserData fields: the leaf elements under e, named by their path ("SystemInfo.SystemCommitLimit"). */
+static size_t count_leaves(const xnode *e) {
+  size_t n = 0;
+  for (const xnode *c = e->child; c; c = c->next)
+    if (c->kind == N_ELEM) n += has_elem_child(c) ? count_leaves(c) : 1;
+  return n;
+}
+
+static int add_leaves(ctx *x, const xnode *e, const char *prefix, dk_evtx_field *f, size_t *i) {
+  for (const xnode *c = e->child; c; c = c->next) {
+    if (c->kind != N_ELEM) continue;
+    size_t from = x->scratch.len;
+    if (prefix) {
+      buf_adds(&x->scratch, prefix);
+      buf_addc(&x->scratch, '.');
+    }
+    buf_adds(&x->scratch, c->name);
+    const char *path = arena_strndup(&x->r->arena, x->scratch.p + from, x->scratch.len - from);
+    x->scratch.len = from;
+    if (path == NULL) return fail(x, "out of memory");
+    if (has_elem_child(c)) {
+      if (add_leaves(x, c, path, f, i)) return -1;
+    } else {
+      f[*i].name = path;
+      f[*i].value = elem_text(x, c);
+      if (f[*i].value == NULL) return fail(x, "out of memory");
+      (*i)++;
+    }
+  }
+  return 0;
+}
+
 static int collect_fields(ctx *x, const xnode *parent, dk_evtx_field **out, size_t *nout, int named_by_elem) {
   size_t n = 0;
-  for (const xnode *c = parent ? parent->child : NULL; c; c = c->next)
-    if (c->kind == N_ELEM) n++;
   *out = NULL;
   *nout = 0;
+  if (parent == NULL) return 0;
+  if (named_by_elem) {
+    n = count_leaves(parent);
+    if (n == 0) return 0;
+    dk_evtx_field *f = arena_alloc(&x->r->arena, n * sizeof *f);
+    if (f == NULL) return fail(x, "out of memory");
+    size_t i = 0;
+    if (add_leaves(x, parent, NULL, f, &i)) return -1;
+    *out = f;
+    *nout = i;
+    return 0;
+  }
+  for (const xnode *c = parent->child; c; c = c->next)
+    if (c->kind == N_ELEM) n++;
   if (n == 0) return 0;
   dk_evtx_field *f = arena_alloc(&x->r->arena, n * sizeof *f);
   if (f == NULL) return fail(x, "out of memory");
   size_t i = 0;
   for (const xnode *c = parent->child; c; c = c->next) {
     if (c->kind != N_ELEM) continue;
-    const char *nm = named_by_elem ? c->name : attr(c, "Name");
-    if (!named_by_elem && strcmp(c->name, "Data") != 0) nm = c->name; /* <Binary>, ComplexData... */
+    const char *nm = attr(c, "Name");
+    if (strcmp(c->name, "Data") != 0) nm = c->name; /* <Binary>, ComplexData... */
     f[i].name = keep(x, nm);
     f[i].value = elem_text(x, c);
     if (f[i].value == NULL) return fail(x, "out of memory");
