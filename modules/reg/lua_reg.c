@@ -458,17 +458,17 @@ static int walk_cb(void *ud, const char *path, const dk_nk *nk) {
 }
 
 static int walk_iter(lua_State *L) {
-  /* upvalues: paths, offsets, hive; control: index */
-  lua_Integer i = luaL_optinteger(L, 2, 0) + 1;
-  if (lua_rawgeti(L, lua_upvalueindex(1), i) == LUA_TNIL) return 0;
+  /* upvalues: paths, offsets, hive, position */
+  lua_Integer i = lua_tointeger(L, lua_upvalueindex(4)) + 1;
+  if (lua_rawgeti(L, lua_upvalueindex(1), i) == LUA_TNIL) return 1;
+  lua_pushinteger(L, i);
+  lua_replace(L, lua_upvalueindex(4));
   lhive *lh = check_hive(L, lua_upvalueindex(3));
   lua_rawgeti(L, lua_upvalueindex(2), i);
   uint32_t off = (uint32_t)lua_tointeger(L, -1);
   lua_pop(L, 1);
   dk_nk nk;
   char err[512];
-  lua_pushinteger(L, i);
-  lua_insert(L, -2); /* i, path */
   lua_createtable(L, 0, 5);
   if (dk_hive_key(lh->h, off, &nk, err, sizeof err) == 0) {
     set_str(L, "name", nk.name);
@@ -478,7 +478,7 @@ static int walk_iter(lua_State *L) {
     push_filetime(L, nk.mtime);
     lua_setfield(L, -2, "last_written");
   }
-  return 3;
+  return 2;
 }
 
 static int l_walk(lua_State *L) {
@@ -494,9 +494,10 @@ static int l_walk(lua_State *L) {
   snprintf(base, sizeof base, "%s", (path[0] == '\0' || strcmp(path, "\\") == 0) ? "\\" : path);
   if (dk_hive_walk(lh->h, off, base, walk_cb, &w) < 0) return luaL_error(L, "out of memory");
   lua_pushvalue(L, 1);
-  lua_pushcclosure(L, walk_iter, 3);
-  lua_pushnil(L);
   lua_pushinteger(L, 0);
+  lua_pushcclosure(L, walk_iter, 4);
+  lua_pushnil(L);
+  lua_pushnil(L);
   lua_pushnil(L);
   return 4;
 }

@@ -1,0 +1,189 @@
+-- diagkit.reg on hives built at test time (tests/fixtures/reg/build.sh) and,
+-- when ../shared/data/registry exists, on real hives (decompressed to a
+-- temporary folder, never copied into the repository).
+require "diagkit"
+local reg = require "diagkit.reg"
+local access = require "diagkit.access"
+
+local src = os.getenv("DK_SOURCE_DIR") or "."
+local shared = src .. "/../shared/data/registry"
+
+local function sh(cmd) return os.execute(cmd) == true end
+local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local tmp = os.tmpname()
+os.remove(tmp)
+assert(sh("mkdir -p " .. q(tmp)))
+local have_fixtures = sh("sh " .. q(src .. "/tests/fixtures/reg/build.sh") .. " " .. q(tmp .. "/fx") .. " >/dev/null 2>&1")
+local have_shared = sh("test -d " .. q(shared))
+
+local function shared_hive(name)
+  local out = tmp .. "/" .. name
+  sh("mkdir -p " .. q(tmp))
+  if not sh("test -f " .. q(out)) then
+    assert(sh("xz -dc " .. q(shared .. "/" .. name .. ".xz") .. " > " .. q(out)))
+  end
+  return out
+end
+
+describe("diagkit.reg (script-built hive)", function()
+  teardown(function() sh("rm -rf " .. q(tmp)) end)
+  local h
+  before_each(function()
+    if not have_fixtures then return end
+    h = assert(reg.open(tmp .. "/fx/sample.hive"))
+  end)
+  after_each(function() if h then h:close() end end)
+
+  local function need()
+    if not have_fixtures then
+      pending("hivexregedit is needed to build the fixture hives (apt-get install libwin-hivex-perl)")
+      return false
+    end
+    return true
+  end
+
+  it("reads the base block", function()
+    if not need() then return end
+    local i = h:info()
+    assert.is_false(i.dirty)
+    assert.is_true(i.checksum_ok)
+    assert.are.equal("1.3", i.version)
+    assert.are.same({}, i.errors)
+  end)
+
+  it("decodes every value type", function()
+    if not need() then return end
+    local vals = {}
+    for _, v in ipairs(h:values("ControlSet001\\Services\\DemoSvc")) do vals[v.name] = v end
+    assert.are.equal("C:\\Program Files\\Demo\\demo.exe", vals.ImagePath.data)
+    assert.are.equal("REG_EXPAND_SZ", vals.ImagePath.type)
+    assert.are.equal(2, vals.Start.data)
+    assert.are.equal("REG_DWORD", vals.Start.type)
+    assert.are.same({ "RpcSs", "Tcpip" }, vals.DependOnService.data)
+    assert.are.equal("REG_BINARY", vals.FailureActions.type)
+    assert.are.equal(44, vals.FailureActions.size)
+    assert.are.equal("8051010000000000", vals.FailureActions.hex:sub(1, 16))
+    assert.are.equal(0x100001000, vals.Quota.data)
+    assert.are.equal(0x00000102, vals.BigEndian.data)
+    assert.are.equal("REG_NONE", vals.Nothing.type)
+    assert.are.equal("default", vals[""].data)
+    assert.are.equal(42, vals['Quote"And\\Slash'].data)
+    assert.are.equal("0102", vals.Short.hex) -- a 2-byte DWORD is shown raw
+  end)
+
+  it("looks keys and values up case-insensitively, with CurrentControlSet", function()
+    if not need() then return end
+    local v = assert(h:value("currentcontrolset\\SERVICES\\demosvc", "objectname"))
+    assert.are.equal("NT AUTHORITY\\LocalService", v.data)
+    local k = assert(h:key("CurrentControlSet/Services/DemoSvc"))
+    assert.are.equal("DemoSvc", k.name)
+    assert.are.equal(11, k.values)
+    local v2 = assert(h:value("Software\\Vendor", "Größe"))
+    assert.are.equal("Ä", v2.data)
+    assert.are.equal(32, h:value("Software\\Wow6432Node\\Vendor", "Bits").data)
+    local bytes, t = h:raw("ControlSet001\\Services\\DemoSvc", "FailureActions")
+    assert.are.equal(3, t)
+    assert.are.equal(44, #bytes)
+  end)
+
+  it("returns nil, message, ENOENT for a missing key or value", function()
+    if not need() then return end
+    local r, msg, code = h:key("Software\\Nope")
+    assert.is_nil(r)
+    assert.are.equal("ENOENT", code)
+    assert.truthy(msg:find("Nope", 1, true))
+    r, msg, code = h:value("Software\\Vendor", "Missing")
+    assert.is_nil(r)
+    assert.are.equal("ENOENT", code)
+  end)
+
+  it("reads the key's security descriptor (sk) as SDDL", function()
+    if not need() then return end
+    local s = assert(h:security("Software"))
+    assert.are.equal("O:BAG:SYD:(A;;KA;;;BA)(A;;KA;;;SY)(A;;KR;;;WD)", s.sddl)
+    local r = access.evaluate(s.sddl, access.token("filtered-admin"), "KEY_SET_VALUE", "key")
+    assert.is_false(r.allowed)
+    r = access.evaluate(s.bytes, access.token("elevated-admin"), "KEY_SET_VALUE", "key")
+    assert.is_true(r.allowed)
+    assert.are.equal(0, r.grants[1].ace)
+  end)
+
+  it("walks with the generic for, lists subkeys, exports like hivexregedit", function()
+    if not need() then return end
+    local paths = {}
+    for path, key in h:walk() do paths[#paths + 1] = path; assert.is_string(key.name) end
+    assert.are.equal("\\", paths[1])
+    assert.are.equal(9, #paths)
+    assert.are.same({ "Vendor", "Wow6432Node" }, (function()
+      local t = h:subkeys("Software"); table.sort(t); return t end)())
+    local text, keys, values = h:export("Software\\Vendor")
+    assert.are.equal(1, keys)
+    assert.are.equal(2, values)
+    assert.truthy(text:find("[\\Software\\Vendor]\n\"Bits\"=dword:00000040\n", 1, true))
+  end)
+
+  it("is a full userdata: tostring, close, to-be-closed", function()
+    if not need() then return end
+    assert.truthy(tostring(h):find("diagkit.reg hive", 1, true))
+    do
+      local h2 <close> = assert(reg.open(tmp .. "/fx/big.hive"))
+      assert.are.equal(300, #h2:subkeys("Many"))
+      assert.are.equal(20000, h2:value("Large", "Blob").size)
+    end
+    h:close()
+    assert.has_error(function() h:info() end, "hive is closed")
+    h = nil
+  end)
+
+  it("refuses what is not a hive with DK_BAD_FORMAT, a missing file with ENOENT", function()
+    local r, msg, code = reg.open(src .. "/README.md")
+    assert.is_nil(r)
+    assert.are.equal("DK_BAD_FORMAT", code)
+    assert.truthy(msg:find("README.md", 1, true))
+    r, msg, code = reg.open(tmp .. "/none.hive")
+    assert.are.equal("ENOENT", code)
+  end)
+end)
+
+describe("diagkit.reg (real hives from ../shared/data/registry)", function()
+  teardown(function() sh("rm -rf " .. q(tmp)) end)
+  local function need()
+    if not have_shared then
+      pending("../shared/data/registry is absent: real-hive cases skipped")
+      return false
+    end
+    return true
+  end
+
+  it("resolves CurrentControlSet in SYSTEM and reads a service", function()
+    if not need() then return end
+    local h <close> = assert(reg.open(shared_hive("SYSTEM")))
+    local svc = assert(h:values("CurrentControlSet\\Services\\Tcpip"))
+    local byname = {}
+    for _, v in ipairs(svc) do byname[v.name] = v end
+    assert.is_string(byname.ImagePath.data)
+    assert.is_number(byname.Start.data)
+    assert.truthy(assert(h:security("CurrentControlSet\\Services")).sddl:match("^O:"))
+  end)
+
+  it("detects a dirty hive", function()
+    if not need() then return end
+    local h <close> = assert(reg.open(shared_hive("transactions_NTUSER.DAT")))
+    local i = h:info()
+    assert.is_true(i.dirty)
+    assert.are.equal(567, i.primary_seq)
+    assert.are.equal(566, i.secondary_seq)
+  end)
+
+  it("reads a damaged hive as far as it is sound, with its errors", function()
+    if not need() then return end
+    local h <close> = assert(reg.open(shared_hive("corrupted_system_hive")))
+    local n = 0
+    for _ in h:walk() do n = n + 1 end
+    assert.is_true(n > 1000)
+    local errs = h:errors()
+    assert.is_true(#errs > 0)
+    assert.truthy(errs[1]:find("0x", 1, true))
+  end)
+end)
