@@ -1,0 +1,105 @@
+-- The permissions playbook: real checks on a real tree (as root), the
+-- offline Windows evaluation, and stale groups through a replaced module.
+require "diagkit"
+local playbook = require "diagkit.playbook"
+local access = require "diagkit.access"
+
+local HOSTS = "O:SYG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)(A;ID;0x1200a9;;;AC)(A;ID;0x1200a9;;;S-1-15-2-2)"
+
+local function sh(cmd) return os.execute(cmd) == true end
+local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local is_root = io.popen("id -u"):read("l") == "0"
+
+local function run(params, modules)
+  local def = assert(playbook.find("permissions"))
+  return assert(playbook.run(def, params, { modules = modules }))
+end
+
+describe("permissions playbook", function()
+  local dir
+  setup(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(sh("mkdir -p " .. q(dir .. "/srv/app/data") .. " && chmod 755 " .. q(dir) .. " " .. q(dir .. "/srv")
+      .. " && chmod 750 " .. q(dir .. "/srv/app") .. " && echo x > " .. q(dir .. "/srv/app/data/db")))
+  end)
+  teardown(function() sh("rm -rf " .. q(dir)) end)
+
+  it("exists: the exit-code playbook's next = 'permissions' resolves", function()
+    local def = assert(playbook.find("permissions"))
+    assert.are.equal("permissions", def.id)
+  end)
+
+  it("names the folder that blocks search and the smallest fix", function()
+    if not is_root then return pending("needs root to check as another user") end
+    local rep = run { path = dir .. "/srv/app/data/db", want = "read", user = "nobody" }
+    local f = rep.findings[1]
+    assert.are.equal("access.denied.search", f.id)
+    assert.truthy(f.title:find(dir .. "/srv/app", 1, true))
+    assert.are.equal("setfacl -m u:nobody:x " .. dir .. "/srv/app", f.remedy:match("^(setfacl %S+ %S+ %S+)"))
+    assert.are.equal(false, rep.facts.access.allowed)
+    -- the fix really works
+    assert(sh("setfacl -m u:nobody:x " .. q(dir .. "/srv/app")))
+    rep = run { path = dir .. "/srv/app/data/db", want = "read", user = "nobody" }
+    assert.are.equal("access.allowed", rep.findings[1].id)
+    assert(sh("setfacl -b " .. q(dir .. "/srv/app")))
+  end)
+
+  it("checks the paths an error message names", function()
+    if not is_root then return pending("needs root") end
+    local rep = run { message = "open " .. dir .. "/srv/app/data/db: permission denied", user = "nobody" }
+    assert.are.same({ dir .. "/srv/app/data/db" }, rep.facts.paths_named)
+    assert.are.equal("access.denied.search", rep.findings[1].id)
+  end)
+
+  it("explains 'works only as administrator' with the filtered and elevated tokens", function()
+    local rep = run { sddl = HOSTS, want = "write", path = "C:\\Windows\\System32\\drivers\\etc\\hosts" }
+    local f = rep.findings[1]
+    assert.are.equal("access.elevation-required", f.id)
+    assert.truthy(f.detail:find("ACE #1 (A;ID;FA;;;BA) grants BA, and BA is deny-only", 1, true))
+    rep = run { sddl = HOSTS, want = "read" }
+    assert.are.equal("access.allowed", rep.findings[1].id)
+    rep = run { sddl = HOSTS, want = "write", token = "user" }
+    assert.are.equal("access.denied.no-grant", rep.findings[1].id)
+    rep = run { sddl = "D:(D;;FA;;;WD)(A;;FA;;;WD)", want = "read", token = "elevated-admin" }
+    assert.are.equal("access.denied.ace", rep.findings[1].id)
+    rep = run { sddl = "D:(A;;FA;;;WD)S:(ML;;NW;;;SI)", want = "write", token = "elevated-admin" }
+    assert.are.equal("access.denied.integrity", rep.findings[1].id)
+    rep = run { sddl = "D:(A;;KA;;;BA)(A;;KR;;;BU)", object_type = "key", want = "write", path = "HKLM\\SOFTWARE\\Vendor" }
+    assert.are.equal("access.elevation-required", rep.findings[1].id)
+    assert.truthy(rep.findings[1].detail:find("HKCU", 1, true))
+    rep = run { sddl = "D:(A;;FA;;;QQ)" }
+    assert.are.equal("access.bad-sddl", rep.findings[1].id)
+  end)
+
+  it("catches stale supplementary groups of a running process", function()
+    -- The process (pid 4211) lacks group 1002 that the group database now gives its user.
+    local fake = {
+      credentials = function(opts)
+        assert.are.equal("svc", opts.user)
+        return { uid = 998, gid = 998, groups = { 998, 1002 }, name = "svc", source = "user database" }
+      end,
+      check = function(path, want, opts)
+        local fresh = opts.user == "svc"
+        return {
+          allowed = fresh, errno = (not fresh) and "EACCES" or nil, want = want, path = path,
+          who = fresh and { uid = 998, gid = 998, groups = { 998, 1002 }, name = "svc", source = "user database" }
+            or { uid = 998, gid = 998, groups = { 998 }, name = "svc", source = "/proc/4211/status" },
+          denied_at = (not fresh) and { component = "/srv/app", index = 2, step = 2 } or nil,
+          rule = (not fresh) and { kind = "mode", text = "not in group 1002" } or nil,
+          steps = { { path = "/", role = "search", need = "x", ok = true, text = "" },
+            { path = "/srv/app", role = "search", need = "x", ok = fresh, text = "" } },
+        }
+      end,
+    }
+    local rep = run({ path = "/srv/app/db", want = "read", pid = 4211 }, { access = fake })
+    local f = rep.findings[1]
+    assert.are.equal("access.stale-groups", f.id)
+    assert.truthy(f.remedy:find("Restart", 1, true))
+  end)
+
+  it("has the module it needs", function()
+    assert.is_function(access.check)
+    assert.is_function(access.evaluate)
+  end)
+end)
