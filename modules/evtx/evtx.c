@@ -293,7 +293,9 @@ int dk_evtx_parse_header(const uint8_t *data, size_t size, dk_evtx_header *h, ch
   h->flags = rd32(data + 120);
   h->crc = rd32(data + 124);
   h->crc_calc = dk_evtx_crc32(data, 120);
-  h->chunks_in_file = size > DK_EVTX_HEADER_BLOCK ? (size - DK_EVTX_HEADER_BLOCK) / DK_EVTX_CHUNK_SIZE : 0;
+  /* a partial chunk at the end counts: its complete records are read */
+  h->chunks_in_file =
+      size > DK_EVTX_HEADER_BLOCK ? (size - DK_EVTX_HEADER_BLOCK + DK_EVTX_CHUNK_SIZE - 1) / DK_EVTX_CHUNK_SIZE : 0;
   return 0;
 }
 
@@ -1572,11 +1574,11 @@ static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts
 }
 
 /* A plausible record at chunk offset off: signature, size within the chunk, size copy at the end. */
-static int record_ok(const uint8_t *c, uint32_t off, uint32_t *size) {
-  if ((uint64_t)off + 28 > DK_EVTX_CHUNK_SIZE) return 0;
+static int record_ok(const uint8_t *c, uint32_t csize, uint32_t off, uint32_t *size) {
+  if ((uint64_t)off + 28 > csize) return 0;
   if (rd32(c + off) != 0x00002A2A) return 0;
   uint32_t sz = rd32(c + off + 4);
-  if (sz < 28 || (uint64_t)off + sz > DK_EVTX_CHUNK_SIZE) return 0;
+  if (sz < 28 || (uint64_t)off + sz > csize) return 0;
   if (rd32(c + off + sz - 4) != sz) return 0;
   *size = sz;
   return 1;
@@ -1603,15 +1605,22 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
   uint64_t foff = DK_EVTX_HEADER_BLOCK + index * (uint64_t)DK_EVTX_CHUNK_SIZE;
   r->file_offset = foff;
   if (foff >= size) return 0;
-  if (size - foff < DK_EVTX_CHUNK_SIZE) {
-    warn(r, "chunk %llu at file offset 0x%llx: truncated (%llu of %u bytes), skipped", (unsigned long long)index,
-         (unsigned long long)foff, (unsigned long long)(size - foff), DK_EVTX_CHUNK_SIZE);
-    r->present = 1;
-    r->bad = 1;
-    return 0;
-  }
+  uint32_t csize = DK_EVTX_CHUNK_SIZE;
   const uint8_t *c = file + foff;
   static const uint8_t zero8[8] = {0};
+  if (size - foff < DK_EVTX_CHUNK_SIZE) {
+    csize = (uint32_t)(size - foff);
+    if (csize < 512 || memcmp(c, "ElfChnk\0", 8) != 0) {
+      if (csize >= 8 && memcmp(c, zero8, 8) == 0) return 0;
+      warn(r, "chunk %llu at file offset 0x%llx: truncated (%lu of %u bytes), skipped", (unsigned long long)index,
+           (unsigned long long)foff, (unsigned long)csize, DK_EVTX_CHUNK_SIZE);
+      r->present = 1;
+      r->bad = 1;
+      return 0;
+    }
+    warn(r, "chunk %llu at file offset 0x%llx: truncated (%lu of %u bytes): reading the records that are complete",
+         (unsigned long long)index, (unsigned long long)foff, (unsigned long)csize, DK_EVTX_CHUNK_SIZE);
+  }
   if (memcmp(c, zero8, 8) == 0) return 0; /* never used */
   r->present = 1;
   if (memcmp(c, "ElfChnk\0", 8) != 0) {
@@ -1626,12 +1635,13 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
   uint32_t flags = rd32(c + 120);
   uint32_t hcrc = rd32(c + 124), dcrc = rd32(c + 52);
   uint32_t limit = free_off;
+  if (csize < DK_EVTX_CHUNK_SIZE && limit > csize) limit = csize;
   if (limit < 512 || limit > DK_EVTX_CHUNK_SIZE) {
     warn(r, "chunk %llu at file offset 0x%llx: free space offset 0x%x is outside the chunk; reading to the end",
          (unsigned long long)index, (unsigned long long)foff, free_off);
-    limit = DK_EVTX_CHUNK_SIZE;
+    limit = csize;
   }
-  int no_crc = (flags & DK_EVTX_FLAG_NO_CRC) || (hcrc == 0 && dcrc == 0);
+  int no_crc = (flags & DK_EVTX_FLAG_NO_CRC) || (hcrc == 0 && dcrc == 0) || csize < DK_EVTX_CHUNK_SIZE;
   if (!no_crc) {
     uint32_t h = crc_update(crc_update(0, c, 120), c + 128, 384);
     r->header_crc_ok = h == hcrc;
@@ -1651,7 +1661,7 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
     return -1;
   }
   x->c = c;
-  x->csize = DK_EVTX_CHUNK_SIZE;
+  x->csize = csize;
   x->r = r;
   x->tmp = &r->tmp;
   int rc = 0;
@@ -1686,28 +1696,28 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
                                       : "size copy mismatch and undecodable");
     if (k < 0) r->nskipped++;
     uint32_t n;
-    if (copy_ok || (k >= 0 && (off + sz + 28 > limit || rd32(c + off + sz) == 0 || (record_ok(c, off + sz, &n) && off + sz + n <= limit)))) {
+    if (copy_ok || (k >= 0 && (off + sz + 28 > limit || rd32(c + off + sz) == 0 || (record_ok(c, csize, off + sz, &n) && off + sz + n <= limit)))) {
       off += sz;
       continue;
     }
-    /* resynchronise on the next plausible record (8-byte aligned) */
-    off = (off + 8) & ~7u;
-    while (off + 28 <= limit && !(record_ok(c, off, &n) && off + n <= limit)) off += 8;
+    /* resynchronise on the next plausible record (signature, size, size copy) */
+    off += 4;
+    while (off + 28 <= limit && !(record_ok(c, csize, off, &n) && off + n <= limit)) off++;
   }
   if (opts->recover && rc == 0) {
     /* slack space: records after the point where the walk stopped (a zeroed
     ** hole, or the free space offset), left over from earlier writes */
-    uint32_t s = (off + 7u) & ~7u;
-    while (s + 28 <= DK_EVTX_CHUNK_SIZE) {
+    uint32_t s = off;
+    while (s + 28 <= csize) {
       uint32_t sz;
-      if (record_ok(c, s, &sz)) {
+      if (c[s] == 0x2A && record_ok(c, csize, s, &sz)) {
         int k = decode_record(x, s, sz, opts, 1);
         if (k >= 0) {
-          s += (sz + 7u) & ~7u;
+          s += sz;
           continue;
         }
       }
-      s += 8;
+      s++;
     }
   }
   dk_evtx_buf_free(&x->scratch);
