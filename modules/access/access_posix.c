@@ -3,6 +3,7 @@
 ** /proc/PID/status) and the path walk of dk_access_check().
 */
 #define _GNU_SOURCE
+#include "dk_printf.h"
 #include "access.h"
 
 #include <acl/libacl.h>
@@ -23,7 +24,7 @@
 
 #include <stdarg.h>
 /* snprintf that truncates silently (messages may be cut, never overflow). */
-__attribute__((format(printf, 3, 4))) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
+DK_PRINTF(3, 4) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, len, fmt, ap);

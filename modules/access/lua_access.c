@@ -3,6 +3,7 @@
 **   access.check(path, want, opts)      POSIX path walk + acl(5) + capabilities + mount/inode flags
 **   access.credentials(opts)            who: current process, user=, uid=, pid=
 */
+#include "dk_printf.h"
 #include "access.h"
 #include "sd.h"
 

@@ -3,6 +3,7 @@
 ** fs/namei.c acl_permission_check() + fs/posix_acl.c posix_acl_permission()
 ** + the capability overrides of generic_permission(). See acl(5).
 */
+#include "dk_printf.h"
 #include "access.h"
 
 #include <stdio.h>
@@ -10,7 +11,7 @@
 
 #include <stdarg.h>
 /* snprintf that truncates silently (messages may be cut, never overflow). */
-__attribute__((format(printf, 3, 4))) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
+DK_PRINTF(3, 4) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, len, fmt, ap);

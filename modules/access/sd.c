@@ -2,6 +2,7 @@
 ** Binary self-relative security descriptors, SIDs, well-known SID aliases,
 ** generic mappings and rights names. See sd.h.
 */
+#include "dk_printf.h"
 #include "sd.h"
 
 #include <stdarg.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...) {
+DK_PRINTF(3, 4) static int fail(char *err, size_t len, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   if (err && len) vsnprintf(err, len, fmt, ap);

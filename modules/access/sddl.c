@@ -4,6 +4,7 @@
 ** and resource-attribute ACEs (they need the binary expression compiler),
 ** domain-relative SID aliases (DA, DU, ... need the domain SID).
 */
+#include "dk_printf.h"
 #include "sd.h"
 
 #include <stdarg.h>
@@ -18,7 +19,7 @@ typedef struct {
   size_t errlen;
 } P;
 
-__attribute__((format(printf, 2, 3))) static int perr(P *p, const char *fmt, ...) {
+DK_PRINTF(2, 3) static int perr(P *p, const char *fmt, ...) {
   char msg[256];
   va_list ap;
   va_start(ap, fmt);
@@ -309,7 +310,7 @@ typedef struct {
   int oom;
 } S;
 
-__attribute__((format(printf, 2, 3))) static void put(S *s, const char *fmt, ...) {
+DK_PRINTF(2, 3) static void put(S *s, const char *fmt, ...) {
   if (s->oom) return;
   if (!s->buf) {
     s->buf = malloc(128);

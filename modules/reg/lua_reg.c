@@ -6,6 +6,7 @@
 ** Paths are case-insensitive, '\' or '/' separated, relative to the root;
 ** "CurrentControlSet" is resolved through Select\Current.
 */
+#include "dk_printf.h"
 #include "regf.h"
 #include "sd.h"
 

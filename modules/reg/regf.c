@@ -2,6 +2,7 @@
 ** regf reader. Layout: msuhanov/regf "Windows registry file format
 ** specification"; see regf.h for the guarantees.
 */
+#include "dk_printf.h"
 #include "regf.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@ struct dk_hive {
   uint8_t *visited; /* walk: one bit per 8-byte cell slot */
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...) {
+DK_PRINTF(3, 4) static int fail(char *err, size_t len, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   if (err && len) vsnprintf(err, len, fmt, ap);
@@ -38,7 +39,7 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, con
   return -1;
 }
 
-__attribute__((format(printf, 2, 3))) static void note(dk_hive *h, const char *fmt, ...) {
+DK_PRINTF(2, 3) static void note(dk_hive *h, const char *fmt, ...) {
   if (h->nerrors >= MAX_ERRORS) {
     h->dropped++;
     return;

@@ -9,7 +9,12 @@ command -v hivexregedit >/dev/null || { echo "SKIP: hivexregedit missing (apt-ge
 [ -f "$bin/lua/diagkit/core.so" ] || { echo "SKIP: $bin/lua/diagkit/core.so not built"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-lua() { lua5.4 -e "package.path='$src/scripts/?.lua;$src/scripts/?/init.lua;'..package.path; package.cpath='$bin/lua/?.so;'..package.cpath" "$@"; }
+preload=""
+if ldd "$bin/lua/diagkit/core.so" 2>/dev/null | grep -q libasan; then
+  # a stock lua5.4 loading an ASan-built core.so needs the runtimes first
+  preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+fi
+lua() { LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 lua5.4 -e "package.path='$src/scripts/?.lua;$src/scripts/?/init.lua;'..package.path; package.cpath='$bin/lua/?.so;'..package.cpath" "$@"; }
 
 sh "$src/tests/fixtures/reg/build.sh" "$tmp/fx"
 hives=("$tmp/fx/sample.hive" "$tmp/fx/big.hive")
