@@ -357,6 +357,7 @@ static int records_iter(lua_State *L) {
 
 static int l_records(lua_State *L) {
   lfile *f = check_file(L, 1);
+  lua_settop(L, 2);
   lcursor *c = lua_newuserdatauv(L, sizeof *c, 2);
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, CURSOR_MT);
@@ -388,6 +389,7 @@ static int l_records(lua_State *L) {
 static int l_export(lua_State *L) {
   lfile *f = check_file(L, 1);
   luaL_Stream *out = luaL_checkudata(L, 2, LUA_FILEHANDLE);
+  lua_settop(L, 3);
   if (out->closef == NULL) return luaL_error(L, "attempt to use a closed file");
   lfilter flt;
   char provider[256];
