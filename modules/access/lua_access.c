@@ -6,6 +6,9 @@
 #include "dk_printf.h"
 #include "access.h"
 #include "sd.h"
+#ifdef _WIN32
+#include "access_win.h"
+#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -793,6 +796,72 @@ static int l_mask(lua_State *L) {
   return 1;
 }
 
+#ifdef _WIN32
+/* Live Windows objects. */
+static int push_live_sd(lua_State *L, int rc, uint8_t *b, size_t len, const char *err, const char *code) {
+  if (rc != 0) return push_fail(L, err, code);
+  dk_sd sd;
+  char perr[256];
+  int prc = dk_sd_parse(b, len, &sd, perr, sizeof perr);
+  free(b);
+  if (prc != 0) return push_fail(L, perr, SD_BAD);
+  push_sd(L, &sd, "file");
+  dk_sd_free(&sd);
+  return 1;
+}
+
+static int l_file_security(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  uint8_t *b;
+  size_t len;
+  char err[512];
+  const char *code = "EIO";
+  int rc = dk_win_file_sd(path, &b, &len, err, sizeof err, &code);
+  return push_live_sd(L, rc, b, len, err, code);
+}
+
+static int l_key_security(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lua_Integer view = luaL_optinteger(L, 2, 0);
+  luaL_argcheck(L, view == 0 || view == 32 || view == 64, 2, "0, 32 or 64 expected");
+  uint8_t *b;
+  size_t len;
+  char err[512];
+  const char *code = "EIO";
+  int rc = dk_win_key_sd(path, (int)view, &b, &len, err, sizeof err, &code);
+  return push_live_sd(L, rc, b, len, err, code);
+}
+
+static int l_current_token(lua_State *L) {
+  dk_wtoken t;
+  char err[512];
+  const char *code = "EIO";
+  if (dk_win_current_token(&t, err, sizeof err, &code) != 0) return push_fail(L, err, code);
+  lua_createtable(L, 0, 6);
+  set_str(L, "kind", "process");
+  set_str(L, "user", t.user);
+  lua_pushinteger(L, t.integrity);
+  lua_setfield(L, -2, "integrity");
+  set_bool(L, "elevated", t.elevated);
+  set_str(L, "elevation_type", t.elevation_type == 2 ? "full" : t.elevation_type == 3 ? "limited" : "default");
+  lua_createtable(L, (int)t.ngroups, 0);
+  for (size_t i = 0; i < t.ngroups; i++) {
+    lua_createtable(L, 0, 4);
+    set_str(L, "sid", t.groups[i].sid);
+    set_int(L, "attributes", t.groups[i].attributes);
+    set_bool(L, "enabled", (t.groups[i].attributes & DK_GROUP_ENABLED) != 0);
+    set_bool(L, "deny_only", (t.groups[i].attributes & DK_GROUP_USE_FOR_DENY_ONLY) != 0);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "groups");
+  lua_createtable(L, 0, (int)t.nprivs);
+  for (size_t i = 0; i < t.nprivs; i++) set_bool(L, t.privs[i].name, t.privs[i].enabled);
+  lua_setfield(L, -2, "privileges");
+  dk_wtoken_free(&t);
+  return 1;
+}
+#endif
+
 int luaopen_diagkit_access(lua_State *L) {
   static const luaL_Reg fns[] = {
 #ifndef _WIN32
@@ -807,6 +876,11 @@ int luaopen_diagkit_access(lua_State *L) {
       {"token", l_token},
       {"rights", l_rights},
       {"mask", l_mask},
+#ifdef _WIN32
+      {"file_security", l_file_security},
+      {"key_security", l_key_security},
+      {"current_token", l_current_token},
+#endif
       {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

@@ -14,6 +14,61 @@
 #include "access.h"
 #include "sd.h"
 
+#ifdef _WIN32
+#include <stdio.h>
+#include <windows.h>
+
+#include "access_win.h"
+
+/* Live descriptors under Windows (and Wine): a temp file, HKCU\Software, the
+   32/64-bit views, the missing-object and bad-root errors, the process token. */
+static void test_win_live(void **state) {
+  (void)state;
+  char tmp[MAX_PATH], path[MAX_PATH], err[512];
+  const char *code = "";
+  GetTempPathA(sizeof tmp, tmp);
+  snprintf(path, sizeof path, "%sdk6-access-test.txt", tmp);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("x", f);
+  fclose(f);
+  uint8_t *b = NULL;
+  size_t len = 0;
+  int rc = dk_win_file_sd(path, &b, &len, err, sizeof err, &code);
+  if (rc != 0) fail_msg("file: %s", err);
+  dk_sd sd;
+  assert_int_equal(dk_sd_parse(b, len, &sd, err, sizeof err), 0);
+  assert_true(sd.has_owner);
+  assert_true(sd.dacl.present);
+  dk_wtoken wt;
+  assert_int_equal(dk_win_current_token(&wt, err, sizeof err, &code), 0);
+  assert_true(wt.ngroups > 0);
+  dk_token t = {.integrity = wt.integrity, .no_write_up = 1};
+  assert_int_equal(dk_sid_from_string(wt.user, &t.user, err, sizeof err), 0);
+  dk_check_result r;
+  assert_int_equal(dk_access_evaluate(&sd, &t, 0x1, dk_mapping_find("file"), NULL, &r), 0);
+  assert_true(r.allowed); /* we created it: we may read it */
+  dk_check_result_free(&r);
+  dk_wtoken_free(&wt);
+  dk_sd_free(&sd);
+  free(b);
+  DeleteFileA(path);
+  for (int view = 0; view <= 64; view += 32) {
+    rc = dk_win_key_sd("HKCU\\Software", view, &b, &len, err, sizeof err, &code);
+    if (rc != 0) fail_msg("key: %s", err);
+    assert_int_equal(dk_sd_parse(b, len, &sd, err, sizeof err), 0);
+    dk_sd_free(&sd);
+    free(b);
+  }
+  assert_int_equal(dk_win_file_sd("C:\\no\\such\\dk6.txt", &b, &len, err, sizeof err, &code), -1);
+  assert_string_equal(code, "ENOENT");
+  assert_int_equal(dk_win_key_sd("HKLM\\Software\\NoSuchKeyDk6", 0, &b, &len, err, sizeof err, &code), -1);
+  assert_string_equal(code, "ENOENT");
+  assert_int_equal(dk_win_key_sd("HKXX\\Software", 0, &b, &len, err, sizeof err, &code), -1);
+  assert_string_equal(code, "EINVAL");
+}
+#endif
+
 /* ---- acl(5) ------------------------------------------------------------- */
 
 static void test_pacl_mode_classes(void **state) {
@@ -410,6 +465,9 @@ int main(void) {
       cmocka_unit_test(test_hosts_filtered_vs_elevated), cmocka_unit_test(test_order_and_deny_only),
       cmocka_unit_test(test_null_empty_owner),      cmocka_unit_test(test_integrity_and_privileges),
       cmocka_unit_test(test_restricted_and_max),    cmocka_unit_test(test_rights_names),
+#ifdef _WIN32
+      cmocka_unit_test(test_win_live),
+#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
