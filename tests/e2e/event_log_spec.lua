@@ -1,0 +1,88 @@
+-- `diagkit run event-log` end to end: on the generated fixtures and on the real
+-- System log sample (skipped when ../shared/data/evtx is absent); reports
+-- validated against docs/report.schema.json.
+local cli = require "cli_helper"
+
+local FIX = cli.src .. "/tests/fixtures/evtx/"
+local SAMPLES = cli.src .. "/../shared/data/evtx/"
+
+local function ids(rep)
+  local out = {}
+  for _, f in ipairs(rep.findings) do out[#out + 1] = f.id end
+  return out
+end
+
+local function find(rep, id, pattern)
+  for _, f in ipairs(rep.findings) do
+    if f.id == id and (not pattern or f.title:match(pattern)) then return f end
+  end
+end
+
+describe("diagkit run event-log", function()
+  local saved = {}
+  local function report(args)
+    local rep, r = cli.report(args)
+    local path = os.tmpname()
+    assert(io.open(path, "wb")):write(r.stdout):close()
+    saved[#saved + 1] = path
+    return rep, r
+  end
+  teardown(function()
+    if #saved > 0 then
+      local ok, out = cli.validate(saved)
+      for _, p in ipairs(saved) do os.remove(p) end
+      assert.is_true(ok, out)
+    end
+  end)
+
+  it("explains the crashes and service failures in the fixtures", function()
+    local rep, r = report { "run", "event-log", "-p", "log=" .. FIX .. "application.evtx," .. FIX .. "system.evtx",
+      "--format", "json" }
+    assert.are.equal(2, r.code)
+    local ae = assert(find(rep, "evtx.app-error", "crasher.exe crashed"))
+    assert.matches("STATUS_ACCESS_VIOLATION", ae.title)
+    assert.matches("2 times", ae.title)
+    assert.truthy(find(rep, "evtx.service-start-failed", "MyGoSvc"))
+    assert.truthy(find(rep, "evtx.service-crashed", "CrashySvc"))
+    assert.truthy(find(rep, "evtx.dotnet-crash"))
+    assert.truthy(find(rep, "evtx.low-memory"))
+    assert.are.equal(2, #rep.facts["evtx.logs"])
+  end)
+
+  it("narrows to one program", function()
+    local rep = report { "run", "event-log", "-p", "log=" .. FIX .. "application.evtx", "-p", "program=hangs.exe",
+      "--format", "json" }
+    assert.are.same({ "evtx.app-hang" }, ids(rep))
+    assert.are.equal("warning", rep.findings[1].severity)
+  end)
+
+  it("prints readable text", function()
+    local r = cli.run { "run", "event-log", "-p", "log=" .. FIX .. "system.evtx", "-p", "program=Spooler" }
+    assert.are.equal(2, r.code)
+    assert.matches("Service Spooler stopped with an error %(SCM 7023: ", r.stdout)
+    assert.matches("%%%%2147942414 = 0x8007000E", r.stdout)
+  end)
+
+  it("reports an unreadable log and a missing log parameter", function()
+    local rep, r = report { "run", "event-log", "-p", "log=" .. FIX .. "none.evtx", "--format", "json" }
+    assert.are.equal(1, r.code)
+    assert.are.same({ "evtx.unreadable" }, ids(rep))
+  end)
+
+  it("finds the real Service Control Manager failures in the System log sample", function()
+    local f = io.open(SAMPLES .. "system.evtx", "rb")
+    if not f then
+      pending("no samples in " .. SAMPLES)
+      return
+    end
+    f:close()
+    local rep, r = report { "run", "event-log", "-p", "log=" .. SAMPLES .. "system.evtx", "--format", "json" }
+    assert.are.equal(2, r.code)
+    local cld = assert(find(rep, "evtx.service-start-failed", "CldFlt"))
+    assert.matches("3 times", cld.title)
+    assert.matches("%%%%50 = 0x00000032", cld.detail)
+    local spooler = assert(find(rep, "evtx.service-error", "Spooler"))
+    assert.matches("0x8007000E", spooler.detail)
+    assert.are.equal(true, rep.facts["evtx.logs"][1].dirty)
+  end)
+end)
