@@ -32,3 +32,35 @@ describe("diagkit run permissions", function()
     assert.are.equal(64, r.code)
   end)
 end)
+
+describe("diagkit access", function()
+  local HOSTS6 = "O:SYG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)"
+  it("gives the verdict and the walk for a path (exit 0 allowed)", function()
+    local r = cli.run { "access", "/", "--want", "list" }
+    assert.are.equal(0, r.code)
+    assert.truthy(r.stdout:find("^ALLOWED  list  /"))
+  end)
+  it("exits 1 when denied and names the component (JSON)", function()
+    local r = cli.run { "access", "/nonexistent-dk6/x", "--format", "json" }
+    assert.are.equal(1, r.code)
+    local rep = require("diagkit.json").decode(r.stdout)
+    assert.are.equal("ENOENT", rep.errno)
+    assert.are.equal("/nonexistent-dk6", rep.denied_at.component)
+  end)
+  it("evaluates an SDDL and compares the elevated token", function()
+    local r = cli.run { "access", "--sddl", HOSTS6, "--want", "write" }
+    assert.are.equal(1, r.code)
+    assert.truthy(r.stdout:find("ACE#1 (A;ID;FA;;;BA)                 deny-only", 1, true))
+    assert.truthy(r.stdout:find("would be GRANTED by ACE#1 (A;ID;FA;;;BA)", 1, true))
+    r = cli.run { "access", "--sddl", HOSTS6, "--want", "read" }
+    assert.are.equal(0, r.code)
+  end)
+  it("reports usage errors with exit 64 and bad SDDL with exit 2", function()
+    assert.are.equal(64, cli.run({ "access", "/", "--want", "fly" }).code)
+    assert.are.equal(64, cli.run({ "access" }).code)
+    assert.are.equal(64, cli.run({ "access", "--sddl", HOSTS6, "--token", "root" }).code)
+    local r = cli.run { "access", "--sddl", "D:(A;;FA;;;QQ)" }
+    assert.are.equal(2, r.code)
+    assert.truthy(r.stderr:find("unknown SID alias 'QQ'", 1, true))
+  end)
+end)
