@@ -24,6 +24,9 @@ int luaopen_diagkit_reg(lua_State *L);
 typedef struct lhive {
   dk_hive *h;
   char *path;
+  dk_replay replay;
+  char logs[2][1024];
+  int nlogs;
 } lhive;
 
 static lhive *check_hive(lua_State *L, int idx) {
@@ -82,16 +85,77 @@ static void push_filetime(lua_State *L, uint64_t ft) {
   lua_pushstring(L, b);
 }
 
+/* Transaction logs next to a hive: NAME.LOG1/.LOG2 in either case, also with the
+   base name lower-cased (Windows names are case-insensitive). */
+static int find_logs(const char *path, char out[2][1024]) {
+  int n = 0;
+  const char *suffixes[][2] = {{".LOG1", ".LOG2"}, {".log1", ".log2"}};
+  char lower[1024];
+  snprintf(lower, sizeof lower, "%s", path);
+  char *base = strrchr(lower, '/');
+  base = base ? base + 1 : lower;
+  for (char *c = base; *c; c++)
+    if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+  const char *bases[2] = {path, lower};
+  for (int k = 0; k < 2 && n == 0; k++)
+    for (int b = 0; b < 2 && n == 0; b++)
+      for (int i = 0; i < 2; i++) {
+        char cand[1024];
+        snprintf(cand, sizeof cand, "%s%s", bases[b], suffixes[k][i]);
+        FILE *f = fopen(cand, "rb");
+        if (!f) continue;
+        fclose(f);
+        snprintf(out[n++], 1024, "%s", cand);
+      }
+  return n;
+}
+
 static int l_open(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
+  int replay = 1;
   lhive *lh = lua_newuserdatauv(L, sizeof *lh, 0);
-  lh->h = NULL;
-  lh->path = NULL;
+  memset(lh, 0, sizeof *lh);
   luaL_setmetatable(L, HIVE_MT);
+  if (lua_istable(L, 2)) {
+    if (lua_getfield(L, 2, "replay") != LUA_TNIL) replay = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "logs") == LUA_TTABLE) {
+      lua_Integer n = luaL_len(L, -1);
+      for (lua_Integer i = 1; i <= n && lh->nlogs < 2; i++) {
+        lua_rawgeti(L, -1, i);
+        snprintf(lh->logs[lh->nlogs++], 1024, "%s", luaL_checkstring(L, -1));
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
   char err[512];
   const char *code = "DK_BAD_FORMAT";
-  lh->h = dk_hive_open_file(path, err, sizeof err, &code);
-  if (!lh->h) return fail3(L, err, code);
+  uint8_t *buf;
+  size_t len;
+  if (dk_read_file(path, &buf, &len, err, sizeof err, &code) != 0) return fail3(L, err, code);
+  int dirty = len >= 4096 && memcmp(buf, "regf", 4) == 0 && memcmp(buf + 4, buf + 8, 4) != 0;
+  uint8_t *logs[2] = {NULL, NULL};
+  size_t loglens[2] = {0, 0};
+  int nl = 0;
+  if (dirty && replay) {
+    if (lh->nlogs == 0) lh->nlogs = find_logs(path, lh->logs);
+    for (int i = 0; i < lh->nlogs; i++) {
+      char e2[512];
+      const char *c2;
+      if (dk_read_file(lh->logs[i], &logs[nl], &loglens[nl], e2, sizeof e2, &c2) == 0) nl++;
+    }
+  } else {
+    lh->nlogs = 0;
+  }
+  char e3[256];
+  lh->h = dk_hive_open_logs(buf, len, (const uint8_t *const *)logs, loglens, (size_t)nl, &lh->replay, e3, sizeof e3);
+  free(buf);
+  for (int i = 0; i < nl; i++) free(logs[i]);
+  if (!lh->h) {
+    lua_pushfstring(L, "%s: %s", path, e3);
+    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+  }
   lh->path = malloc(strlen(path) + 1);
   if (lh->path) strcpy(lh->path, path);
   return 1;
@@ -150,6 +214,21 @@ static int l_info(lua_State *L) {
   lua_setfield(L, -2, "last_written");
   push_errors(L, lh->h);
   lua_setfield(L, -2, "errors");
+  if (lh->replay.attempted) {
+    lua_createtable(L, 0, 6);
+    set_int(L, "entries", lh->replay.entries);
+    set_int(L, "pages", lh->replay.pages);
+    set_int(L, "first_seq", lh->replay.first_seq);
+    if (lh->replay.entries) set_int(L, "last_seq", lh->replay.last_seq);
+    set_str(L, "stopped", lh->replay.stopped);
+    lua_createtable(L, lh->nlogs, 0);
+    for (int i = 0; i < lh->nlogs; i++) {
+      lua_pushstring(L, lh->logs[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "logs");
+    lua_setfield(L, -2, "replay");
+  }
   return 1;
 }
 

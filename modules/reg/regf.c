@@ -62,6 +62,12 @@ static uint32_t rd32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
+static void w32le(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
 
 size_t dk_hive_nerrors(const dk_hive *h) { return h->nerrors; }
 const char *dk_hive_error(const dk_hive *h, size_t i) { return i < h->nerrors ? h->errors[i] : NULL; }
@@ -219,13 +225,14 @@ dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen)
   return h;
 }
 
-dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const char **code) {
+int dk_read_file(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen, const char **code) {
+  *out = NULL;
+  *outlen = 0;
   FILE *f = fopen(path, "rb");
   if (!f) {
     int e = errno;
     *code = e == ENOENT ? "ENOENT" : e == EACCES ? "EACCES" : "EIO";
-    fail(err, errlen, "%s: %s", path, strerror(e));
-    return NULL;
+    return fail(err, errlen, "%s: %s", path, strerror(e));
   }
   size_t cap = 1 << 20, len = 0;
   uint8_t *buf = malloc(cap);
@@ -251,15 +258,22 @@ dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const cha
   fclose(f);
   if (!buf) {
     *code = "ENOMEM";
-    fail(err, errlen, "%s: out of memory (or larger than 2 GiB)", path);
-    return NULL;
+    return fail(err, errlen, "%s: out of memory (or larger than 2 GiB)", path);
   }
   if (rerr) {
     free(buf);
     *code = "EIO";
-    fail(err, errlen, "%s: read error", path);
-    return NULL;
+    return fail(err, errlen, "%s: read error", path);
   }
+  *out = buf;
+  *outlen = len;
+  return 0;
+}
+
+dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const char **code) {
+  uint8_t *buf;
+  size_t len;
+  if (dk_read_file(path, &buf, &len, err, errlen, code) != 0) return NULL;
   char e2[256];
   dk_hive *h = dk_hive_open(buf, len, e2, sizeof e2);
   free(buf);
@@ -267,6 +281,146 @@ dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const cha
     *code = "DK_BAD_FORMAT";
     fail(err, errlen, "%s: %s", path, e2);
   }
+  return h;
+}
+
+/* ---- transaction logs --------------------------------------------------- */
+
+static uint32_t rotl32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+
+static void marvin_block(uint32_t *lo, uint32_t *hi) {
+  *hi ^= *lo;
+  *lo = rotl32(*lo, 20);
+  *lo += *hi;
+  *hi = rotl32(*hi, 9);
+  *hi ^= *lo;
+  *lo = rotl32(*lo, 27);
+  *lo += *hi;
+  *hi = rotl32(*hi, 19);
+}
+
+uint64_t dk_marvin32(const uint8_t *d, size_t n) {
+  const uint64_t seed = 0x82EF4D887A4E55C5ull;
+  uint32_t lo = (uint32_t)seed, hi = (uint32_t)(seed >> 32);
+  size_t i = 0;
+  for (; n - i >= 4; i += 4) {
+    lo += rd32(d + i);
+    marvin_block(&lo, &hi);
+  }
+  switch (n - i) {
+  case 0: lo += 0x80u; break;
+  case 1: lo += 0x8000u | d[i]; break;
+  case 2: lo += 0x800000u | d[i] | (uint32_t)d[i + 1] << 8; break;
+  default: lo += 0x80000000u | d[i] | (uint32_t)d[i + 1] << 8 | (uint32_t)d[i + 2] << 16; break;
+  }
+  marvin_block(&lo, &hi);
+  marvin_block(&lo, &hi);
+  return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t rd64le(const uint8_t *p) { return rd64(p); }
+
+/* The valid entry of log with sequence seq, or NULL. *why explains a bad one. */
+static const uint8_t *find_entry(const uint8_t *log, size_t len, uint32_t seq, char *why, size_t whylen) {
+  if (len < 512 + 40 || memcmp(log, "regf", 4) != 0) return NULL;
+  if (memcmp(log + 512, "DIRT", 4) == 0) {
+    snprintf(why, whylen, "old-format log (DIRT) replay is not supported");
+    return NULL;
+  }
+  size_t off = 512;
+  while (off + 40 <= len && memcmp(log + off, "HvLE", 4) == 0) {
+    const uint8_t *e = log + off;
+    uint32_t size = rd32(e + 4), eseq = rd32(e + 12), npages = rd32(e + 20);
+    if (size < 40 || size % 512 != 0 || size > len - off) {
+      snprintf(why, whylen, "log entry at 0x%zx: size %u invalid", off, size);
+      return NULL;
+    }
+    if ((size_t)npages * 8 > size - 40) {
+      snprintf(why, whylen, "log entry at 0x%zx: %u dirty pages do not fit", off, npages);
+      return NULL;
+    }
+    if (dk_marvin32(e + 40, size - 40) != rd64le(e + 24) || dk_marvin32(e, 32) != rd64le(e + 32)) {
+      snprintf(why, whylen, "log entry %u at 0x%zx: hash mismatch (torn write)", eseq, off);
+      return NULL;
+    }
+    if (eseq == seq) return e;
+    off += size;
+  }
+  return NULL;
+}
+
+dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const *logs, const size_t *loglens,
+                           size_t nlogs, dk_replay *rep, char *err, size_t errlen) {
+  memset(rep, 0, sizeof *rep);
+  if (len < BASE || memcmp(data, "regf", 4) != 0 || nlogs == 0 || rd32(data + 4) == rd32(data + 8))
+    return dk_hive_open(data, len, err, errlen);
+  rep->attempted = 1;
+  size_t cap = len, cur = len;
+  uint8_t *buf = malloc(cap);
+  if (!buf) {
+    fail(err, errlen, "out of memory");
+    return NULL;
+  }
+  memcpy(buf, data, len);
+  uint32_t seq = rd32(data + 8);
+  rep->first_seq = seq;
+  char why[200] = "";
+  for (;;) {
+    const uint8_t *e = NULL;
+    why[0] = '\0';
+    for (size_t i = 0; i < nlogs && !e; i++) e = find_entry(logs[i], loglens[i], seq, why, sizeof why);
+    if (!e) {
+      if (!why[0]) snprintf(why, sizeof why, "no log entry with sequence number %u", seq);
+      break;
+    }
+    uint32_t size = rd32(e + 4), bins = rd32(e + 16), npages = rd32(e + 20);
+    if (bins % 4096 != 0 || bins > 0x7FFFF000u) {
+      snprintf(why, sizeof why, "log entry %u: hive bins size %u invalid", seq, bins);
+      break;
+    }
+    size_t need = BASE + (size_t)bins;
+    if (need > cap) {
+      uint8_t *nb = realloc(buf, need);
+      if (!nb) {
+        snprintf(why, sizeof why, "out of memory");
+        break;
+      }
+      buf = nb;
+      cap = need;
+    }
+    if (need > cur) memset(buf + cur, 0, need - cur);
+    cur = need;
+    size_t data_off = 40 + 8 * (size_t)npages;
+    int bad = 0;
+    for (uint32_t p = 0; p < npages; p++) {
+      uint32_t poff = rd32(e + 40 + 8 * p), psz = rd32(e + 44 + 8 * p);
+      if (psz > size - data_off || (size_t)poff + psz > bins) {
+        snprintf(why, sizeof why, "log entry %u: dirty page %u (offset 0x%x, %u bytes) out of range", seq, p, poff,
+                 psz);
+        bad = 1;
+        break;
+      }
+      memcpy(buf + BASE + poff, e + data_off, psz);
+      data_off += psz;
+      rep->pages++;
+    }
+    if (bad) break;
+    w32le(buf + 40, bins);
+    rep->entries++;
+    rep->last_seq = seq;
+    seq++;
+  }
+  snprintf(rep->stopped, sizeof rep->stopped, "%s", why);
+  if (rep->entries) {
+    w32le(buf + 4, rep->last_seq + 1);
+    w32le(buf + 8, rep->last_seq + 1);
+    w32le(buf + 508, checksum(buf));
+  }
+  dk_hive *h = dk_hive_open(buf, cur, err, errlen);
+  free(buf);
+  if (h && rep->entries)
+    note(h, "replayed %u log entries (sequence %u to %u, %u pages) in memory; stopped: %s", rep->entries,
+         rep->first_seq, rep->last_seq, rep->pages, rep->stopped);
   return h;
 }
 

@@ -55,8 +55,27 @@ typedef struct dk_vk {
 /* Opens a hive over data (copied). NULL with err set when it is not a hive at
    all; a damaged hive opens and records its problems (dk_hive_errors). */
 dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen);
+/* Transaction-log replay (new format, HvLE entries, Windows 8.1+): a dirty
+   primary (sequence numbers differ) gets the log entries whose sequence
+   numbers run on from its secondary sequence number, each checked with its
+   two Marvin32 hashes, applied in memory. The input buffers are not changed. */
+typedef struct dk_replay {
+  int attempted;       /* the primary was dirty and logs were given */
+  unsigned entries;    /* applied */
+  unsigned pages;      /* dirty pages written */
+  uint32_t first_seq, last_seq;
+  char stopped[200];   /* why the replay stopped ("no entry with sequence 577", "hash mismatch ...") */
+} dk_replay;
+
+dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const *logs, const size_t *loglens,
+                           size_t nlogs, dk_replay *rep, char *err, size_t errlen);
+/* Marvin32 with the registry's seed (0x82EF4D887A4E55C5). */
+uint64_t dk_marvin32(const uint8_t *data, size_t len);
+
 /* Reads a file. *code = "ENOENT", "EACCES", "DK_BAD_FORMAT", "ENOMEM". */
 dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const char **code);
+/* Reads a whole file into a malloc'ed buffer. 0 or -1 (err, *code as above). */
+int dk_read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen, const char **code);
 void dk_hive_close(dk_hive *h);
 
 void dk_hive_get_info(const dk_hive *h, dk_hive_info *info);

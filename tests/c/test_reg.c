@@ -380,11 +380,95 @@ static void test_truncations(void **state) {
   free(h.b);
 }
 
+static void test_marvin32(void **state) {
+  (void)state;
+  assert_true(dk_marvin32((const uint8_t *)"", 0) == 0xb39efca403966e08ull);
+  assert_true(dk_marvin32((const uint8_t *)"abc", 3) == 0xb9cf3dfca41914f7ull);
+  assert_true(dk_marvin32((const uint8_t *)"diagkit issue 6 regf", 20) == 0x5467854e4dfc3619ull);
+}
+
+/* A dirty hive and a new-format log whose one entry rewrites the bins page. */
+static void test_log_replay(void **state) {
+  (void)state;
+  hb h;
+  build_sound(&h);
+  w32(h.b + 8, 6); /* secondary 6, primary 7: dirty */
+  /* the page as it should be after the transaction: Num = 99 */
+  uint8_t page[4096];
+  memcpy(page, h.b + 4096, 4096);
+  dk_hive *hv = open_hb(&h);
+  dk_hive_info in;
+  dk_hive_get_info(hv, &in);
+  assert_true(in.dirty);
+  uint32_t off;
+  char err[256];
+  assert_int_equal(dk_hive_find(hv, in.root, "Alpha", &off, err, sizeof err), 0);
+  dk_nk nk;
+  dk_hive_key(hv, off, &nk, err, sizeof err);
+  uint32_t *vl;
+  size_t n;
+  dk_hive_values(hv, &nk, &vl, &n, err, sizeof err);
+  uint32_t num_vk = vl[1];
+  free(vl);
+  dk_hive_close(hv);
+  page[num_vk + 4 + 8] = 99; /* the inline data of Num */
+  size_t loglen = 512 + 512 + 4096;
+  uint8_t *log = calloc(1, loglen);
+  memcpy(log, "regf", 4);
+  w32(log + 28, 6);
+  uint8_t *e = log + 512;
+  memcpy(e, "HvLE", 4);
+  w32(e + 4, 512 + 4096);
+  w32(e + 12, 6);
+  w32(e + 16, 4096);
+  w32(e + 20, 1);
+  w32(e + 40, 0);
+  w32(e + 44, 4096);
+  memcpy(e + 48, page, 4096);
+  /* entry size must be a multiple of 512: 48 + 4096 bytes used of 4608 */
+  uint64_t h1 = dk_marvin32(e + 40, 512 + 4096 - 40);
+  for (int i = 0; i < 8; i++) e[24 + i] = (uint8_t)(h1 >> (8 * i));
+  uint64_t h2 = dk_marvin32(e, 32);
+  for (int i = 0; i < 8; i++) e[32 + i] = (uint8_t)(h2 >> (8 * i));
+  const uint8_t *logs[1] = {log};
+  size_t lens[1] = {loglen};
+  dk_replay rep;
+  hv = dk_hive_open_logs(h.b, h.len, logs, lens, 1, &rep, err, sizeof err);
+  assert_non_null(hv);
+  assert_int_equal(rep.entries, 1);
+  assert_int_equal(rep.pages, 1);
+  assert_int_equal(rep.first_seq, 6);
+  assert_non_null(strstr(rep.stopped, "no log entry with sequence number 7"));
+  dk_hive_get_info(hv, &in);
+  assert_false(in.dirty);
+  dk_vk vk;
+  assert_int_equal(dk_hive_value(hv, num_vk, &vk, err, sizeof err), 0);
+  uint8_t *d;
+  size_t dl;
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), 0);
+  assert_int_equal(d[0], 99);
+  free(d);
+  dk_hive_close(hv);
+  /* the input is untouched; a torn entry (bad hash) is not applied */
+  assert_int_equal(h.b[4096 + num_vk + 4 + 8], 42);
+  e[100] ^= 1;
+  hv = dk_hive_open_logs(h.b, h.len, logs, lens, 1, &rep, err, sizeof err);
+  assert_non_null(hv);
+  assert_int_equal(rep.entries, 0);
+  assert_non_null(strstr(rep.stopped, "hash mismatch"));
+  dk_hive_get_info(hv, &in);
+  assert_true(in.dirty);
+  dk_hive_close(hv);
+  free(log);
+  free(h.b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sound_hive),  cmocka_unit_test(test_not_a_hive),
       cmocka_unit_test(test_cycles),      cmocka_unit_test(test_lying_offsets_and_counts),
       cmocka_unit_test(test_big_data),    cmocka_unit_test(test_truncations),
+      cmocka_unit_test(test_marvin32),    cmocka_unit_test(test_log_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
    read every value's data and every key's security descriptor. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "regf.h"
 #include "sd.h"
@@ -49,5 +50,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint32_t off;
   dk_hive_find(h, in.root, "a\\B/c", &off, err, sizeof err);
   dk_hive_close(h);
+  /* the same bytes as a dirty primary and as its transaction log */
+  if (size >= 4096) {
+    uint8_t *dirty = malloc(size);
+    if (!dirty) return 0;
+    memcpy(dirty, data, size);
+    dirty[8] ^= 1;
+    const uint8_t *logs[1] = {data};
+    size_t lens[1] = {size};
+    dk_replay rep;
+    h = dk_hive_open_logs(dirty, size, logs, lens, 1, &rep, err, sizeof err);
+    if (h) {
+      dk_hive_get_info(h, &in);
+      dk_hive_walk(h, in.root, "\\", visit, h);
+      dk_hive_close(h);
+    }
+    free(dirty);
+  }
   return 0;
 }
