@@ -157,6 +157,30 @@ describe("access.check (POSIX, real files)", function()
     assert.are.equal("mount", r.rule.kind)
   end)
 
+  it("checks as a running process, with its own groups (not the group database's)", function()
+    if not is_root or not have_tools then return pending("needs root") end
+    local p = io.popen("setpriv --reuid=65534 --regid=65534 --groups=4242 sleep 30 >/dev/null 2>&1 & echo $!")
+    local pid = math.tointeger(tonumber(p:read("l")))
+    p:close()
+    local ok, err = pcall(function()
+      local c
+      for _ = 1, 50 do -- wait until the child has switched credentials
+        c = access.credentials { pid = pid }
+        if c and c.uid == 65534 then break end
+        os.execute("sleep 0.05")
+      end
+      assert.are.equal(65534, c.uid)
+      assert.are.same({ 4242 }, c.groups)
+      assert.is_false(c.caps.dac_override)
+      local r = access.check(dir .. "/grp/file", "read", { pid = pid })
+      assert.is_true(r.allowed) -- through group 4242, which nobody has in the group database
+      assert.are.equal("/proc/" .. pid .. "/status", r.who.source)
+      assert.is_false(access.check(dir .. "/grp/file", "read", { user = "nobody" }).allowed)
+    end)
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    assert(ok, err)
+  end)
+
   it("honours the immutable inode flag, even for root", function()
     if not is_root or not have_tools then return pending("needs root") end
     assert(sh("echo x > " .. q(dir .. "/immutable")))
