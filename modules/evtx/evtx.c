@@ -69,6 +69,37 @@ static void buf_printf(dk_evtx_buf *b, const char *fmt, ...) {
   if (n > 0) buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+static void buf_u64(dk_evtx_buf *b, uint64_t v) {
+  char t[24];
+  int i = 24;
+  do {
+    t[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  buf_add(b, t + i, (size_t)(24 - i));
+}
+
+static void buf_i64(dk_evtx_buf *b, int64_t v) {
+  if (v < 0) {
+    buf_addc(b, '-');
+    buf_u64(b, (uint64_t)0 - (uint64_t)v);
+  } else {
+    buf_u64(b, (uint64_t)v);
+  }
+}
+
+static void buf_hex(dk_evtx_buf *b, uint64_t v) {
+  char t[20];
+  int i = 20;
+  do {
+    t[--i] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v);
+  t[--i] = 'x';
+  t[--i] = '0';
+  buf_add(b, t + i, (size_t)(20 - i));
+}
+
 struct dk_evtx_arena_blk {
   dk_evtx_arena_blk *next;
   size_t used, cap;
@@ -571,14 +602,14 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
         utf8_char(b, p[i]); /* Latin-1 */
     }
     return 0;
-  case 0x03: buf_printf(b, "%d", (int)(int8_t)p[0]); return 0;
-  case 0x04: buf_printf(b, "%u", (unsigned)p[0]); return 0;
-  case 0x05: buf_printf(b, "%d", (int)(int16_t)rd16(p)); return 0;
-  case 0x06: buf_printf(b, "%u", (unsigned)rd16(p)); return 0;
-  case 0x07: buf_printf(b, "%ld", (long)(int32_t)rd32(p)); return 0;
-  case 0x08: buf_printf(b, "%lu", (unsigned long)rd32(p)); return 0;
-  case 0x09: buf_printf(b, "%lld", (long long)(int64_t)rd64(p)); return 0;
-  case 0x0A: buf_printf(b, "%llu", (unsigned long long)rd64(p)); return 0;
+  case 0x03: buf_i64(b, (int8_t)p[0]); return 0;
+  case 0x04: buf_u64(b, p[0]); return 0;
+  case 0x05: buf_i64(b, (int16_t)rd16(p)); return 0;
+  case 0x06: buf_u64(b, rd16(p)); return 0;
+  case 0x07: buf_i64(b, (int32_t)rd32(p)); return 0;
+  case 0x08: buf_u64(b, rd32(p)); return 0;
+  case 0x09: buf_i64(b, (int64_t)rd64(p)); return 0;
+  case 0x0A: buf_u64(b, rd64(p)); return 0;
   case 0x0B: {
     float f;
     uint32_t u = rd32(p);
@@ -611,9 +642,9 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
   case 0x0F: fmt_guid(b, p); return 0;
   case 0x10: /* pointer-sized: hex, as Windows renders win:Pointer */
     if (size == 4)
-      buf_printf(b, "0x%lx", (unsigned long)rd32(p));
+      buf_hex(b, rd32(p));
     else if (size == 8)
-      buf_printf(b, "0x%llx", (unsigned long long)rd64(p));
+      buf_hex(b, rd64(p));
     else
       return fail(x, "size_t value of size %u (4 or 8 expected)", size);
     return 0;
@@ -630,8 +661,8 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
   case 0x13:
     if (fmt_sid(b, p, size, NULL) != 0) return fail(x, "malformed SID value (%u bytes)", size);
     return 0;
-  case 0x14: buf_printf(b, "0x%lx", (unsigned long)rd32(p)); return 0;
-  case 0x15: buf_printf(b, "0x%llx", (unsigned long long)rd64(p)); return 0;
+  case 0x14: buf_hex(b, rd32(p)); return 0;
+  case 0x15: buf_hex(b, rd64(p)); return 0;
   case 0x20: /* EvtHandle: no meaning outside the writer's process */
   case 0x23: /* EvtXml */
   default:
@@ -1324,7 +1355,8 @@ static void json_int(dk_evtx_buf *b, const char *key, int64_t v, int *first) {
   buf_adds(b, *first ? "\"" : ",\"");
   *first = 0;
   buf_adds(b, key);
-  buf_printf(b, "\":%lld", (long long)v);
+  buf_adds(b, "\":");
+  buf_i64(b, v);
 }
 
 static void json_kstr(dk_evtx_buf *b, const char *key, const char *v, int *first) {
@@ -1339,7 +1371,8 @@ static void json_kstr(dk_evtx_buf *b, const char *key, const char *v, int *first
 static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml) {
   int first = 1;
   buf_addc(b, '{');
-  buf_printf(b, "\"record_id\":%llu", (unsigned long long)r->record_id);
+  buf_adds(b, "\"record_id\":");
+  buf_u64(b, r->record_id);
   first = 0;
   json_kstr(b, "time", r->time, &first);
   json_kstr(b, "provider", r->provider, &first);
@@ -1539,7 +1572,7 @@ static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts
 
   if (o->want & (DK_EVTX_WANT_XML | DK_EVTX_WANT_JSON)) {
     size_t xml_from = r->text.len;
-    render_xml(&r->text, root.child);
+    if (o->want & DK_EVTX_WANT_XML) render_xml(&r->text, root.child);
     if (o->want & DK_EVTX_WANT_XML) {
       rec.xml_off = xml_from;
       rec.xml_len = r->text.len - xml_from;
@@ -1547,11 +1580,7 @@ static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts
     }
     if (o->want & DK_EVTX_WANT_JSON) {
       const char *xml = NULL;
-      if (o->want & DK_EVTX_WANT_XML) {
-        xml = arena_strndup(x->tmp, r->text.p + xml_from, rec.xml_len);
-      } else {
-        r->text.len = xml_from; /* XML only needed for nothing */
-      }
+      if (o->want & DK_EVTX_WANT_XML) xml = arena_strndup(x->tmp, r->text.p + xml_from, rec.xml_len);
       rec.json_off = r->text.len;
       render_json(&r->text, &rec, xml);
       rec.json_len = r->text.len - rec.json_off;
