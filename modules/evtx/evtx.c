@@ -7,6 +7,9 @@
 ** read straight from the chunk bytes each time they are used (they are short),
 ** and names are converted once per chunk (a cache keyed by chunk offset).
 */
+#if defined(_WIN32) && !defined(__USE_MINGW_ANSI_STDIO)
+#define __USE_MINGW_ANSI_STDIO 1 /* C99 printf (%zu, %llu) on mingw-w64 */
+#endif
 #include "evtx.h"
 
 #include <stdarg.h>
@@ -51,15 +54,21 @@ static void buf_add(dk_evtx_buf *b, const char *s, size_t n) {
 
 static void buf_adds(dk_evtx_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
+#if defined(__MINGW32__)
+#define DK_EVTX_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define DK_EVTX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define DK_EVTX_PRINTF(f, a)
+#endif
+
 static void buf_addc(dk_evtx_buf *b, char c) {
   if (buf_reserve(b, 1) != 0) return;
   b->p[b->len++] = c;
   b->p[b->len] = '\0';
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
+DK_EVTX_PRINTF(2, 3)
 static void buf_printf(dk_evtx_buf *b, const char *fmt, ...) {
   char tmp[128];
   va_list ap;
@@ -381,9 +390,7 @@ typedef struct ctx {
   dk_evtx_buf scratch;
 } ctx;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
+DK_EVTX_PRINTF(2, 3)
 static int fail(ctx *x, const char *fmt, ...) {
   if (x->err[0] == '\0') {
     va_list ap;
@@ -1443,9 +1450,7 @@ static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml
 
 /* Chunks and records -------------------------------------------------------------------- */
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
+DK_EVTX_PRINTF(2, 3)
 static void warn(dk_evtx_chunk_result *r, const char *fmt, ...) {
   if (r->nwarnings >= 256) return;
   char tmp[320];

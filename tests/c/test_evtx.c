@@ -476,9 +476,10 @@ static void test_samples(void **state) {
     size_t n = count_file(path, &warnings, &ok);
     if (!ok) continue;
     any = 1;
-    if (n != cases[i].records) fail_msg("%s: %zu records, expected %zu", cases[i].file, n, cases[i].records);
+    if (n != cases[i].records)
+      fail_msg("%s: %lu records, expected %lu", cases[i].file, (unsigned long)n, (unsigned long)cases[i].records);
     if (cases[i].warns ? warnings == 0 : warnings != 0)
-      fail_msg("%s: %zu warnings (expected %s)", cases[i].file, warnings, cases[i].warns ? "some" : "none");
+      fail_msg("%s: %lu warnings (expected %s)", cases[i].file, (unsigned long)warnings, cases[i].warns ? "some" : "none");
   }
   if (!any) {
     printf("skipped: no samples in " SAMPLES "\n");
