@@ -8,6 +8,7 @@
 */
 #include "dk_printf.h"
 #include "regf.h"
+#include "regtext.h"
 #include "sd.h"
 
 #include <stdio.h>
@@ -302,6 +303,67 @@ static void push_hex(lua_State *L, const uint8_t *d, size_t n) {
   luaL_pushresult(&b);
 }
 
+/* Sets data (decoded) or hex on the table at the top. */
+static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
+  switch (type) {
+  case 1:
+  case 2:
+  case 6: {
+    size_t ol;
+    char *s = dk_utf16_to_utf8(d, n, 1, &ol);
+    if (s) {
+      lua_pushlstring(L, s, ol);
+      lua_setfield(L, -2, "data");
+      free(s);
+    }
+    return;
+  }
+  case 7: {
+    lua_newtable(L);
+    int k = 0;
+    size_t i = 0;
+    while (i + 1 < n) {
+      size_t j = i;
+      while (j + 1 < n && (d[j] | d[j + 1])) j += 2;
+      if (j == i) break; /* an empty string ends the list */
+      size_t ol;
+      char *s = dk_utf16_to_utf8(d + i, j - i, 0, &ol);
+      if (s) {
+        lua_pushlstring(L, s, ol);
+        lua_rawseti(L, -2, ++k);
+        free(s);
+      }
+      i = j + 2;
+    }
+    lua_setfield(L, -2, "data");
+    return;
+  }
+  case 4:
+    if (n >= 4) {
+      set_int(L, "data", (lua_Integer)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24));
+      return;
+    }
+    break;
+  case 5:
+    if (n >= 4) {
+      set_int(L, "data", (lua_Integer)((uint32_t)d[3] | (uint32_t)d[2] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[0] << 24));
+      return;
+    }
+    break;
+  case 11:
+    if (n >= 8) {
+      uint64_t v = 0;
+      for (int i = 7; i >= 0; i--) v = (v << 8) | d[i];
+      set_int(L, "data", (lua_Integer)v);
+      return;
+    }
+    break;
+  default: break;
+  }
+  push_hex(L, d, n);
+  lua_setfield(L, -2, "hex");
+}
+
 /* Decoded value table. */
 static void push_value(lua_State *L, lhive *lh, const dk_vk *vk) {
   char err[512];
@@ -314,73 +376,73 @@ static void push_value(lua_State *L, lhive *lh, const dk_vk *vk) {
   int rc = dk_hive_value_data(lh->h, vk, &d, &n, err, sizeof err);
   set_int(L, "size", (lua_Integer)n);
   if (rc != 0) set_str(L, "error", err);
-  if (d) {
-    switch (vk->type) {
-    case 1:
-    case 2:
-    case 6: {
-      size_t ol;
-      char *s = dk_utf16_to_utf8(d, n, 1, &ol);
-      if (s) {
-        lua_pushlstring(L, s, ol);
-        lua_setfield(L, -2, "data");
-        free(s);
-      }
-      break;
-    }
-    case 7: {
-      lua_newtable(L);
-      int k = 0;
-      size_t i = 0;
-      while (i + 1 < n) {
-        size_t j = i;
-        while (j + 1 < n && (d[j] | d[j + 1])) j += 2;
-        if (j == i) break; /* an empty string ends the list */
-        size_t ol;
-        char *s = dk_utf16_to_utf8(d + i, j - i, 0, &ol);
-        if (s) {
-          lua_pushlstring(L, s, ol);
-          lua_rawseti(L, -2, ++k);
-          free(s);
-        }
-        i = j + 2;
-      }
-      lua_setfield(L, -2, "data");
-      break;
-    }
-    case 4:
-      if (n >= 4) {
-        set_int(L, "data", (lua_Integer)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24));
-        break;
-      }
-      push_hex(L, d, n);
-      lua_setfield(L, -2, "hex");
-      break;
-    case 5:
-      if (n >= 4) {
-        set_int(L, "data", (lua_Integer)((uint32_t)d[3] | (uint32_t)d[2] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[0] << 24));
-        break;
-      }
-      push_hex(L, d, n);
-      lua_setfield(L, -2, "hex");
-      break;
-    case 11:
-      if (n >= 8) {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; i--) v = (v << 8) | d[i];
-        set_int(L, "data", (lua_Integer)v);
-        break;
-      }
-      push_hex(L, d, n);
-      lua_setfield(L, -2, "hex");
-      break;
-    default:
-      push_hex(L, d, n);
-      lua_setfield(L, -2, "hex");
-      break;
-    }
-  }
+  if (d) push_data(L, vk->type, d, n);
   free(d);
+}
+
+/* ---- .reg text -------------------------------------------------------- */
+
+static int push_regtext(lua_State *L, const uint8_t *buf, size_t len) {
+  dk_regtext rt;
+  char err[512];
+  if (dk_regtext_parse(buf, len, &rt, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  lua_createtable(L, 0, 4);
+  set_str(L, "format", rt.format == DK_REGTEXT_5 ? "regedit5" : rt.format == DK_REGTEXT_4 ? "regedit4" : "wine");
+  if (rt.relative_to[0]) set_str(L, "relative_to", rt.relative_to);
+  lua_createtable(L, (int)rt.nkeys, 0);
+  for (size_t i = 0; i < rt.nkeys; i++) {
+    const dk_regtext_key *k = &rt.keys[i];
+    lua_createtable(L, 0, 4);
+    set_str(L, "path", k->path);
+    set_int(L, "line", k->line);
+    if (k->deleted) set_bool(L, "deleted", 1);
+    lua_createtable(L, (int)k->nvalues, 0);
+    for (size_t j = 0; j < k->nvalues; j++) {
+      const dk_regtext_value *v = &k->values[j];
+      lua_createtable(L, 0, 7);
+      set_str(L, "name", v->name);
+      set_int(L, "line", v->line);
+      if (v->deleted) {
+        set_bool(L, "deleted", 1);
+      } else {
+        set_str(L, "type", type_name(v->type));
+        set_int(L, "type_id", v->type);
+        set_int(L, "size", (lua_Integer)v->len);
+        push_data(L, v->type, v->data, v->len);
+      }
+      lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_setfield(L, -2, "values");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "keys");
+  lua_createtable(L, (int)rt.nerrors, 0);
+  for (size_t i = 0; i < rt.nerrors; i++) {
+    lua_pushstring(L, rt.errors[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "errors");
+  dk_regtext_free(&rt);
+  return 1;
+}
+
+static int l_parse_reg(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  return push_regtext(L, (const uint8_t *)s, len);
+}
+
+static int l_load_reg(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  uint8_t *buf;
+  size_t len;
+  char err[512];
+  const char *code = "EIO";
+  if (dk_read_file(path, &buf, &len, err, sizeof err, &code) != 0) return fail3(L, err, code);
+  /* push_regtext does not raise except on memory errors */
+  int n = push_regtext(L, buf, len);
+  free(buf);
+  return n;
 }
 
 static int l_key(lua_State *L) {
@@ -620,7 +682,7 @@ int luaopen_diagkit_reg(lua_State *L) {
   luaL_newlib(L, methods);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  static const luaL_Reg fns[] = {{"open", l_open}, {NULL, NULL}};
+  static const luaL_Reg fns[] = {{"open", l_open}, {"parse_reg", l_parse_reg}, {"load_reg", l_load_reg}, {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "regf.h"
+#include "regtext.h"
 #include "sd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +39,9 @@ static int visit(void *ud, const char *path, const dk_nk *nk) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[256];
+  /* Registry text (.reg, regedit 4/5, Wine) shares this target. */
+  dk_regtext rt;
+  if (dk_regtext_parse(data, size, &rt, err, sizeof err) == 0) dk_regtext_free(&rt);
   dk_hive *h = dk_hive_open(data, size, err, sizeof err);
   if (!h) return 0;
   dk_hive_info in;

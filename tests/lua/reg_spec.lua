@@ -27,7 +27,6 @@ local function shared_hive(name)
 end
 
 describe("diagkit.reg (script-built hive)", function()
-  teardown(function() sh("rm -rf " .. q(tmp)) end)
   local h
   before_each(function()
     if not have_fixtures then return end
@@ -142,6 +141,80 @@ describe("diagkit.reg (script-built hive)", function()
     assert.are.equal("DK_BAD_FORMAT", code)
     assert.truthy(msg:find("README.md", 1, true))
     r, msg, code = reg.open(tmp .. "/none.hive")
+    assert.are.equal("ENOENT", code)
+  end)
+end)
+
+describe("diagkit.reg .reg text files", function()
+  local fx = src .. "/tests/fixtures/reg/"
+
+  it("reads hivexregedit's export back: every value equal to the hive's", function()
+    if not have_fixtures then return pending("hivexregedit is needed to build the fixture hive") end
+    local h <close> = assert(reg.open(tmp .. "/fx/sample.hive"))
+    local text = h:export()
+    local rt = assert(reg.parse_reg(text))
+    assert.are.equal("regedit5", rt.format)
+    assert.are.same({}, rt.errors)
+    local n = 0
+    for _, k in ipairs(rt.keys) do
+      local byname = {}
+      for _, v in ipairs(assert(h:values(k.path))) do byname[v.name] = v end
+      for _, v in ipairs(k.values) do
+        local hv = assert(byname[v.name], k.path .. " " .. v.name)
+        assert.are.equal(hv.type_id, v.type_id)
+        assert.are.same(hv.data or hv.hex, v.data or v.hex)
+        n = n + 1
+      end
+    end
+    assert.are.equal(16, n)
+  end)
+
+  it("reads UTF-16LE regedit 5 files", function()
+    local text = "\255\254" .. ("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\X]\r\n\"Größe\"=\"ä\"\r\n")
+      :gsub("[\1-\127]", function(c) return c .. "\0" end)
+    -- the non-ASCII letters, as UTF-16LE
+    text = text:gsub("\195\182", "\246\0"):gsub("\195\159", "\223\0"):gsub("\195\164", "\228\0")
+    local rt = assert(reg.parse_reg(text))
+    assert.are.equal("HKEY_CURRENT_USER\\X", rt.keys[1].path)
+    assert.are.equal("Größe", rt.keys[1].values[1].name)
+    assert.are.equal("ä", rt.keys[1].values[1].data)
+  end)
+
+  it("reads Wine's system.reg (escaped key paths, str(N):, continuations)", function()
+    local rt = assert(reg.load_reg(fx .. "wine_system.reg"))
+    assert.are.equal("wine", rt.format)
+    assert.are.equal("\\Machine", rt.relative_to)
+    local svc = rt.keys[2]
+    assert.are.equal("System\\CurrentControlSet\\Services\\DemoSvc", svc.path)
+    local v = {}
+    for _, x in ipairs(svc.values) do v[x.name] = x end
+    assert.are.same({ "RpcSs", "Tcpip" }, v.DependOnService.data)
+    assert.are.equal("REG_EXPAND_SZ", v.ImagePath.type)
+    assert.are.equal("%SystemRoot%\\system32\\demo.exe", v.ImagePath.data)
+    assert.are.equal(3, v.Start.data)
+    assert.are.equal("C:\\dir\\x", v['Path"Quoted"'].data)
+    assert.are.equal("0102030405", v.Blob.hex)
+    assert.are.equal("line1\nline2\ttab\u{e9}", v.Escaped.data)
+  end)
+
+  it("reads REGEDIT4 (8-bit strings), deletions, and names bad lines", function()
+    local rt = assert(reg.load_reg(fx .. "regedit4.reg"))
+    assert.are.equal("regedit4", rt.format)
+    local v = {}
+    for _, x in ipairs(rt.keys[1].values) do v[x.name] = x end
+    assert.are.equal("café", v.Name.data)
+    assert.are.equal("%PATH%", v.Exp.data)
+    assert.is_true(v.Gone.deleted)
+    assert.is_true(rt.keys[2].deleted)
+    assert.are.same({ "line 10: unterminated value name" }, rt.errors)
+  end)
+
+  it("refuses what is not a registry file", function()
+    local r, msg, code = reg.parse_reg("hello\nworld")
+    assert.is_nil(r)
+    assert.are.equal("DK_BAD_FORMAT", code)
+    assert.truthy(msg:find("line 1 is 'hello'", 1, true))
+    r, msg, code = reg.load_reg(fx .. "missing.reg")
     assert.are.equal("ENOENT", code)
   end)
 end)
