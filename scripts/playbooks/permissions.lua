@@ -172,11 +172,26 @@ local function check_posix(ctx, p)
   }
 end
 
-local function win_findings(ctx, p)
+-- The elevated twin of a live filtered token: its deny-only Administrators
+-- groups enabled, integrity High (what "Run as administrator" gives).
+local function elevated_twin(tok)
+  local twin = { user = tok.user, integrity = "high", privileges = tok.privileges, groups = {} }
+  for _, g in ipairs(tok.groups or {}) do
+    local e = { sid = g.sid, enabled = g.enabled, deny_only = g.deny_only }
+    if g.deny_only and (g.sid == "S-1-5-32-544" or g.sid == "S-1-5-114") then
+      e.enabled, e.deny_only = true, false
+    end
+    twin.groups[#twin.groups + 1] = e
+  end
+  return twin
+end
+
+local function win_findings(ctx, p, live)
   local access = ctx.access
   local otype = p.object_type
   local desired = p.rights or (WIN_RIGHTS[p.want] or WIN_RIGHTS.read)[otype == "key" and "key" or "file"]
-  local tok = access.token(p.token)
+  local tok = live and live.token or access.token(p.token)
+  local tok_name = live and "current process" or p.token
   local r, err = access.evaluate(p.sddl, tok, desired, otype)
   if not r then
     ctx:finding {
@@ -193,23 +208,28 @@ local function win_findings(ctx, p)
   end
   local evidence = {
     { kind = "sddl", value = p.sddl },
-    { kind = "token", value = string.format("%s (integrity %s)", p.token, r.integrity.token) },
+    { kind = "token", value = string.format("%s (integrity %s)", tok_name, r.integrity.token),
+      source = live and "GetTokenInformation" or "access.token" },
     { kind = "ace-walk", value = table.concat(lines, "\n"), source = "diagkit.access.evaluate" },
   }
-  ctx:fact("evaluation", { token = p.token, allowed = r.allowed, desired = r.desired, granted = r.granted,
+  ctx:fact("evaluation", { token = tok_name, allowed = r.allowed, desired = r.desired, granted = r.granted,
     missing_names = r.missing_names, denied_by = r.denied_by, integrity = r.integrity, steps = r.steps })
   local target = p.path or "the object"
   if r.allowed then
     ctx:finding {
       id = "access.allowed", severity = "info",
-      title = string.format("The %s token is granted %s on %s", p.token, desired, target),
+      title = string.format("The %s token is granted %s on %s", tok_name, desired, target),
       detail = "Granted: " .. table.concat(r.granted_names, ", "), evidence = evidence,
     }
     return
   end
   -- Would the elevated twin pass?
   local elevated
-  if p.token == "filtered-admin" then
+  if live then
+    if live.token.elevation_type == "limited" then
+      elevated = access.evaluate(p.sddl, elevated_twin(live.token), desired, otype)
+    end
+  elseif p.token == "filtered-admin" then
     elevated = access.evaluate(p.sddl, access.token("elevated-admin"), desired, otype)
   end
   local per_user = ""
@@ -262,7 +282,7 @@ local function win_findings(ctx, p)
     detail = "Reading or changing the SACL needs the privilege, enabled, in the token."
   else
     id = "access.denied.no-grant"
-    title = string.format("No ACE grants %s to the %s token", table.concat(r.missing_names, ", "), p.token)
+    title = string.format("No ACE grants %s to the %s token", table.concat(r.missing_names, ", "), tok_name)
     detail = "The ACEs that match the token grant "
       .. (#r.granted_names > 0 and table.concat(r.granted_names, ", ") or "nothing")
       .. "; nothing grants the rest." .. (r.indeterminate and " (A conditional ACE was not evaluated.)" or "")
@@ -330,6 +350,34 @@ return diagkit.playbook {
   run = function(ctx, p)
     if p.sddl then
       win_findings(ctx, p)
+      return
+    end
+    if p.path and ctx.access.file_security then
+      -- Windows, live: the object's descriptor and this process's token.
+      local is_key = p.path:upper():match("^HK") ~= nil
+      local sd, err, code
+      if is_key then sd, err, code = ctx.access.key_security(p.path)
+      else sd, err, code = ctx.access.file_security(p.path) end
+      if not sd then
+        if code == "EACCES" then
+          ctx:unknown("cannot read the security descriptor of " .. p.path .. " (it needs READ_CONTROL): " .. err
+            .. "; the verdict is unknown, not a guess")
+        else
+          ctx:finding { id = code == "ENOENT" and "access.missing" or "access.unreadable", severity = "error",
+            title = string.format("%s cannot be opened: %s", p.path, err), evidence = { { kind = "error", value = err } } }
+        end
+        return
+      end
+      local tok, terr = ctx.access.current_token()
+      if not tok then
+        ctx:unknown("cannot read this process's token: " .. tostring(terr))
+        return
+      end
+      local q = {}
+      for k, v in pairs(p) do q[k] = v end
+      q.sddl = sd.sddl
+      if is_key and q.object_type == "file" then q.object_type = "key" end
+      win_findings(ctx, q, { token = tok })
       return
     end
     if not ctx.access.check then

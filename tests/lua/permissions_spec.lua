@@ -98,6 +98,30 @@ describe("permissions playbook", function()
     assert.truthy(f.remedy:find("Restart", 1, true))
   end)
 
+  it("on Windows, checks a live path with the process token and its elevated twin", function()
+    local filtered = access.token("filtered-admin")
+    filtered.elevation_type = "limited"
+    local fake = setmetatable({
+      file_security = function(path)
+        if path == "C:\\locked" then return nil, "cannot read the security descriptor (Access denied)", "EACCES" end
+        return access.parse_sddl(HOSTS)
+      end,
+      key_security = function() return access.parse_sddl("O:BAG:SYD:(A;;KA;;;BA)(A;;KR;;;BU)") end,
+      current_token = function() return filtered end,
+    }, { __index = access })
+    local rep = run({ path = "C:\\Windows\\System32\\drivers\\etc\\hosts", want = "write" }, { access = fake })
+    local f = rep.findings[1]
+    assert.are.equal("access.elevation-required", f.id)
+    assert.truthy(f.detail:find("deny-only", 1, true))
+    assert.are.equal("current process", rep.facts.evaluation.token)
+    rep = run({ path = "HKLM\\SOFTWARE\\Vendor", want = "write" }, { access = fake })
+    assert.are.equal("access.elevation-required", rep.findings[1].id)
+    assert.truthy(rep.findings[1].title:find("KEY_SET_VALUE", 1, true))
+    rep = run({ path = "C:\\locked", want = "read" }, { access = fake })
+    assert.are.equal(0, #rep.findings)
+    assert.truthy(rep.unknowns[1]:find("verdict is unknown", 1, true))
+  end)
+
   it("has the module it needs", function()
     assert.is_function(access.check)
     assert.is_function(access.evaluate)
