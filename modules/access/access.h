@@ -117,8 +117,14 @@ int dk_pcred_current(dk_pcred *cred, char *err, size_t errlen, const char **code
 int dk_pcred_user(const char *name_or_uid, dk_pcred *cred, char *err, size_t errlen, const char **code);
 int dk_pcred_pid(long pid, dk_pcred *cred, char *err, size_t errlen, const char **code);
 
-/* The check. Returns 0 with *r filled (allowed or not), or -1 on an internal
-   failure (out of memory) with err set. */
-int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, dk_aresult *r, char *err, size_t errlen);
+/* The fs.protected_* sysctls (proc(5)); -1 = read from /proc/sys/fs. */
+typedef struct dk_sysctls {
+  int protected_symlinks, protected_regular;
+} dk_sysctls;
+
+/* The check. sc may be NULL (the running kernel's values). Returns 0 with *r
+   filled (allowed or not), or -1 on an internal failure (out of memory). */
+int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r, char *err,
+                    size_t errlen);
 
 #endif

@@ -290,8 +290,22 @@ static void parent_of(char *p) {
     }                                                                                                            \
   } while (0)
 
-int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, dk_aresult *r, char *err, size_t errlen) {
+static int read_sysctl(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  int v = 0;
+  if (fscanf(f, "%d", &v) != 1) v = 0;
+  fclose(f);
+  return v;
+}
+
+int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r, char *err,
+                    size_t errlen) {
   memset(r, 0, sizeof *r);
+  int prot_symlinks = sc && sc->protected_symlinks >= 0 ? sc->protected_symlinks
+                                                         : read_sysctl("/proc/sys/fs/protected_symlinks");
+  int prot_regular = sc && sc->protected_regular >= 0 ? sc->protected_regular
+                                                       : read_sysctl("/proc/sys/fs/protected_regular");
   r->denied_index = -1;
   r->allowed = 1;
   r->lsm_note = lsm_active();
@@ -420,6 +434,18 @@ int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, dk_aresult
       m->uid = (uint32_t)st.st_uid;
       m->gid = (uint32_t)st.st_gid;
       m->ok = 1;
+      /* fs.protected_symlinks (may_follow_link): in a sticky world-writable folder, only links owned
+         by the follower or by the folder's owner are followed, whatever the capabilities. */
+      if (prot_symlinks && (uint32_t)st.st_uid != cred->uid &&
+          (cst.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) && cst.st_uid != st.st_uid) {
+        dkfmt(text, sizeof text,
+              "fs.protected_symlinks=%d: %s is owned by uid %u in the sticky world-writable folder %s (owner uid "
+              "%u); only its owner or the folder's owner may follow it",
+              prot_symlinks, next, (unsigned)st.st_uid, cur, (unsigned)cst.st_uid);
+        deny(r, "EACCES", "sysctl", text);
+        free(rest);
+        return 0;
+      }
       dkfmt(m->via, sizeof m->via, "symlink");
       dkfmt(m->rule_kind, sizeof m->rule_kind, "path");
       dkfmt(m->text, sizeof m->text, "symbolic link to %s (its own mode bits are ignored)", target);
@@ -493,6 +519,24 @@ int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, dk_aresult
     }
     if (op == DK_OP_CREATE) {
       if (!exists) {
+        free(rest);
+        return 0;
+      }
+      /* fs.protected_regular (may_create_in_sticky): O_CREAT on someone else's existing file in a
+         sticky folder. */
+      if (prot_regular && S_ISREG(ost.st_mode) && (pst.st_mode & S_ISVTX) && ost.st_uid != pst.st_uid &&
+          (uint32_t)ost.st_uid != cred->uid &&
+          ((pst.st_mode & S_IWOTH) || (prot_regular >= 2 && (pst.st_mode & S_IWGRP)))) {
+        dk_astep *m = add_step(r, next, index, "object", "w");
+        OOM(m);
+        m->mode = (uint32_t)ost.st_mode;
+        m->uid = (uint32_t)ost.st_uid;
+        m->gid = (uint32_t)ost.st_gid;
+        dkfmt(text, sizeof text,
+              "fs.protected_regular=%d: %s exists, belongs to uid %u, and its sticky folder %s to uid %u: "
+              "opening it with O_CREAT is refused, even for root",
+              prot_regular, next, (unsigned)ost.st_uid, cur, (unsigned)pst.st_uid);
+        deny(r, "EACCES", "sysctl", text);
         free(rest);
         return 0;
       }

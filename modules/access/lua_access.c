@@ -158,6 +158,13 @@ static int l_check(lua_State *L) {
   dk_op op;
   if (dk_op_parse(want, &op) != 0)
     return luaL_argerror(L, 2, "read, write, exec, list, search, create, delete or rename expected");
+  dk_sysctls sc = {-1, -1};
+  if (lua_istable(L, 3)) {
+    if (lua_getfield(L, 3, "protected_symlinks") != LUA_TNIL) sc.protected_symlinks = (int)luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "protected_regular") != LUA_TNIL) sc.protected_regular = (int)luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+  }
   dk_pcred *cred = malloc(sizeof *cred);
   if (!cred) return luaL_error(L, "out of memory");
   int n = get_cred(L, 3, cred);
@@ -167,7 +174,7 @@ static int l_check(lua_State *L) {
   }
   dk_aresult r;
   char err[256];
-  if (dk_access_check(path, op, cred, &r, err, sizeof err) != 0) {
+  if (dk_access_check(path, op, cred, &sc, &r, err, sizeof err) != 0) {
     free(cred);
     dk_aresult_free(&r);
     lua_pushnil(L);

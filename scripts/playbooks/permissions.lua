@@ -66,6 +66,9 @@ local function posix_remedy(r, who)
   elseif kind == "sticky" then
     return string.format("%s is a sticky folder: only the file's owner, the folder's owner or root may delete or "
       .. "rename entries; do it as the file's owner.", (comp:match("^(.*)/[^/]*$") or comp))
+  elseif kind == "sysctl" then
+    return "A fs.protected_* sysctl refuses this in a sticky world-writable folder (/tmp): let the program own "
+      .. "the file or link, or keep it out of the shared folder (turning the sysctl off weakens a protection)."
   elseif kind == "path" then
     if r.errno == "ENOENT" then return string.format("%s does not exist: create it, or fix the path.", comp) end
     if r.errno == "ELOOP" then return "Fix the symbolic link loop (ls -l each link on the path)." end
@@ -88,7 +91,7 @@ local function posix_finding_id(r)
   if d.role == "search" then return "access.denied.search" end
   if d.role == "parent" then return "access.denied.parent" end
   local map = { mode = "mode", ["acl-entry"] = "acl", mask = "mask", mount = "mount", flag = "immutable",
-    sticky = "sticky", capability = "capability" }
+    sticky = "sticky", capability = "capability", sysctl = "protected" }
   return "access.denied." .. (map[r.rule.kind] or "object")
 end
 

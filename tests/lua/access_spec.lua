@@ -181,6 +181,27 @@ describe("access.check (POSIX, real files)", function()
     assert(ok, err)
   end)
 
+  it("applies fs.protected_symlinks and fs.protected_regular (kernel values, or what-if values)", function()
+    if not is_root or not have_tools then return pending("needs root") end
+    local link = dir .. "/sticky/theirlink"
+    local sysctl = io.open("/proc/sys/fs/protected_symlinks"):read("n")
+    local r = access.check(link, "read", NOBODY)
+    assert.are.equal(kernel("read", link, NOBODY), r.allowed) -- the running kernel's setting
+    assert.are.equal(sysctl == 0, r.allowed)
+    r = access.check(link, "read", { uid = 0, gid = 0, protected_symlinks = 1 })
+    assert.is_false(r.allowed) -- not even root follows it
+    assert.are.equal("sysctl", r.rule.kind)
+    assert.truthy(r.rule.text:find("fs.protected_symlinks=1", 1, true))
+    assert.is_true(access.check(link, "read", { uid = 0, gid = 0, protected_symlinks = 0 }).allowed)
+    local theirs = dir .. "/sticky/theirs2"
+    assert(sh("echo x > " .. q(theirs) .. " && chown 1000 " .. q(theirs) .. " && chmod 666 " .. q(theirs)))
+    r = access.check(theirs, "create", { uid = 0, gid = 0, protected_regular = 1 })
+    assert.is_false(r.allowed)
+    assert.are.equal("sysctl", r.rule.kind)
+    assert.is_true(access.check(theirs, "create", { uid = 0, gid = 0, protected_regular = 0 }).allowed)
+    assert.is_true(access.check(theirs, "create", { uid = 1000, gid = 1000, protected_regular = 2 }).allowed)
+  end)
+
   it("honours the immutable inode flag, even for root", function()
     if not is_root or not have_tools then return pending("needs root") end
     assert(sh("echo x > " .. q(dir .. "/immutable")))
