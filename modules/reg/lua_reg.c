@@ -28,6 +28,7 @@ typedef struct lhive {
   dk_replay replay;
   char logs[2][1024];
   int nlogs;
+  int view; /* 0/64: as stored; 32: the WOW64 view (Wow6432Node) */
 } lhive;
 
 static lhive *check_hive(lua_State *L, int idx) {
@@ -119,6 +120,12 @@ static int l_open(lua_State *L) {
   luaL_setmetatable(L, HIVE_MT);
   if (lua_istable(L, 2)) {
     if (lua_getfield(L, 2, "replay") != LUA_TNIL) replay = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "view") != LUA_TNIL) {
+      lua_Integer v = luaL_checkinteger(L, -1);
+      luaL_argcheck(L, v == 32 || v == 64, 2, "view must be 32 or 64");
+      lh->view = (int)v;
+    }
     lua_pop(L, 1);
     if (lua_getfield(L, 2, "logs") == LUA_TTABLE) {
       lua_Integer n = luaL_len(L, -1);
@@ -233,6 +240,17 @@ static int l_info(lua_State *L) {
   return 1;
 }
 
+static int l_view(lua_State *L) {
+  lhive *lh = check_hive(L, 1);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Integer v = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, v == 32 || v == 64, 2, "32 or 64 expected");
+    lh->view = (int)v;
+  }
+  lua_pushinteger(L, lh->view == 32 ? 32 : 64);
+  return 1;
+}
+
 static int l_errors(lua_State *L) {
   lhive *lh = check_hive(L, 1);
   push_errors(L, lh->h);
@@ -271,6 +289,31 @@ static int resolve(lua_State *L, lhive *lh, const char *path, uint32_t *off) {
       return fail3(L, "CurrentControlSet: this hive has no Select\\Current value (not a SYSTEM hive?)", "ENOENT");
     snprintf(buf, sizeof buf, "ControlSet%03u%s", current, p + n);
     p = buf;
+  }
+  if (lh->view == 32) {
+    /* The 32-bit view: Software\X -> Software\Wow6432Node\X (NTUSER-style paths), or
+       X -> Wow6432Node\X in a SOFTWARE hive (its root has a Wow6432Node key). */
+    char v32[4096];
+    const char *q = p;
+    while (*q == '\\' || *q == '/') q++;
+    size_t fl = strcspn(q, "\\/");
+    uint32_t w;
+    if (fl == 8 && strncasecmp_portable(q, "Software", 8) == 0) {
+      const char *rest = q + fl;
+      while (*rest == '\\' || *rest == '/') rest++;
+      if (strncasecmp_portable(rest, "Wow6432Node", 11) != 0 && *rest) {
+        snprintf(v32, sizeof v32, "Software\\Wow6432Node\\%.4000s", rest);
+        p = v32;
+      }
+    } else if (*q && !(fl == 11 && strncasecmp_portable(q, "Wow6432Node", 11) == 0) &&
+               dk_hive_find(lh->h, in.root, "Wow6432Node", &w, err, sizeof err) == 0) {
+      snprintf(v32, sizeof v32, "Wow6432Node\\%.4000s", q);
+      p = v32;
+    }
+    if (p == v32) {
+      snprintf(buf, sizeof buf, "%s", v32);
+      p = buf;
+    }
   }
   if (dk_hive_find(lh->h, in.root, p, off, err, sizeof err) != 0) return fail3(L, err, "ENOENT");
   return 0;
@@ -675,7 +718,7 @@ int luaopen_diagkit_reg(lua_State *L) {
   static const luaL_Reg methods[] = {{"info", l_info},         {"key", l_key},       {"subkeys", l_subkeys},
                                      {"values", l_values},     {"value", l_value},   {"raw", l_raw},
                                      {"security", l_security}, {"walk", l_walk},     {"export", l_export},
-                                     {"errors", l_errors},     {"close", l_close},   {NULL, NULL}};
+                                     {"errors", l_errors},     {"close", l_close},   {"view", l_view},   {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
   luaL_newmetatable(L, HIVE_MT);
   luaL_setfuncs(L, meta, 0);

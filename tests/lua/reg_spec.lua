@@ -86,6 +86,20 @@ describe("diagkit.reg (script-built hive)", function()
     assert.are.equal(44, #bytes)
   end)
 
+  it("reads the 32-bit (Wow6432Node) view", function()
+    if not need() then return end
+    assert.are.equal(64, h:view())
+    assert.are.equal(64, h:value("Software\\Vendor", "Bits").data)
+    h:view(32)
+    assert.are.equal(32, h:value("Software\\Vendor", "Bits").data)
+    assert.are.equal(32, h:value("Software\\Wow6432Node\\Vendor", "Bits").data) -- explicit paths stay
+    local _, _, code = h:key("Software\\Nope")
+    assert.are.equal("ENOENT", code)
+    local h32 <close> = assert(reg.open(tmp .. "/fx/sample.hive", { view = 32 }))
+    assert.are.equal(32, h32:value("software/vendor", "Bits").data)
+    assert.has_error(function() h:view(16) end)
+  end)
+
   it("returns nil, message, ENOENT for a missing key or value", function()
     if not need() then return end
     local r, msg, code = h:key("Software\\Nope")
