@@ -349,6 +349,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
                  "REGEDIT4 or WINE REGISTRY Version 2 expected)", line, (int)(n > 40 ? 40 : n), ls);
         free(text);
         free(logical.p);
+        dk_regtext_free(out);
         return -1;
       }
       continue;
@@ -430,5 +431,11 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
   }
   free(logical.p);
   free(text);
+  if (out->format == 0) {
+    dk_regtext_free(out);
+    snprintf(err, errlen, "not a registry file: no header line (Windows Registry Editor Version 5.00, REGEDIT4 "
+             "or WINE REGISTRY Version 2)");
+    return -1;
+  }
   return 0;
 }
