@@ -391,6 +391,60 @@ static void test_template_offset_loop(void **state) {
   free(f);
 }
 
+/* The free space offset moved back over the last record: it is slack now,
+** returned only when recovering, and marked as recovered. */
+static void test_slack_recovery(void **state) {
+  (void)state;
+  blob b = must_load(FIXTURES "application.evtx");
+  uint8_t *c = b.p + 4096;
+  uint32_t off = 512, last = 512;
+  while (rd32(c + off) == 0x2A2A) {
+    last = off;
+    off += rd32(c + off + 4);
+  }
+  wr32(c + 48, last);
+  wr32(c + 120, 4); /* no CRC: the stored ones no longer match */
+  dk_evtx_chunk_result r = {0};
+  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
+  assert_int_equal(r.nrecords, 6);
+  dk_evtx_opts rec = ALL;
+  rec.recover = 1;
+  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &rec, &r), 0);
+  assert_int_equal(r.nrecords, 7);
+  assert_int_equal(r.records[6].record_id, 7);
+  assert_int_equal(r.records[6].recovered, 1);
+  assert_int_equal(r.records[5].recovered, 0);
+  char *json = dupn(r.text.p + r.records[6].json_off, r.records[6].json_len);
+  assert_non_null(strstr(json, "\"recovered\":true"));
+  free(json);
+  dk_evtx_chunk_result_free(&r);
+  free(b.p);
+}
+
+/* A dirty header that declares no chunks: the chunks in the file are read anyway. */
+static void test_dirty_header_understates(void **state) {
+  (void)state;
+  blob b = must_load(FIXTURES "system.evtx");
+  b.p[42] = 0;
+  b.p[43] = 0;
+  b.p[120] = 1; /* dirty */
+  dk_evtx_header h;
+  char err[200];
+  assert_int_equal(dk_evtx_parse_header(b.p, b.n, &h, err, sizeof err), 0);
+  assert_int_equal(h.chunk_count, 0);
+  assert_int_equal(h.chunks_in_file, 1);
+  assert_true(h.crc != h.crc_calc);
+  dk_evtx_opts o = {DK_EVTX_WANT_FIELDS, 0, NULL};
+  dk_evtx_reader rd;
+  assert_int_equal(dk_evtx_reader_init(&rd, b.p, b.n, &h, &o, 2), 0);
+  size_t n = 0;
+  while (dk_evtx_reader_batch(&rd) > 0)
+    for (size_t s = 0; s < rd.batch_n; s++) n += rd.slots[s].nrecords;
+  dk_evtx_reader_free(&rd);
+  assert_int_equal(n, 11);
+  free(b.p);
+}
+
 /* The parallel reader gives the same records in the same order as one thread. */
 static void test_reader_threads(void **state) {
   (void)state;
@@ -499,6 +553,8 @@ int main(void) {
       cmocka_unit_test(test_bad_crc),
       cmocka_unit_test(test_record_size_past_chunk),
       cmocka_unit_test(test_template_offset_loop),
+      cmocka_unit_test(test_slack_recovery),
+      cmocka_unit_test(test_dirty_header_understates),
       cmocka_unit_test(test_reader_threads),
       cmocka_unit_test(test_samples),
   };
