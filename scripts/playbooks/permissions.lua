@@ -339,6 +339,8 @@ return diagkit.playbook {
     rights = { type = "string", help = "Windows: rights wanted, e.g. FILE_WRITE_DATA or KEY_SET_VALUE|0x20000" },
     object_type = { type = "choice", choices = { "file", "directory", "key", "service" }, default = "file",
       help = "Windows: how generic rights map" },
+    hive = { type = "path", help = "Windows, offline: a registry hive file; key= names the key to check" },
+    key = { type = "string", help = "the key in hive= (CurrentControlSet resolved), e.g. CurrentControlSet\\Services\\X" },
     message = { type = "string", help = "an error message naming the path (paths in it are checked)" },
     argv = { type = "argv", help = "run this program and check the paths its errors name" },
   },
@@ -347,10 +349,31 @@ return diagkit.playbook {
     "diagkit run permissions -p path=/var/log/app -p want=create -p pid=4211",
     "diagkit run permissions -p path='C:\\Windows\\System32\\drivers\\etc\\hosts' -p want=write"
       .. " -p sddl='O:SYG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)'",
+    "diagkit run permissions -p hive=SYSTEM -p 'key=CurrentControlSet\\Services\\MySvc' -p want=write",
     "diagkit run permissions -- ./server --config /etc/app.conf",
   },
 
   run = function(ctx, p)
+    if p.hive then
+      local h, err, code = ctx.reg.open(p.hive)
+      if not h then
+        ctx:unknown(string.format("cannot open the hive: %s (%s)", err, tostring(code)))
+        return
+      end
+      local s, e2, c2 = h:security(p.key or "")
+      h:close()
+      if not s then
+        ctx:unknown(string.format("no security descriptor for key '%s': %s (%s)", p.key or "", e2, tostring(c2)))
+        return
+      end
+      local q = {}
+      for k, v in pairs(p) do q[k] = v end
+      q.sddl = s.sddl
+      q.object_type = "key"
+      q.path = q.path or (p.key and ("key " .. p.key .. " in " .. p.hive))
+      win_findings(ctx, q)
+      return
+    end
     if p.sddl then
       win_findings(ctx, p)
       return

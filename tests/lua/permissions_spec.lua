@@ -122,6 +122,21 @@ describe("permissions playbook", function()
     assert.truthy(rep.unknowns[1]:find("verdict is unknown", 1, true))
   end)
 
+  it("checks a key of an offline hive (who may write this service key)", function()
+    local out = os.tmpname()
+    os.remove(out)
+    local src = os.getenv("DK_SOURCE_DIR") or "."
+    if not sh("sh " .. q(src .. "/tests/fixtures/reg/build.sh") .. " " .. q(out) .. " >/dev/null 2>&1") then
+      return pending("hivexregedit is needed to build the fixture hive")
+    end
+    local rep = run { hive = out .. "/sample.hive", key = "CurrentControlSet\\Services\\DemoSvc", want = "write" }
+    sh("rm -rf " .. q(out))
+    local f = rep.findings[1]
+    assert.are.equal("access.elevation-required", f.id)
+    assert.truthy(f.title:find("KEY_SET_VALUE", 1, true))
+    assert.truthy(f.detail:find("(A;;KA;;;BA)", 1, true))
+  end)
+
   it("has the module it needs", function()
     assert.is_function(access.check)
     assert.is_function(access.evaluate)
