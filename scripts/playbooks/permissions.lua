@@ -109,6 +109,29 @@ local function stale_groups(ctx, pid, proc_who)
   return fresh, missing
 end
 
+-- LSM denial lines (SELinux AVC, AppArmor) that name the object.
+local AUDIT_LOGS = { "/var/log/audit/audit.log", "/var/log/kern.log", "/var/log/syslog", "/var/log/messages" }
+
+local function lsm_lines(p, path)
+  local base = path:match("([^/]+)/*$") or path
+  local found = {}
+  for _, log in ipairs(p.audit_log and { p.audit_log } or AUDIT_LOGS) do
+    local f = io.open(log, "rb")
+    if f then
+      for line in f:lines() do
+        if (line:find("avc:  denied", 1, true) or line:find("avc: denied", 1, true)
+            or line:find('apparmor="DENIED"', 1, true))
+          and (line:find('name="' .. base .. '"', 1, true) or line:find(path, 1, true)) then
+          found[#found + 1] = { line = line, source = log }
+          if #found >= 5 then break end
+        end
+      end
+      f:close()
+    end
+  end
+  return found
+end
+
 local function check_posix(ctx, p)
   local opts
   if p.pid then opts = { pid = p.pid }
@@ -148,6 +171,28 @@ local function check_posix(ctx, p)
     end
   end
   if r.allowed then
+    local lsm = lsm_lines(p, r.resolved or p.path)
+    if #lsm > 0 or p.reported_denied then
+      for _, l in ipairs(lsm) do
+        evidence[#evidence + 1] = { kind = "lsm-denial", value = l.line, source = l.source }
+      end
+      local selinux = #lsm > 0 and lsm[1].line:find("avc:", 1, true)
+      ctx:finding {
+        id = "access.denied.lsm", severity = "error",
+        title = string.format("The mode bits and ACLs allow %s to %s %s, yet it is refused", r.who.name or
+          ("uid " .. r.who.uid), p.want, p.path),
+        detail = #lsm > 0 and string.format("%s denied it (the line below); the kernel returns plain EACCES and "
+          .. "nothing in the permission bits explains it.", selinux and "SELinux" or "AppArmor")
+          or "Every component and the object allow it, so the refusal comes from elsewhere: SELinux or AppArmor "
+          .. "(no denial line found in the logs read), a seccomp filter, a container or systemd sandbox "
+          .. "(ProtectSystem=, ReadOnlyPaths=), or a network filesystem's server.",
+        evidence = evidence,
+        remedy = #lsm > 0 and (selinux and "audit2why < the line; fix the label (restorecon -v PATH) or add a "
+          .. "policy module (audit2allow)" or "Extend the AppArmor profile (aa-logprof) or put the file where the "
+          .. "profile allows") or "Look at the unit's sandboxing options and the LSM logs (ausearch -m avc -ts recent).",
+      }
+      return
+    end
     local note = ""
     if r.lsm_active then
       note = " SELinux or AppArmor is active: if the program still gets EACCES, the denial comes from the LSM, "
@@ -342,6 +387,7 @@ return diagkit.playbook {
     hive = { type = "path", help = "Windows, offline: a registry hive file; key= names the key to check" },
     key = { type = "string", help = "the key in hive= (CurrentControlSet resolved), e.g. CurrentControlSet\\Services\\X" },
     message = { type = "string", help = "an error message naming the path (paths in it are checked)" },
+    audit_log = { type = "path", help = "where to look for SELinux/AppArmor denials (default: the usual logs)" },
     argv = { type = "argv", help = "run this program and check the paths its errors name" },
   },
   examples = {
@@ -439,6 +485,7 @@ return diagkit.playbook {
       local q = {}
       for k, v in pairs(p) do q[k] = v end
       q.path, q.want = path, want
+      q.reported_denied = true
       check_posix(ctx, q)
     end
   end,

@@ -45,6 +45,24 @@ describe("permissions playbook", function()
     assert(sh("setfacl -b " .. q(dir .. "/srv/app")))
   end)
 
+  it("names an LSM denial when the bits allow but the program is refused", function()
+    local log = os.tmpname()
+    local f = assert(io.open(log, "wb"))
+    f:write('type=AVC msg=audit(1700000000.1:42): avc:  denied  { read } for  pid=4211 comm="app" name="db" '
+      .. 'dev="vda" ino=12 scontext=system_u:system_r:httpd_t:s0 tcontext=unconfined_u:object_r:user_home_t:s0 '
+      .. 'tclass=file permissive=0\n')
+    f:close()
+    local rep = run { message = "open " .. dir .. "/srv/app/data/db: Permission denied", audit_log = log }
+    os.remove(log)
+    local fnd = rep.findings[1]
+    assert.are.equal("access.denied.lsm", fnd.id) -- root may read it: the bits are not the cause
+    assert.truthy(fnd.detail:find("SELinux", 1, true))
+    assert.truthy(fnd.remedy:find("audit2why", 1, true))
+    local lsm
+    for _, e in ipairs(fnd.evidence) do if e.kind == "lsm-denial" then lsm = e end end
+    assert.truthy(lsm.value:find("httpd_t", 1, true))
+  end)
+
   it("checks the paths an error message names", function()
     if not is_root then return pending("needs root") end
     local rep = run { message = "open " .. dir .. "/srv/app/data/db: permission denied", user = "nobody" }
