@@ -469,6 +469,42 @@ static int push_regtext(lua_State *L, const uint8_t *buf, size_t len) {
   return 1;
 }
 
+/* SERVICE_FAILURE_ACTIONS as a service's FailureActions value stores it:
+   reset period, two 32-bit pointer slots, action count, a pointer slot, then
+   {type, delay ms} pairs. */
+static int l_failure_actions(lua_State *L) {
+  size_t n;
+  const uint8_t *d = (const uint8_t *)luaL_checklstring(L, 1, &n);
+  if (n < 20) {
+    lua_pushfstring(L, "FailureActions of %d bytes: the header alone is 20", (int)n);
+    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+  }
+#define RD(o) ((uint32_t)d[(o)] | (uint32_t)d[(o) + 1] << 8 | (uint32_t)d[(o) + 2] << 16 | (uint32_t)d[(o) + 3] << 24)
+  uint32_t reset = RD(0), count = RD(12);
+  if (count > (n - 20) / 8) {
+    lua_pushfstring(L, "FailureActions declares %d actions, its %d bytes hold %d", (int)count, (int)n,
+                    (int)((n - 20) / 8));
+    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+  }
+  static const char *const kinds[] = {"none", "restart", "reboot", "run-command"};
+  lua_createtable(L, 0, 3);
+  set_int(L, "reset_period_s", reset);
+  set_bool(L, "has_reboot_message", RD(4) != 0);
+  set_bool(L, "has_command", RD(8) != 0);
+  lua_createtable(L, (int)count, 0);
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t type = RD(20 + 8 * i), delay = RD(24 + 8 * i);
+    lua_createtable(L, 0, 3);
+    set_str(L, "action", type < 4 ? kinds[type] : "unknown");
+    set_int(L, "type", type);
+    set_int(L, "delay_ms", delay);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+#undef RD
+  lua_setfield(L, -2, "actions");
+  return 1;
+}
+
 static int l_parse_reg(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -725,7 +761,8 @@ int luaopen_diagkit_reg(lua_State *L) {
   luaL_newlib(L, methods);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  static const luaL_Reg fns[] = {{"open", l_open}, {"parse_reg", l_parse_reg}, {"load_reg", l_load_reg}, {NULL, NULL}};
+  static const luaL_Reg fns[] = {{"open", l_open}, {"parse_reg", l_parse_reg}, {"load_reg", l_load_reg},
+                                 {"failure_actions", l_failure_actions}, {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;
 }

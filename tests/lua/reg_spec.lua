@@ -100,6 +100,20 @@ describe("diagkit.reg (script-built hive)", function()
     assert.has_error(function() h:view(16) end)
   end)
 
+  it("decodes a service's FailureActions", function()
+    if not need() then return end
+    local bytes = h:raw("CurrentControlSet\\Services\\DemoSvc", "FailureActions")
+    local fa = assert(reg.failure_actions(bytes))
+    assert.are.equal(86400, fa.reset_period_s)
+    assert.are.same({ action = "restart", type = 1, delay_ms = 60000 }, fa.actions[1])
+    assert.are.equal("restart", fa.actions[2].action)
+    assert.are.equal("none", fa.actions[3].action)
+    local r, msg, code = reg.failure_actions(bytes:sub(1, 30))
+    assert.is_nil(r)
+    assert.are.equal("DK_BAD_FORMAT", code)
+    assert.truthy(msg:find("declares 3 actions", 1, true))
+  end)
+
   it("returns nil, message, ENOENT for a missing key or value", function()
     if not need() then return end
     local r, msg, code = h:key("Software\\Nope")
@@ -249,6 +263,8 @@ describe("diagkit.reg (real hives from ../shared/data/registry)", function()
   it("resolves CurrentControlSet in SYSTEM and reads a service", function()
     if not need() then return end
     local h <close> = assert(reg.open(shared_hive("SYSTEM")))
+    local fa = h:raw("CurrentControlSet\\Services\\Dhcp", "FailureActions")
+    if fa then assert(reg.failure_actions(fa)) end
     local svc = assert(h:values("CurrentControlSet\\Services\\Tcpip"))
     local byname = {}
     for _, v in ipairs(svc) do byname[v.name] = v end
