@@ -441,7 +441,7 @@ static void utf16_to_utf8(dk_evtx_buf *b, const uint8_t *p, size_t n, int stop_n
 }
 
 static void utf8_char(dk_evtx_buf *b, uint32_t u) {
-  char t[4];
+  char t[4] = {0};
   size_t n;
   if (u >= 0xD800 && u <= 0xDFFF) u = 0xFFFD;
   if (u < 0x80) {
@@ -451,11 +451,23 @@ static void utf8_char(dk_evtx_buf *b, uint32_t u) {
     t[0] = (char)(0xC0 | (u >> 6));
     t[1] = (char)(0x80 | (u & 0x3F));
     n = 2;
-  } else {
+  } else if (u < 0x10000) {
     t[0] = (char)(0xE0 | (u >> 12));
     t[1] = (char)(0x80 | ((u >> 6) & 0x3F));
     t[2] = (char)(0x80 | (u & 0x3F));
     n = 3;
+  } else {
+    if (u > 0x10FFFF) u = 0xFFFD;
+    t[0] = (char)(0xF0 | (u >> 18));
+    t[1] = (char)(0x80 | ((u >> 12) & 0x3F));
+    t[2] = (char)(0x80 | ((u >> 6) & 0x3F));
+    t[3] = (char)(0x80 | (u & 0x3F));
+    n = u > 0xFFFF ? 4 : 3;
+    if (u == 0xFFFD) {
+      t[0] = (char)0xEF;
+      t[1] = (char)0xBF;
+      t[2] = (char)0xBD;
+    }
   }
   buf_add(b, t, n);
 }
@@ -1476,9 +1488,11 @@ static int filter_id(const dk_evtx_filter *f, int64_t id) {
   return 0;
 }
 
+static int finish_record(ctx *x, const xnode *rootp, uint64_t rid, uint64_t written, uint64_t file_offset,
+                         const dk_evtx_opts *o, int recovered);
+
 /* Decodes the record at chunk offset off (size already checked). 1 = kept, 0 = filtered, -1 = error. */
 static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts *o, int recovered) {
-  dk_evtx_chunk_result *r = x->r;
   dk_evtx_arena_reset(x->tmp);
   x->scratch.len = 0;
   x->err[0] = '\0';
@@ -1495,6 +1509,14 @@ static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts
     if (x->scratch.oom || x->tmp->oom) fail(x, "out of memory");
     return -1;
   }
+  return finish_record(x, &root, rid, written, x->r->file_offset + off, o, recovered);
+}
+
+/* Fields, filters and output of a decoded tree (from Binary XML or XML text). */
+static int finish_record(ctx *x, const xnode *rootp, uint64_t rid, uint64_t written, uint64_t file_offset,
+                         const dk_evtx_opts *o, int recovered) {
+  dk_evtx_chunk_result *r = x->r;
+  xnode root = *rootp;
   const xnode *ev = NULL;
   for (const xnode *c = root.child; c; c = c->next)
     if (c->kind == N_ELEM) {
@@ -1512,7 +1534,7 @@ static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts
   dk_evtx_record rec;
   memset(&rec, 0, sizeof rec);
   rec.record_id = rid;
-  rec.file_offset = r->file_offset + off;
+  rec.file_offset = file_offset;
   rec.chunk = r->index;
   rec.recovered = recovered;
   rec.filetime = written;
@@ -1758,6 +1780,254 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
   free(x);
   return rc;
 }
+
+/* XML text (as EvtRender and wevtutil print it) ------------------------------------- */
+
+typedef struct xp {
+  const char *s;
+  size_t n, i;
+  ctx *x;
+} xp;
+
+static int xp_starts(const xp *p, const char *lit) {
+  size_t k = strlen(lit);
+  return p->n - p->i >= k && memcmp(p->s + p->i, lit, k) == 0;
+}
+
+static int xp_skip_to(xp *p, const char *lit) {
+  size_t k = strlen(lit);
+  while (p->i < p->n) {
+    if (p->n - p->i >= k && memcmp(p->s + p->i, lit, k) == 0) {
+      p->i += k;
+      return 0;
+    }
+    p->i++;
+  }
+  return fail(p->x, "XML: '%s' missing", lit);
+}
+
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+static void xp_ws(xp *p) {
+  while (p->i < p->n && is_ws(p->s[p->i])) p->i++;
+}
+
+static const char *xp_name(xp *p) {
+  size_t st = p->i;
+  while (p->i < p->n && !is_ws(p->s[p->i]) && p->s[p->i] != '/' && p->s[p->i] != '>' && p->s[p->i] != '=' &&
+         p->s[p->i] != '<')
+    p->i++;
+  if (p->i == st) {
+    fail(p->x, "XML: a name expected at byte %zu", st);
+    return NULL;
+  }
+  const char *nm = arena_strndup(p->x->tmp, p->s + st, p->i - st);
+  if (nm == NULL) fail(p->x, "out of memory");
+  return nm;
+}
+
+/* Text up to the stop character, entities decoded, into scratch; returns the start in scratch. */
+static size_t xp_text(xp *p, char stop) {
+  ctx *x = p->x;
+  size_t from = x->scratch.len;
+  while (p->i < p->n && p->s[p->i] != stop && !(stop == '<' && p->s[p->i] == '<')) {
+    char c = p->s[p->i];
+    if (c == '&') {
+      size_t semi = p->i + 1;
+      while (semi < p->n && semi - p->i < 12 && p->s[semi] != ';') semi++;
+      if (semi < p->n && p->s[semi] == ';') {
+        const char *e = p->s + p->i + 1;
+        size_t el = semi - p->i - 1;
+        const char *rep = NULL;
+        if (el == 2 && memcmp(e, "lt", 2) == 0) rep = "<";
+        else if (el == 2 && memcmp(e, "gt", 2) == 0) rep = ">";
+        else if (el == 3 && memcmp(e, "amp", 3) == 0) rep = "&";
+        else if (el == 4 && memcmp(e, "quot", 4) == 0) rep = "\"";
+        else if (el == 4 && memcmp(e, "apos", 4) == 0) rep = "'";
+        if (rep) {
+          buf_adds(&x->scratch, rep);
+          p->i = semi + 1;
+          continue;
+        }
+        if (el >= 2 && e[0] == '#') {
+          char num[16];
+          size_t k = el - 1 < sizeof num - 1 ? el - 1 : sizeof num - 1;
+          memcpy(num, e + 1, k);
+          num[k] = '\0';
+          char *endp;
+          unsigned long v = (num[0] == 'x' || num[0] == 'X') ? strtoul(num + 1, &endp, 16) : strtoul(num, &endp, 10);
+          if (*endp == '\0' && endp != num && v <= 0x10FFFF) {
+            utf8_char(&x->scratch, (uint32_t)v);
+            p->i = semi + 1;
+            continue;
+          }
+        }
+      }
+    }
+    buf_addc(&x->scratch, c);
+    p->i++;
+  }
+  return from;
+}
+
+static int xp_element(xp *p, xnode *parent, int depth);
+
+static int xp_content(xp *p, xnode *e, int depth) {
+  ctx *x = p->x;
+  for (;;) {
+    if (++x->work > MAX_WORK) return fail(x, "record too complex");
+    if (p->i >= p->n) return fail(x, "XML: <%s> is not closed", e->name);
+    if (xp_starts(p, "</")) {
+      p->i += 2;
+      size_t st = p->i;
+      const char *nm = xp_name(p);
+      if (nm == NULL) return -1;
+      if (strcmp(nm, e->name) != 0) return fail(x, "XML: </%s> closes <%s> at byte %zu", nm, e->name, st);
+      xp_ws(p);
+      if (p->i >= p->n || p->s[p->i] != '>') return fail(x, "XML: '>' expected at byte %zu", p->i);
+      p->i++;
+      if (has_elem_child(e)) {
+        /* pretty-printed XML: blank text between child elements is indentation */
+        xnode *keep_first = NULL, *last = NULL;
+        for (xnode *c = e->child; c; c = c->next) {
+          int blank = c->kind == N_TEXT;
+          for (size_t k = 0; blank && k < c->text_len; k++) blank = is_ws(c->text[k]);
+          if (blank) continue;
+          if (last) last->next = c; else keep_first = c;
+          last = c;
+        }
+        if (last) last->next = NULL;
+        e->child = keep_first;
+        e->last = last;
+      }
+      return 0;
+    }
+    if (xp_starts(p, "<!--")) {
+      if (xp_skip_to(p, "-->")) return -1;
+    } else if (xp_starts(p, "<![CDATA[")) {
+      p->i += 9;
+      size_t st = p->i;
+      if (xp_skip_to(p, "]]>")) return -1;
+      xnode *c = new_node(x, N_CDATA);
+      if (c == NULL) return -1;
+      c->text_len = p->i - 3 - st;
+      c->text = arena_strndup(x->tmp, p->s + st, c->text_len);
+      append_child(e, c);
+    } else if (xp_starts(p, "<?")) {
+      if (xp_skip_to(p, "?>")) return -1;
+    } else if (p->s[p->i] == '<') {
+      if (xp_element(p, e, depth + 1)) return -1;
+    } else {
+      size_t from = xp_text(p, '<');
+      size_t len = x->scratch.len - from;
+      xnode *t = new_node(x, N_TEXT);
+      if (t == NULL) return -1;
+      t->text_len = len;
+      t->text = scratch_str(x, from);
+      append_child(e, t);
+    }
+  }
+}
+
+static int xp_element(xp *p, xnode *parent, int depth) {
+  ctx *x = p->x;
+  if (depth > MAX_DEPTH) return fail(x, "XML: elements nested too deeply");
+  p->i++; /* '<' */
+  const char *nm = xp_name(p);
+  if (nm == NULL) return -1;
+  xnode *e = new_node(x, N_ELEM);
+  if (e == NULL) return -1;
+  e->name = nm;
+  for (;;) {
+    xp_ws(p);
+    if (p->i >= p->n) return fail(x, "XML: <%s> is not closed", nm);
+    if (p->s[p->i] == '/') {
+      if (p->i + 1 >= p->n || p->s[p->i + 1] != '>') return fail(x, "XML: '/>' expected at byte %zu", p->i);
+      p->i += 2;
+      e->empty_tag = 1;
+      append_child(parent, e);
+      return 0;
+    }
+    if (p->s[p->i] == '>') {
+      p->i++;
+      break;
+    }
+    const char *an = xp_name(p);
+    if (an == NULL) return -1;
+    xp_ws(p);
+    if (p->i >= p->n || p->s[p->i] != '=') return fail(x, "XML: '=' expected after %s at byte %zu", an, p->i);
+    p->i++;
+    xp_ws(p);
+    if (p->i >= p->n || (p->s[p->i] != '"' && p->s[p->i] != '\'')) return fail(x, "XML: quote expected at byte %zu", p->i);
+    char q = p->s[p->i++];
+    size_t from = xp_text(p, q);
+    if (p->i >= p->n) return fail(x, "XML: attribute %s is not closed", an);
+    p->i++;
+    xattr *at = arena_zalloc(x->tmp, sizeof *at);
+    if (at == NULL) return fail(x, "out of memory");
+    at->name = an;
+    at->value_len = x->scratch.len - from;
+    at->value = scratch_str(x, from);
+    if (e->attrs_last)
+      e->attrs_last->next = at;
+    else
+      e->attrs = at;
+    e->attrs_last = at;
+  }
+  if (xp_content(p, e, depth)) return -1;
+  append_child(parent, e);
+  return 0;
+}
+
+int dk_evtx_parse_xml_record(const char *xml, size_t len, const dk_evtx_opts *o, dk_evtx_chunk_result *r) {
+  ctx *x = calloc(1, sizeof *x);
+  if (x == NULL) return -1;
+  x->r = r;
+  x->tmp = &r->tmp;
+  dk_evtx_arena_reset(x->tmp);
+  xp p = {xml, len, 0, x};
+  xnode root;
+  memset(&root, 0, sizeof root);
+  root.kind = N_ELEM;
+  root.name = "";
+  int rc = 0;
+  if (p.n >= 3 && memcmp(p.s, "\xEF\xBB\xBF", 3) == 0) p.i = 3;
+  for (;;) {
+    xp_ws(&p);
+    if (xp_starts(&p, "<?")) {
+      if (xp_skip_to(&p, "?>")) rc = -1;
+    } else if (xp_starts(&p, "<!")) {
+      if (xp_skip_to(&p, ">")) rc = -1;
+    } else {
+      break;
+    }
+    if (rc) break;
+  }
+  if (rc == 0) {
+    if (p.i >= p.n || p.s[p.i] != '<') {
+      rc = fail(x, "XML: no element");
+    } else {
+      rc = xp_element(&p, &root, 0);
+    }
+  }
+  if (rc == 0 && (x->scratch.oom || x->tmp->oom)) rc = fail(x, "out of memory");
+  uint64_t rid = 0;
+  if (rc == 0) {
+    const xnode *ev = root.child;
+    const xnode *rid_e = child_elem(child_elem(ev, "System"), "EventRecordID");
+    size_t from = x->scratch.len;
+    if (rid_e) collect_text(&x->scratch, rid_e->child);
+    if (x->scratch.p && x->scratch.len > from) rid = strtoull(x->scratch.p + from, NULL, 10);
+    x->scratch.len = from;
+    rc = finish_record(x, &root, rid, 0, 0, o, 0);
+  }
+  if (rc < 0) warn(r, "record skipped: %s", x->err[0] ? x->err : "XML could not be read");
+  dk_evtx_buf_free(&x->scratch);
+  free(x);
+  return rc;
+}
+
+void dk_evtx_result_reset(dk_evtx_chunk_result *r) { reset_result(r); }
 
 void dk_evtx_chunk_result_free(dk_evtx_chunk_result *r) {
   dk_evtx_arena_free(&r->arena);

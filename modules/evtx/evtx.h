@@ -123,6 +123,14 @@ typedef struct dk_evtx_chunk_result {
 int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const dk_evtx_opts *opts,
                         dk_evtx_chunk_result *r);
 void dk_evtx_chunk_result_free(dk_evtx_chunk_result *r);
+/* Empties r (keeping its memory). */
+void dk_evtx_result_reset(dk_evtx_chunk_result *r);
+
+/* One event as XML text (what EvtRender(EvtRenderEventXml) and wevtutil print;
+** pretty-printed XML too) -> a record appended to r, with the same fields and
+** filters as the Binary XML path. 1 kept, 0 filtered out, -1 malformed (a
+** warning in r says why). record_id comes from <EventRecordID>. */
+int dk_evtx_parse_xml_record(const char *xml, size_t len, const dk_evtx_opts *o, dk_evtx_chunk_result *r);
 
 /* Helpers shared with the binding and the tests. */
 uint32_t dk_evtx_crc32(const uint8_t *p, size_t n);

@@ -445,6 +445,98 @@ static void test_dirty_header_understates(void **state) {
   free(b.p);
 }
 
+/* XML text -> record: every record's own XML read back gives the same XML and fields. */
+static size_t roundtrip_file(const char *path, int *ok) {
+  blob b;
+  *ok = load(path, &b) == 0;
+  if (!*ok) return 0;
+  dk_evtx_header h;
+  char err[200];
+  assert_int_equal(dk_evtx_parse_header(b.p, b.n, &h, err, sizeof err), 0);
+  dk_evtx_chunk_result r = {0}, x = {0};
+  dk_evtx_opts o = {DK_EVTX_WANT_FIELDS | DK_EVTX_WANT_XML, 0, NULL};
+  size_t n = 0;
+  for (uint64_t i = 0; i < h.chunks_in_file; i++) {
+    assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, i, &o, &r), 0);
+    for (size_t k = 0; k < r.nrecords; k++) {
+      const dk_evtx_record *a = &r.records[k];
+      dk_evtx_result_reset(&x);
+      int rc = dk_evtx_parse_xml_record(r.text.p + a->xml_off, a->xml_len, &o, &x);
+      if (rc != 1) fail_msg("%s record %lu: %s", path, (unsigned long)a->record_id, x.nwarnings ? x.warnings[0] : "?");
+      const dk_evtx_record *c = &x.records[0];
+      if (c->xml_len != a->xml_len || memcmp(x.text.p + c->xml_off, r.text.p + a->xml_off, a->xml_len) != 0)
+        fail_msg("%s record %lu: XML differs after reading it back", path, (unsigned long)a->record_id);
+      assert_int_equal(c->event_id, a->event_id);
+      assert_int_equal(c->filetime, a->filetime);
+      assert_int_equal(c->pid, a->pid);
+      assert_int_equal(c->ndata, a->ndata);
+      for (size_t d = 0; d < a->ndata; d++) {
+        assert_true((a->data[d].name == NULL) == (c->data[d].name == NULL));
+        if (a->data[d].name) assert_string_equal(a->data[d].name, c->data[d].name);
+        assert_string_equal(a->data[d].value, c->data[d].value);
+      }
+      if (a->provider) assert_string_equal(a->provider, c->provider);
+      n++;
+    }
+  }
+  dk_evtx_chunk_result_free(&r);
+  dk_evtx_chunk_result_free(&x);
+  free(b.p);
+  return n;
+}
+
+static void test_xml_text_roundtrip(void **state) {
+  (void)state;
+  int ok;
+  assert_int_equal(roundtrip_file(FIXTURES "application.evtx", &ok), 7);
+  assert_int_equal(roundtrip_file(FIXTURES "system.evtx", &ok), 11);
+  assert_int_equal(roundtrip_file(FIXTURES "types.evtx", &ok), 1);
+  static const char *const samples[] = {"system.evtx", "security.evtx", "sysmon.evtx", "Application_no_crc32.evtx",
+                                        "issue_201.evtx", "sample-with-irregular-bool-values.evtx"};
+  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", SAMPLES, samples[i]);
+    roundtrip_file(path, &ok);
+  }
+  /* pretty-printed, double quotes, a declaration, entities and char refs */
+  const char *pretty =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+      "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n"
+      "  <System>\n    <Provider Name=\"Application Error\" />\n    <EventID Qualifiers=\"0\">1000</EventID>\n"
+      "    <Level>2</Level>\n    <TimeCreated SystemTime=\"2024-01-31T12:00:00.1234567Z\" />\n"
+      "    <EventRecordID>42</EventRecordID>\n    <Execution ProcessID=\"4\" ThreadID=\"8\" />\n  </System>\n"
+      "  <EventData>\n    <Data>a &amp; b &#x41;&#66;</Data>\n    <Data Name='x'>&lt;y&gt;</Data>\n"
+      "    <Data><![CDATA[raw <text>]]></Data>\n  </EventData>\n</Event>\n";
+  dk_evtx_chunk_result x = {0};
+  dk_evtx_opts o = {DK_EVTX_WANT_FIELDS | DK_EVTX_WANT_JSON, 0, NULL};
+  assert_int_equal(dk_evtx_parse_xml_record(pretty, strlen(pretty), &o, &x), 1);
+  const dk_evtx_record *c = &x.records[0];
+  assert_int_equal(c->record_id, 42);
+  assert_int_equal(c->event_id, 1000);
+  assert_int_equal(c->tid, 8);
+  assert_string_equal(c->time, "2024-01-31T12:00:00.1234567Z");
+  assert_int_equal(c->ndata, 3);
+  assert_string_equal(c->data[0].value, "a & b AB");
+  assert_string_equal(c->data[1].name, "x");
+  assert_string_equal(c->data[1].value, "<y>");
+  assert_string_equal(c->data[2].value, "raw <text>");
+  /* filtered, and malformed */
+  int64_t id = 7;
+  dk_evtx_filter f = {.event_ids = &id, .n_event_ids = 1};
+  dk_evtx_opts of = {DK_EVTX_WANT_FIELDS, 0, &f};
+  dk_evtx_result_reset(&x);
+  assert_int_equal(dk_evtx_parse_xml_record(pretty, strlen(pretty), &of, &x), 0);
+  assert_int_equal(x.nrecords, 0);
+  static const char *const bad[] = {"", "no xml", "<Event>", "<Event><System></Event>", "<Event a=b/>",
+                                    "<Event a='1/>", "<?xml", "<Event><!-- x </Event>"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    dk_evtx_result_reset(&x);
+    if (dk_evtx_parse_xml_record(bad[i], strlen(bad[i]), &o, &x) != -1) fail_msg("accepted: %s", bad[i]);
+    assert_true(has_warning(&x, "record skipped"));
+  }
+  dk_evtx_chunk_result_free(&x);
+}
+
 /* The parallel reader gives the same records in the same order as one thread. */
 static void test_reader_threads(void **state) {
   (void)state;
@@ -555,6 +647,7 @@ int main(void) {
       cmocka_unit_test(test_template_offset_loop),
       cmocka_unit_test(test_slack_recovery),
       cmocka_unit_test(test_dirty_header_understates),
+      cmocka_unit_test(test_xml_text_roundtrip),
       cmocka_unit_test(test_reader_threads),
       cmocka_unit_test(test_samples),
   };
