@@ -9,6 +9,9 @@
 #include "dk_printf.h"
 #include "regf.h"
 #include "regtext.h"
+#ifdef _WIN32
+#include "reg_live.h"
+#endif
 #include "sd.h"
 
 #include <stdio.h>
@@ -505,6 +508,42 @@ static int l_failure_actions(lua_State *L) {
   return 1;
 }
 
+#ifdef _WIN32
+/* reg.live(path [, view]) -> {path, view, subkeys={...}, values={...}} | nil, message, code */
+static int l_live(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lua_Integer view = luaL_optinteger(L, 2, 0);
+  luaL_argcheck(L, view == 0 || view == 32 || view == 64, 2, "0, 32 or 64 expected");
+  dk_live_key k;
+  char err[512];
+  const char *code = "EIO";
+  if (dk_reg_live_read(path, (int)view, &k, err, sizeof err, &code) != 0) return fail3(L, err, code);
+  lua_createtable(L, 0, 4);
+  set_str(L, "path", path);
+  set_int(L, "view", view);
+  lua_createtable(L, (int)k.nsubkeys, 0);
+  for (size_t i = 0; i < k.nsubkeys; i++) {
+    lua_pushstring(L, k.subkeys[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "subkeys");
+  lua_createtable(L, (int)k.nvalues, 0);
+  for (size_t i = 0; i < k.nvalues; i++) {
+    const dk_live_value *v = &k.values[i];
+    lua_createtable(L, 0, 5);
+    set_str(L, "name", v->name);
+    set_str(L, "type", type_name(v->type));
+    set_int(L, "type_id", v->type);
+    set_int(L, "size", (lua_Integer)v->len);
+    push_data(L, v->type, v->data, v->len);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "values");
+  dk_reg_live_free(&k);
+  return 1;
+}
+#endif
+
 static int l_parse_reg(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -762,7 +801,11 @@ int luaopen_diagkit_reg(lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   static const luaL_Reg fns[] = {{"open", l_open}, {"parse_reg", l_parse_reg}, {"load_reg", l_load_reg},
-                                 {"failure_actions", l_failure_actions}, {NULL, NULL}};
+                                 {"failure_actions", l_failure_actions},
+#ifdef _WIN32
+                                 {"live", l_live},
+#endif
+                                 {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;
 }
