@@ -290,6 +290,70 @@ static void parent_of(char *p) {
     }                                                                                                            \
   } while (0)
 
+static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r,
+                       int depth, char *err, size_t errlen);
+
+int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r, char *err,
+                    size_t errlen) {
+  return check_depth(path, op, cred, sc, r, 0, err, errlen);
+}
+
+/* A "#!" script: the interpreter opens it (read needed too), and the
+   interpreter itself must be executable (noexec mounts included). The
+   interpreter's own walk is appended with role "interpreter". */
+static int check_script(const char *path, const struct stat *st, const dk_pcred *cred, const dk_sysctls *sc,
+                        dk_aresult *r, int index, int depth, char *err, size_t errlen) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return 0; /* the checker cannot read it: nothing more to say */
+  char head[256];
+  ssize_t n = read(fd, head, sizeof head - 1);
+  close(fd);
+  if (n < 3 || head[0] != '#' || head[1] != '!') return 0;
+  head[n] = '\0';
+  char *p = head + 2;
+  while (*p == ' ' || *p == '\t') p++;
+  size_t il = strcspn(p, " \t\r\n");
+  if (il == 0) return 0;
+  p[il] = '\0';
+  char text[PATH_MAX + 128];
+  /* read permission on the script itself */
+  dk_astep *s = add_step(r, path, index, "object", "r");
+  if (!s) {
+    dkfmt(err, errlen, "out of memory");
+    return -1;
+  }
+  if (!decide_step(s, path, st, cred, DK_R)) {
+    dkfmt(text, sizeof text, "a script must be readable as well: its interpreter %s opens it (%s)", p, s->text);
+    deny(r, "EACCES", s->rule_kind, text);
+    return 0;
+  }
+  dkfmt(s->text, sizeof s->text, "readable by the interpreter %s", p);
+  if (depth >= 4) return 0; /* the kernel allows a few levels of interpreters */
+  dk_aresult sub;
+  if (check_depth(p, DK_OP_EXEC, cred, sc, &sub, depth + 1, err, errlen) != 0) {
+    dk_aresult_free(&sub);
+    return -1;
+  }
+  for (size_t i = 0; i < sub.nsteps; i++) {
+    dk_astep *t = add_step(r, sub.steps[i].path, sub.steps[i].index, "interpreter", sub.steps[i].need);
+    if (!t) {
+      dk_aresult_free(&sub);
+      dkfmt(err, errlen, "out of memory");
+      return -1;
+    }
+    char *keep_path = t->path;
+    *t = sub.steps[i];
+    t->path = keep_path;
+    dkfmt(t->role, sizeof t->role, "interpreter");
+  }
+  if (!sub.allowed) {
+    dkfmt(text, sizeof text, "the interpreter %s of this script cannot be executed: %s", p, sub.rule_text);
+    deny(r, sub.err ? sub.err : "EACCES", sub.rule_kind, text);
+  }
+  dk_aresult_free(&sub);
+  return 0;
+}
+
 static int read_sysctl(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) return 0;
@@ -299,8 +363,11 @@ static int read_sysctl(const char *path) {
   return v;
 }
 
-int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r, char *err,
-                    size_t errlen) {
+static int check_script(const char *path, const struct stat *st, const dk_pcred *cred, const dk_sysctls *sc,
+                        dk_aresult *r, int index, int depth, char *err, size_t errlen);
+
+static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r,
+                       int depth, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
   int prot_symlinks = sc && sc->protected_symlinks >= 0 ? sc->protected_symlinks
                                                          : read_sysctl("/proc/sys/fs/protected_symlinks");
@@ -660,5 +727,6 @@ int dk_access_check(const char *path, dk_op op, const dk_pcred *cred, const dk_s
     dkfmt(s->text, sizeof s->text, "%s", both);
   }
   free(rest);
+  if (op == DK_OP_EXEC && S_ISREG(ost.st_mode)) return check_script(next, &ost, cred, sc, r, index, depth, err, errlen);
   return 0;
 }

@@ -110,6 +110,8 @@ describe("access.check (POSIX, real files)", function()
   case("root cannot execute a file with no x bit", "noexec.sh", "exec", ROOT,
     { allowed = false, kind = "mode", text = "even CAP_DAC_OVERRIDE" })
   case("root executes a 0700 script", "exec.sh", "exec", ROOT, { allowed = true })
+  case("a script needs r too: its interpreter opens it", "xonly.sh", "exec", NOBODY,
+    { allowed = false, kind = "mode", text = "a script must be readable as well" })
   case("root reads a mode-000 file through a capability", "zero", "read", ROOT,
     { allowed = true, via = "capability" })
   case("nobody cannot read a mode-000 file", "zero", "read", NOBODY, { allowed = false, kind = "mode" })
@@ -149,6 +151,16 @@ describe("access.check (POSIX, real files)", function()
     assert.is_false(r.allowed)
     assert.are.equal("mount", r.rule.kind)
     assert.are.equal(kernel("exec", dir .. "/nx/p", ROOT), r.allowed)
+    -- a script whose interpreter sits on the noexec mount
+    assert(sh(string.format("mount -o remount,exec %s/nx && cp /bin/sh %s/nx/sh && mount -o remount,noexec %s/nx && "
+      .. "printf '#!%s/nx/sh\\nexit 0\\n' > %s/viainterp.sh && chmod 755 %s/viainterp.sh",
+      q(dir), q(dir), q(dir), dir, q(dir), q(dir))))
+    r = access.check(dir .. "/viainterp.sh", "exec", ROOT)
+    assert.is_false(r.allowed)
+    assert.are.equal("mount", r.rule.kind)
+    assert.truthy(r.rule.text:find("the interpreter " .. dir .. "/nx/sh", 1, true))
+    assert.are.equal("interpreter", r.steps[#r.steps].role)
+    assert.are.equal(kernel("exec", dir .. "/viainterp.sh", ROOT), r.allowed)
     r = access.check(dir .. "/ro", "write", ROOT)
     assert.are.equal("EROFS", r.errno)
     assert.are.equal(kernel("write", dir .. "/ro", ROOT), r.allowed)
