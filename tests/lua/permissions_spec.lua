@@ -63,6 +63,24 @@ describe("permissions playbook", function()
     assert.truthy(lsm.value:find("httpd_t", 1, true))
   end)
 
+  it("runs a program and checks the paths its errors name", function()
+    if not is_root then return pending("needs root") end
+    local ran
+    local fake_proc = { run = function(spec)
+      ran = spec.argv
+      return { status = "exited", exit_code = 1, stdout = "",
+        stderr = "cat: " .. dir .. "/srv/app/data/db: Permission denied\n" }
+    end }
+    local rep = run({ argv = { "cat", dir .. "/srv/app/data/db" }, user = "nobody" }, { proc = fake_proc })
+    assert.are.same({ "cat", dir .. "/srv/app/data/db" }, ran)
+    assert.are.equal(1, rep.facts.exit.exit_code)
+    assert.are.same({ dir .. "/srv/app/data/db" }, rep.facts.paths_named)
+    assert.are.equal("access.denied.search", rep.findings[1].id)
+    rep = run({ argv = { "true" } }, { proc = { run = function()
+      return { status = "exited", exit_code = 0, stdout = "", stderr = "" } end } })
+    assert.truthy(rep.unknowns[1]:find("no path to check", 1, true))
+  end)
+
   it("checks the paths an error message names", function()
     if not is_root then return pending("needs root") end
     local rep = run { message = "open " .. dir .. "/srv/app/data/db: permission denied", user = "nobody" }
