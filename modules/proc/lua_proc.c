@@ -1,0 +1,360 @@
+/*
+** diagkit.proc: run programs and capture how they ended (docs/lua-api/proc.md).
+**   proc.run(spec)          -> result table (also for a program that could not start)
+**                           -> nil, message, code  (the toolkit itself failed)
+**   proc.which(name [, path]) -> path | nil, {candidates tried}
+*/
+#include "proc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lauxlib.h"
+#include "lua.h"
+
+int luaopen_diagkit_proc(lua_State *L);
+
+#define RESULT_MT "diagkit.proc.result"
+
+/* The C result lives in a userdata so its buffers are freed even if building
+** the Lua table raises (out of memory). */
+static int result_gc(lua_State *L) {
+  dk_proc_result *r = luaL_checkudata(L, 1, RESULT_MT);
+  dk_proc_result_free(r);
+  return 0;
+}
+
+/* A list of strings at index idx (absolute) -> NULL-terminated array in a
+** userdata pushed on the stack; the strings stay anchored by the table. */
+static const char **check_argv(lua_State *L, int idx, int is_spec) {
+  lua_Integer n = luaL_len(L, idx);
+  if (n < 1) luaL_error(L, "proc.run: argv must be a non-empty list of strings");
+  if (!is_spec) {
+    lua_Integer keys = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+      lua_pop(L, 1);
+      if (!lua_isinteger(L, -1)) luaL_error(L, "proc.run: argv must be a list (found a non-integer key)");
+      keys++;
+    }
+    if (keys != n) luaL_error(L, "proc.run: argv must be a list without holes");
+  }
+  const char **v = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *v, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    if (lua_geti(L, idx, i) != LUA_TSTRING)
+      luaL_error(L, "proc.run: argv[%d] must be a string, got %s", (int)i, luaL_typename(L, -1));
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len) luaL_error(L, "proc.run: argv[%d] contains a NUL byte", (int)i);
+    v[i - 1] = s; /* anchored by the argv table */
+    lua_pop(L, 1);
+  }
+  v[n] = NULL;
+  return v;
+}
+
+static int keys_equal(const char *a, size_t al, const char *b, size_t bl) {
+  if (al != bl) return 0;
+  if (!dk_proc_env_keys_fold_case()) return memcmp(a, b, al) == 0;
+  for (size_t i = 0; i < al; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (x >= 'a' && x <= 'z') x = (unsigned char)(x - 32);
+    if (y >= 'a' && y <= 'z') y = (unsigned char)(y - 32);
+    if (x != y) return 0;
+  }
+  return 1;
+}
+
+/* Key length of "KEY=VALUE" (a leading '=' belongs to the key: Windows' "=C:"). */
+static size_t key_len(const char *e) {
+  const char *eq = strchr(e + (e[0] == '=' ? 1 : 0), '=');
+  return eq ? (size_t)(eq - e) : strlen(e);
+}
+
+/* spec.env (at env_idx) -> NULL-terminated "K=V" array in a userdata on the
+** stack; the strings are anchored in a table pushed just below it. */
+static const char **build_env(lua_State *L, int env_idx, int replace) {
+  lua_newtable(L); /* list of "K=V" strings */
+  int list = lua_gettop(L);
+  lua_Integer n = 0;
+  if (!replace) {
+    char **cur = dk_proc_environ();
+    if (cur == NULL) luaL_error(L, "proc.run: cannot read the environment");
+    for (char **p = cur; *p; p++) {
+      lua_pushstring(L, *p);
+      lua_rawseti(L, list, ++n);
+    }
+    dk_proc_environ_free(cur);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, env_idx) != 0) {
+    if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "proc.run: env keys must be strings");
+    size_t kl;
+    const char *k = lua_tolstring(L, -2, &kl);
+    if (kl == 0 || strchr(k + 1, '=') != NULL || strlen(k) != kl)
+      luaL_error(L, "proc.run: bad environment variable name '%s'", k);
+    int t = lua_type(L, -1);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER && !(t == LUA_TBOOLEAN && !lua_toboolean(L, -1)))
+      luaL_error(L, "proc.run: env.%s must be a string, a number or false (unset)", k);
+    /* Remove every entry with that key (Windows: whatever its case). */
+    lua_Integer w = 0;
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, list, i);
+      const char *e = lua_tostring(L, -1);
+      if (keys_equal(e, key_len(e), k, kl)) {
+        lua_pop(L, 1);
+      } else {
+        lua_rawseti(L, list, ++w);
+      }
+    }
+    for (lua_Integer i = w + 1; i <= n; i++) {
+      lua_pushnil(L);
+      lua_rawseti(L, list, i);
+    }
+    n = w;
+    if (t != LUA_TBOOLEAN) {
+      size_t vl;
+      const char *v = luaL_tolstring(L, -1, &vl);
+      if (strlen(v) != vl) luaL_error(L, "proc.run: env.%s contains a NUL byte", k);
+      lua_pushfstring(L, "%s=%s", k, v);
+      lua_rawseti(L, list, ++n);
+      lua_pop(L, 1); /* tolstring */
+    }
+    lua_pop(L, 1);
+  }
+  const char **v = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *v, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, list, i);
+    v[i - 1] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  v[n] = NULL;
+  return v;
+}
+
+static int64_t opt_seconds_ms(lua_State *L, int spec, const char *field, int64_t dflt) {
+  int t = lua_getfield(L, spec, field);
+  int64_t ms = dflt;
+  if (t != LUA_TNIL) {
+    if (t != LUA_TNUMBER) luaL_error(L, "proc.run: %s must be a number of seconds", field);
+    double s = lua_tonumber(L, -1);
+    if (!(s >= 0) || s > 1e9) luaL_error(L, "proc.run: %s must be >= 0 seconds", field);
+    ms = (int64_t)llround(s * 1000.0);
+    if (ms == 0 && s > 0) ms = 1;
+  }
+  lua_pop(L, 1);
+  return ms;
+}
+
+static dk_proc_output_mode check_output(lua_State *L, int spec, const char *field, int allow_merge) {
+  dk_proc_output_mode m = DK_PROC_OUT_CAPTURE;
+  if (lua_getfield(L, spec, field) != LUA_TNIL) {
+    const char *s = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING) s = "";
+    if (strcmp(s, "capture") == 0) m = DK_PROC_OUT_CAPTURE;
+    else if (strcmp(s, "discard") == 0) m = DK_PROC_OUT_DISCARD;
+    else if (strcmp(s, "inherit") == 0) m = DK_PROC_OUT_INHERIT;
+    else if (allow_merge && strcmp(s, "stdout") == 0) m = DK_PROC_OUT_MERGE;
+    else
+      luaL_error(L, "proc.run: %s must be \"capture\", \"discard\", \"inherit\"%s", field,
+                 allow_merge ? " or \"stdout\"" : "");
+  }
+  lua_pop(L, 1);
+  return m;
+}
+
+static const char *toolkit_code(int e) {
+  switch (e) {
+  case ENOMEM: return "ENOMEM";
+  case EMFILE: return "EMFILE";
+  case ENFILE: return "ENFILE";
+  case EAGAIN: return "EAGAIN";
+  case EINVAL: return "EINVAL";
+  default: return "EPROC";
+  }
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (v == NULL) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_num(lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_output(lua_State *L, const char *name, dk_proc_output_mode mode, const dk_proc_output *o) {
+  char key[32];
+  if (mode == DK_PROC_OUT_CAPTURE) {
+    lua_pushlstring(L, o->data ? o->data : "", o->len);
+    lua_setfield(L, -2, name);
+  }
+  snprintf(key, sizeof key, "%s_truncated", name);
+  set_bool(L, key, o->truncated);
+  snprintf(key, sizeof key, "%s_bytes", name);
+  set_int(L, key, (lua_Integer)o->total);
+}
+
+static int l_run(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  dk_proc_spec spec;
+  dk_proc_spec_init(&spec);
+
+  /* argv: spec.argv or spec[1..n] */
+  int argv_idx;
+  int t = lua_getfield(L, 1, "argv"); /* 2 */
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+  } else if (t != LUA_TTABLE) {
+    return luaL_error(L, "proc.run: argv must be a list of strings, got %s", luaL_typename(L, -1));
+  }
+  argv_idx = 2;
+  spec.argv = check_argv(L, argv_idx, t == LUA_TNIL); /* 3 */
+
+  if (lua_getfield(L, 1, "cwd") != LUA_TNIL) { /* 4 */
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "proc.run: cwd must be a string");
+    spec.cwd = lua_tostring(L, -1);
+  }
+
+  int replace = 0;
+  if (lua_getfield(L, 1, "env_mode") != LUA_TNIL) { /* 5 */
+    const char *m = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING || (strcmp(m, "merge") != 0 && strcmp(m, "replace") != 0))
+      return luaL_error(L, "proc.run: env_mode must be \"merge\" or \"replace\"");
+    replace = strcmp(m, "replace") == 0;
+  }
+  t = lua_getfield(L, 1, "env"); /* 6 */
+  if (t == LUA_TTABLE) {
+    spec.env = build_env(L, 6, replace); /* 7, 8 */
+  } else if (t != LUA_TNIL) {
+    return luaL_error(L, "proc.run: env must be a table");
+  } else if (replace) {
+    lua_newtable(L);
+    spec.env = build_env(L, lua_gettop(L), 1);
+  }
+
+  t = lua_getfield(L, 1, "stdin");
+  if (t == LUA_TSTRING) {
+    spec.stdin_mode = DK_PROC_STDIN_BYTES;
+    spec.stdin_data = lua_tolstring(L, -1, &spec.stdin_len); /* stays on the stack */
+  } else if (t == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
+    spec.stdin_mode = DK_PROC_STDIN_INHERIT;
+  } else if (t != LUA_TNIL && t != LUA_TBOOLEAN) {
+    return luaL_error(L, "proc.run: stdin must be a string, false (closed) or true (inherit)");
+  }
+
+  spec.stdout_mode = check_output(L, 1, "stdout", 0);
+  spec.stderr_mode = check_output(L, 1, "stderr", 1);
+  if (lua_getfield(L, 1, "max_output") != LUA_TNIL) {
+    int isnum;
+    lua_Integer m = lua_tointegerx(L, -1, &isnum);
+    if (!isnum || m < 0) return luaL_error(L, "proc.run: max_output must be a byte count >= 0");
+    spec.max_output = (size_t)m;
+  }
+  lua_pop(L, 1);
+  spec.timeout_ms = opt_seconds_ms(L, 1, "timeout", 0);
+  spec.kill_grace_ms = opt_seconds_ms(L, 1, "kill_grace", -1);
+  spec.drain_ms = opt_seconds_ms(L, 1, "drain", -1);
+  lua_getfield(L, 1, "allow_batch_args");
+  spec.allow_batch_args = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+
+  dk_proc_result *r = lua_newuserdatauv(L, sizeof *r, 0);
+  memset(r, 0, sizeof *r);
+  luaL_setmetatable(L, RESULT_MT);
+  int rud = lua_gettop(L);
+  char err[512];
+  errno = 0;
+  if (dk_proc_run(&spec, r, err, sizeof err) != 0) {
+    int e = errno;
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushstring(L, toolkit_code(e));
+    return 3;
+  }
+
+  lua_createtable(L, 0, 24);
+  set_str(L, "status", dk_proc_status_name(r->status));
+  if (r->exited) set_int(L, "exit_code", (lua_Integer)r->exit_code);
+  if (r->signal) {
+    set_int(L, "signal", r->signal);
+    set_str(L, "signal_name", dk_proc_signal_name(r->signal));
+  }
+  set_bool(L, "core_dumped", r->core_dumped);
+  push_output(L, "stdout", spec.stdout_mode, &r->out);
+  push_output(L, "stderr", spec.stderr_mode, &r->err);
+  set_bool(L, "truncated", r->out.truncated || r->err.truncated);
+  set_num(L, "wall_ms", r->wall_ms);
+  set_num(L, "user_ms", r->user_ms);
+  set_num(L, "sys_ms", r->sys_ms);
+  set_int(L, "max_rss_kb", r->max_rss_kb);
+  if (r->pid > 0) set_int(L, "pid", r->pid);
+  set_str(L, "path", r->path);
+  lua_Integer n = luaL_len(L, argv_idx);
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, argv_idx, i);
+    lua_rawseti(L, -2, i);
+  }
+  lua_setfield(L, -2, "argv");
+  if (r->status == DK_PROC_FAILED) {
+    lua_createtable(L, 0, 4);
+    set_str(L, "code", r->error_name);
+    set_int(L, "number", r->error_code);
+    set_str(L, "message", r->error_message);
+    set_str(L, "step", r->error_step);
+    lua_setfield(L, -2, "error");
+  }
+  dk_proc_result_free(r);
+  (void)rud;
+  return 1;
+}
+
+static void which_cb(const char *cand, void *ud) {
+  lua_State *L = ud;
+  lua_pushstring(L, cand);
+  lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+}
+
+static int l_which(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  const char *path = luaL_optstring(L, 2, NULL);
+  lua_newtable(L);
+  char *found = dk_proc_which(name, path, which_cb, L);
+  if (found == NULL) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  lua_pushstring(L, found);
+  free(found);
+  lua_insert(L, -2);
+  return 2;
+}
+
+int luaopen_diagkit_proc(lua_State *L) {
+  static const luaL_Reg fns[] = {{"run", l_run}, {"which", l_which}, {NULL, NULL}};
+  if (luaL_newmetatable(L, RESULT_MT)) {
+    lua_pushcfunction(L, result_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_pop(L, 1);
+  luaL_newlib(L, fns);
+  return 1;
+}
