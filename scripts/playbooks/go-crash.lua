@@ -193,7 +193,8 @@ local function run_program(ctx, p)
 end
 
 local function analyse(ctx, p, text, source, run)
-  local g = ctx.gocrash.parse(text, { module = p.module })
+  -- the per-goroutine list is not needed: buckets and the crashed goroutine are
+  local g = ctx.gocrash.parse(text, { module = p.module, goroutines = false })
   local fu = g.first_user_frame
   local words = KIND[g.cause or ""] or DEFAULT
   ctx:fact("go", {

@@ -1,0 +1,3 @@
+module dkbench/gocrashregexp
+
+go 1.17
