@@ -323,10 +323,7 @@ static uint64_t rd64le(const uint8_t *p) { return rd64(p); }
 /* The valid entry of log with sequence seq, or NULL. *why explains a bad one. */
 static const uint8_t *find_entry(const uint8_t *log, size_t len, uint32_t seq, char *why, size_t whylen) {
   if (len < 512 + 40 || memcmp(log, "regf", 4) != 0) return NULL;
-  if (memcmp(log + 512, "DIRT", 4) == 0) {
-    snprintf(why, whylen, "old-format log (DIRT) replay is not supported");
-    return NULL;
-  }
+  if (memcmp(log + 512, "DIRT", 4) == 0) return NULL; /* old format: apply_dirt */
   size_t off = 512;
   while (off + 40 <= len && memcmp(log + off, "HvLE", 4) == 0) {
     const uint8_t *e = log + off;
@@ -347,6 +344,53 @@ static const uint8_t *find_entry(const uint8_t *log, size_t len, uint32_t seq, c
     off += size;
   }
   return NULL;
+}
+
+/* Old-format log (before Windows 8.1): a base block, "DIRT" at 512, a bitmap
+   with one bit per 512-byte page of the hive bins, then the dirty pages
+   (starting at the next 512-byte boundary) in bitmap order. Applied onto
+   *buf (resized); returns pages applied, or -1 with why. */
+static long apply_dirt(const uint8_t *log, size_t len, uint8_t **buf, size_t *cur, char *why, size_t whylen) {
+  if (len < 1024 || memcmp(log, "regf", 4) != 0 || memcmp(log + 512, "DIRT", 4) != 0) return 0;
+  if (checksum(log) != rd32(log + 508)) {
+    snprintf(why, whylen, "old-format log: base block checksum mismatch");
+    return -1;
+  }
+  uint32_t bins = rd32(log + 40);
+  if (bins == 0 || bins % 4096 != 0 || bins > 0x7FFFF000u) {
+    snprintf(why, whylen, "old-format log: hive bins size %u invalid", bins);
+    return -1;
+  }
+  size_t bits = bins / 512, vec = (bits + 7) / 8;
+  if (516 + vec > len) {
+    snprintf(why, whylen, "old-format log: the dirty vector (%zu bytes) runs past the end", vec);
+    return -1;
+  }
+  size_t pages = 0;
+  for (size_t i = 0; i < bits; i++) pages += (log[516 + i / 8] >> (i % 8)) & 1u;
+  size_t data = (516 + vec + 511) & ~(size_t)511;
+  if (data > len || pages > (len - data) / 512) {
+    snprintf(why, whylen, "old-format log: %zu dirty pages, the file holds %zu", pages,
+             data > len ? (size_t)0 : (len - data) / 512);
+    return -1;
+  }
+  size_t need = BASE + (size_t)bins;
+  if (need > *cur) {
+    uint8_t *nb = realloc(*buf, need);
+    if (!nb) {
+      snprintf(why, whylen, "out of memory");
+      return -1;
+    }
+    memset(nb + *cur, 0, need - *cur);
+    *buf = nb;
+    *cur = need;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < bits; i++)
+    if ((log[516 + i / 8] >> (i % 8)) & 1u) memcpy(*buf + BASE + i * 512, log + data + 512 * k++, 512);
+  memcpy(*buf, log, 512); /* the log's base block is the newer one */
+  w32le(*buf + 28, 0);    /* as a primary file */
+  return (long)pages;
 }
 
 dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const *logs, const size_t *loglens,
@@ -409,6 +453,24 @@ dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const
     rep->entries++;
     rep->last_seq = seq;
     seq++;
+  }
+  if (rep->entries == 0) {
+    /* No new-format entry applies: try an old-format log. */
+    for (size_t i = 0; i < nlogs; i++) {
+      char w2[200] = "";
+      long pages = apply_dirt(logs[i], loglens[i], &buf, &cur, w2, sizeof w2);
+      if (pages < 0) {
+        snprintf(why, sizeof why, "%s", w2);
+        continue;
+      }
+      if (pages > 0 || (loglens[i] >= 516 && memcmp(logs[i] + 512, "DIRT", 4) == 0)) {
+        rep->entries = 1;
+        rep->pages = (unsigned)pages;
+        rep->last_seq = rd32(logs[i] + 4);
+        snprintf(why, sizeof why, "old-format log applied (%ld dirty pages)", pages);
+        break;
+      }
+    }
   }
   snprintf(rep->stopped, sizeof rep->stopped, "%s", why);
   if (rep->entries) {

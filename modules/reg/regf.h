@@ -58,7 +58,8 @@ dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen)
 /* Transaction-log replay (new format, HvLE entries, Windows 8.1+): a dirty
    primary (sequence numbers differ) gets the log entries whose sequence
    numbers run on from its secondary sequence number, each checked with its
-   two Marvin32 hashes, applied in memory. The input buffers are not changed. */
+   two Marvin32 hashes, applied in memory. Failing that, an old-format (DIRT)
+   log is applied. The input buffers are not changed. */
 typedef struct dk_replay {
   int attempted;       /* the primary was dirty and logs were given */
   unsigned entries;    /* applied */

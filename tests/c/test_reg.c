@@ -463,12 +463,77 @@ static void test_log_replay(void **state) {
   free(h.b);
 }
 
+/* The old (pre-8.1) log format: DIRT + a bitmap of dirty 512-byte pages. */
+static void test_old_log_replay(void **state) {
+  (void)state;
+  hb h;
+  build_sound(&h);
+  w32(h.b + 8, 6); /* dirty */
+  char err[256];
+  dk_hive *hv = open_hb(&h);
+  dk_hive_info in;
+  dk_hive_get_info(hv, &in);
+  uint32_t off;
+  assert_int_equal(dk_hive_find(hv, in.root, "Alpha", &off, err, sizeof err), 0);
+  dk_nk nk;
+  dk_hive_key(hv, off, &nk, err, sizeof err);
+  uint32_t *vl;
+  size_t n;
+  dk_hive_values(hv, &nk, &vl, &n, err, sizeof err);
+  uint32_t num_vk = vl[1];
+  free(vl);
+  dk_hive_close(hv);
+  uint32_t at = num_vk + 4 + 8, page = at / 512;
+  uint8_t *log = calloc(1, 2048);
+  memcpy(log, h.b, 512);
+  w32(log + 8, 7); /* the log's base block is consistent */
+  w32(log + 28, 1);
+  uint32_t x = 0;
+  for (int i = 0; i < 127; i++)
+    x ^= (uint32_t)log[4 * i] | (uint32_t)log[4 * i + 1] << 8 | (uint32_t)log[4 * i + 2] << 16 |
+         (uint32_t)log[4 * i + 3] << 24;
+  w32(log + 508, x);
+  memcpy(log + 512, "DIRT", 4);
+  log[516] = (uint8_t)(1u << page);
+  memcpy(log + 1024, h.b + 4096 + page * 512, 512);
+  log[1024 + at % 512] = 77;
+  const uint8_t *logs[1] = {log};
+  size_t lens[1] = {1536};
+  dk_replay rep;
+  hv = dk_hive_open_logs(h.b, h.len, logs, lens, 1, &rep, err, sizeof err);
+  assert_non_null(hv);
+  assert_int_equal(rep.entries, 1);
+  assert_int_equal(rep.pages, 1);
+  assert_non_null(strstr(rep.stopped, "old-format log applied"));
+  dk_vk vk;
+  uint8_t *d;
+  size_t dl;
+  assert_int_equal(dk_hive_value(hv, num_vk, &vk, err, sizeof err), 0);
+  assert_int_equal(dk_hive_value_data(hv, &vk, &d, &dl, err, sizeof err), 0);
+  assert_int_equal(d[0], 77);
+  free(d);
+  dk_hive_get_info(hv, &in);
+  assert_false(in.dirty);
+  assert_true(in.checksum_ok);
+  dk_hive_close(hv);
+  /* a lying bitmap (more pages than the file holds) is refused */
+  log[516] = 0xFF;
+  hv = dk_hive_open_logs(h.b, h.len, logs, lens, 1, &rep, err, sizeof err);
+  assert_non_null(hv);
+  assert_int_equal(rep.entries, 0);
+  assert_non_null(strstr(rep.stopped, "8 dirty pages"));
+  dk_hive_close(hv);
+  free(log);
+  free(h.b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sound_hive),  cmocka_unit_test(test_not_a_hive),
       cmocka_unit_test(test_cycles),      cmocka_unit_test(test_lying_offsets_and_counts),
       cmocka_unit_test(test_big_data),    cmocka_unit_test(test_truncations),
       cmocka_unit_test(test_marvin32),    cmocka_unit_test(test_log_replay),
+      cmocka_unit_test(test_old_log_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
