@@ -27,4 +27,17 @@ int dk_evtx_cpu_count(void);
 ** fn must take its work from a shared counter, not from i. */
 void dk_evtx_parallel(int n, void (*fn)(void *arg, int worker), void *arg);
 
+/* Live event logs (Windows: EvtQuery / EvtNext / EvtRender). Elsewhere
+** dk_evtx_live_open fails with code "ENOTSUP". */
+typedef struct dk_evtx_live dk_evtx_live;
+
+/* channel ("Application", "System", ...) and an XPath query ("*" for all), UTF-8.
+** 0 and *out, or -1 with a message and a code ("ENOENT" no such channel, "EACCES",
+** "ENOTSUP" not available here, "EINVAL" bad query, "EIO"). */
+int dk_evtx_live_open(const char *channel, const char *xpath, int reverse, dk_evtx_live **out, char *err,
+                      size_t errlen, const char **code);
+/* 1 and the next event as UTF-8 XML in *xml (malloc'd, *len bytes), 0 at the end, -1 on error. */
+int dk_evtx_live_next(dk_evtx_live *q, char **xml, size_t *len, char *err, size_t errlen);
+void dk_evtx_live_close(dk_evtx_live *q);
+
 #endif

@@ -93,3 +93,30 @@ void dk_evtx_parallel(int n, void (*fn)(void *arg, int worker), void *arg) {
   fn(arg, 0);
   for (int i = 1; i <= started; i++) pthread_join(th[i], NULL);
 }
+
+/* Live event logs are a Windows thing. */
+struct dk_evtx_live {
+  int unused;
+};
+
+int dk_evtx_live_open(const char *channel, const char *xpath, int reverse, dk_evtx_live **out, char *err,
+                      size_t errlen, const char **code) {
+  (void)xpath;
+  (void)reverse;
+  *out = NULL;
+  snprintf(err, errlen, "live event log '%s': only on Windows; read .evtx files (copied, or exported with"
+                        " wevtutil epl) with evtx.open",
+           channel);
+  *code = "ENOTSUP";
+  return -1;
+}
+
+int dk_evtx_live_next(dk_evtx_live *q, char **xml, size_t *len, char *err, size_t errlen) {
+  (void)q;
+  *xml = NULL;
+  *len = 0;
+  snprintf(err, errlen, "no live event log");
+  return -1;
+}
+
+void dk_evtx_live_close(dk_evtx_live *q) { free(q); }

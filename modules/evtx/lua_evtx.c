@@ -9,6 +9,8 @@
 **   evtx.parse_time(s)         -> FILETIME integer | nil, message
 **   evtx.time(filetime)        -> ISO-8601 string
 **   evtx.cpu_count()           -> integer
+**   evtx.from_xml(xml, filter) -> record | false (filtered out) | nil, message, "DK_BAD_FORMAT"
+**   evtx.query(channel, opts)  -> iterator, state, nil, closer | nil, message, code (live logs, Windows)
 */
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +446,137 @@ static int l_export(lua_State *L) {
   return 1;
 }
 
+/* XML text and live logs --------------------------------------------------------- */
+
+#define LIVE_MT "diagkit.evtx.live"
+
+static int l_from_xml(lua_State *L) {
+  size_t n;
+  const char *xml = luaL_checklstring(L, 1, &n);
+  lua_settop(L, 2);
+  lfilter flt;
+  char provider[256];
+  read_filter(L, 2, &flt, provider, sizeof provider);
+  flt.f.event_ids = flt.ids;
+  dk_evtx_opts o = {.want = DK_EVTX_WANT_FIELDS | (flt.xml ? DK_EVTX_WANT_XML : 0u), .recover = 0, .filter = &flt.f};
+  dk_evtx_chunk_result r;
+  memset(&r, 0, sizeof r);
+  int rc = dk_evtx_parse_xml_record(xml, n, &o, &r);
+  if (rc == 1) {
+    push_record(L, &r, &r.records[0]);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "chunk");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "offset");
+    dk_evtx_chunk_result_free(&r);
+    return 1;
+  }
+  if (rc == 0) {
+    dk_evtx_chunk_result_free(&r);
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  lua_pushnil(L);
+  lua_pushstring(L, r.nwarnings ? r.warnings[0] : "not an event in XML");
+  lua_pushstring(L, "DK_BAD_FORMAT");
+  dk_evtx_chunk_result_free(&r);
+  return 3;
+}
+
+typedef struct llive {
+  dk_evtx_live *q;
+  dk_evtx_chunk_result res;
+  lfilter filter;
+  char provider[256];
+} llive;
+
+static int live_close(lua_State *L) {
+  llive *c = luaL_checkudata(L, 1, LIVE_MT);
+  if (c->q) {
+    dk_evtx_live_close(c->q);
+    c->q = NULL;
+  }
+  dk_evtx_chunk_result_free(&c->res);
+  return 0;
+}
+
+static int live_iter(lua_State *L) {
+  llive *c = luaL_checkudata(L, 1, LIVE_MT);
+  dk_evtx_opts o = {.want = DK_EVTX_WANT_FIELDS | (c->filter.xml ? DK_EVTX_WANT_XML : 0u), .recover = 0,
+                    .filter = &c->filter.f};
+  while (c->q) {
+    char *xml = NULL;
+    size_t n = 0;
+    char err[512];
+    int rc = dk_evtx_live_next(c->q, &xml, &n, err, sizeof err);
+    if (rc == 0) {
+      dk_evtx_live_close(c->q);
+      c->q = NULL;
+      return 0;
+    }
+    if (rc < 0) return luaL_error(L, "%s", err);
+    dk_evtx_result_reset(&c->res);
+    int k = dk_evtx_parse_xml_record(xml, n, &o, &c->res);
+    free(xml);
+    if (k < 0) return luaL_error(L, "evtx: %s", c->res.nwarnings ? c->res.warnings[0] : "unreadable event XML");
+    if (k == 0) continue;
+    push_record(L, &c->res, &c->res.records[0]);
+    if (c->filter.has_where) {
+      lua_getiuservalue(L, 1, 1);
+      lua_pushvalue(L, -2);
+      lua_call(L, 1, 1);
+      int keep = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (!keep) {
+        lua_pop(L, 1);
+        continue;
+      }
+    }
+    lua_pushnil(L);
+    lua_setfield(L, -2, "chunk");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "offset");
+    return 1;
+  }
+  return 0;
+}
+
+static int l_query(lua_State *L) {
+  const char *channel = luaL_checkstring(L, 1);
+  lua_settop(L, 2);
+  const char *xpath = "*";
+  int reverse = 0;
+  if (lua_istable(L, 2)) {
+    if (lua_getfield(L, 2, "xpath") != LUA_TNIL) xpath = luaL_checkstring(L, -1);
+    lua_pop(L, 1);
+    reverse = lua_getfield(L, 2, "reverse") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  llive *c = lua_newuserdatauv(L, sizeof *c, 1);
+  memset(c, 0, sizeof *c);
+  luaL_setmetatable(L, LIVE_MT);
+  read_filter(L, 2, &c->filter, c->provider, sizeof c->provider);
+  c->filter.f.provider = c->filter.f.provider ? c->provider : NULL;
+  c->filter.f.event_ids = c->filter.ids;
+  if (c->filter.has_where) {
+    lua_getfield(L, 2, "where");
+    lua_setiuservalue(L, -2, 1);
+  }
+  char err[512];
+  const char *code = "EIO";
+  if (dk_evtx_live_open(channel, xpath, reverse, &c->q, err, sizeof err, &code) != 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushstring(L, code);
+    return 3;
+  }
+  lua_pushcfunction(L, live_iter);
+  lua_insert(L, -2);
+  lua_pushnil(L);
+  lua_pushvalue(L, -2);
+  return 4;
+}
+
 /* Module functions ----------------------------------------------------------------- */
 
 static int l_parse_time(lua_State *L) {
@@ -478,9 +611,12 @@ int luaopen_diagkit_evtx(lua_State *L) {
   static const luaL_Reg file_meta[] = {
       {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
   static const luaL_Reg cursor_meta[] = {{"__gc", cursor_close}, {"__close", cursor_close}, {NULL, NULL}};
-  static const luaL_Reg fns[] = {{"open", l_open},         {"parse_time", l_parse_time},
-                                 {"time", l_time},         {"cpu_count", l_cpu_count},
+  static const luaL_Reg fns[] = {{"open", l_open},         {"parse_time", l_parse_time}, {"time", l_time},
+                                 {"cpu_count", l_cpu_count}, {"from_xml", l_from_xml},     {"query", l_query},
                                  {NULL, NULL}};
+  static const luaL_Reg live_meta[] = {{"__gc", live_close}, {"__close", live_close}, {NULL, NULL}};
+  if (luaL_newmetatable(L, LIVE_MT)) luaL_setfuncs(L, live_meta, 0);
+  lua_pop(L, 1);
   if (luaL_newmetatable(L, FILE_MT)) {
     luaL_setfuncs(L, file_meta, 0);
     luaL_newlib(L, file_methods);

@@ -366,17 +366,14 @@ local function matches_program(case, r, program)
   return false
 end
 
-local LIVE = { [[C:\Windows\System32\winevt\Logs\Application.evtx]], [[C:\Windows\System32\winevt\Logs\System.evtx]] }
-
 return diagkit.playbook {
   id = "event-log",
   title = "What the Windows event logs say about a crash, hang or service failure",
   summary = "Lists Application Error 1000, WER 1001, .NET 1026, Application Hang 1002, Service Control"
     .. " Manager 7000-7036 and low-memory 2004 events from .evtx files, decodes their codes and groups repeats.",
   description = "Reads .evtx files on any OS (copy them off the machine, or export them with"
-    .. " `wevtutil epl Application app.evtx`). On Windows without -p log it reads the Application and System"
-    .. " logs under %SystemRoot%\\System32\\winevt\\Logs when it may. Exception codes and %%N insertion"
-    .. " strings are decoded through diagkit.codes.",
+    .. " `wevtutil epl Application app.evtx`). On Windows without -p log it queries the live Application and"
+    .. " System channels (EvtQuery). Exception codes and %%N insertion strings are decoded through diagkit.codes.",
   platforms = { "linux", "windows" },
   tags = { "windows", "event-log", "crash", "service" },
   symptoms = { "crash", "no output", "service stops" },
@@ -400,6 +397,7 @@ return diagkit.playbook {
       return
     end
     local logs = p.log
+    local live = false
     if not logs or #logs == 0 then
       local sys = ctx.sys and ctx.sys.platform() or {}
       if sys.os ~= "windows" then
@@ -407,7 +405,8 @@ return diagkit.playbook {
           .. " machine, or exported there with `wevtutil epl Application Application.evtx`)")
         return
       end
-      logs = LIVE
+      live = true
+      logs = { "Application", "System" }
     end
     local filter = { xml = false }
     local explicit = p.provider ~= nil or p.event_id ~= nil
@@ -436,48 +435,81 @@ return diagkit.playbook {
 
     local groups, order = {}, {}
     local scanned = {}
+    local function consider(r, source)
+      local h = H[lower(r.provider or r.event_source) .. "/" .. tostring(r.event_id)]
+      local case = h and h(ctx, r) or (explicit and generic(ctx, r)) or nil
+      if case and matches_program(case, r, p.program) then
+        local g = groups[case.key]
+        if not g then
+          g = { case = case, count = 0, records = {}, sources = {} }
+          groups[case.key] = g
+          order[#order + 1] = g
+        end
+        g.count = g.count + 1
+        g.case = case -- the latest record's details (restart counts grow)
+        g.first = (not g.first or r.time < g.first) and r.time or g.first
+        g.last = (not g.last or r.time > g.last) and r.time or g.last
+        if #g.records < 5 then g.records[#g.records + 1] = r.record_id end
+        g.sources[source] = true
+      end
+    end
+    local function unreadable(what, err, code)
+      ctx:finding {
+        id = "evtx.unreadable", severity = "warning", title = "Cannot read the event log " .. what,
+        detail = err .. (code and (" [" .. code .. "]") or ""),
+        evidence = { { kind = "log", value = what, source = live and "EvtQuery" or "evtx.open" } },
+        remedy = "Export the log on the Windows machine (wevtutil epl Application C:\\temp\\Application.evtx,"
+          .. " as an administrator for Security) and pass the file with -p log=.",
+      }
+    end
     for _, path in ipairs(logs) do
-      local f, err = evtx.open(path)
-      if not f then
-        ctx:finding {
-          id = "evtx.unreadable", severity = "warning", title = "Cannot read the event log " .. basename(path),
-          detail = err, evidence = { { kind = "file", value = path, source = "evtx.open" } },
-          remedy = "On Windows, export the log first: wevtutil epl Application C:\\temp\\Application.evtx",
-        }
-      else
-        local info = f:info()
-        local n = 0
-        for r in f:records(filter) do
-          n = n + 1
-          local h = H[lower(r.provider or r.event_source) .. "/" .. tostring(r.event_id)]
-          local case = h and h(ctx, r) or (explicit and generic(ctx, r)) or nil
-          if case and matches_program(case, r, p.program) then
-            local g = groups[case.key]
-            if not g then
-              g = { case = case, count = 0, records = {}, sources = {} }
-              groups[case.key] = g
-              order[#order + 1] = g
+      if live then
+        -- live channels through EvtQuery; the XPath narrows by event id, the filter does the rest
+        local q = filter
+        if filter.event_id then
+          local terms = {}
+          for _, id in ipairs(filter.event_id) do terms[#terms + 1] = "EventID=" .. id end
+          q = { xpath = "*[System[(" .. table.concat(terms, " or ") .. ")]]", event_id = filter.event_id,
+            provider = filter.provider, since = filter.since, xml = false }
+        end
+        local iter, state, init, closer = evtx.query(path, q)
+        if not iter then
+          unreadable(path, state, init)
+        else
+          local n = 0
+          local ok, err = pcall(function()
+            for r in iter, state, init, closer do
+              n = n + 1
+              consider(r, path)
             end
-            g.count = g.count + 1
-            g.case = case -- the latest record's details (restart counts grow)
-            g.first = (not g.first or r.time < g.first) and r.time or g.first
-            g.last = (not g.last or r.time > g.last) and r.time or g.last
-            if #g.records < 5 then g.records[#g.records + 1] = r.record_id end
-            g.sources[basename(path)] = true
+          end)
+          if not ok then unreadable(path, tostring(err)) end
+          scanned[#scanned + 1] = { channel = path, records_matched_filter = n }
+        end
+      else
+        local f, err, code = evtx.open(path)
+        if not f then
+          unreadable(basename(path), err, code)
+        else
+          local info = f:info()
+          local n = 0
+          for r in f:records(filter) do
+            n = n + 1
+            consider(r, basename(path))
           end
+          local warnings = f:warnings()
+          scanned[#scanned + 1] = { path = path, records_matched_filter = n, dirty = info.dirty,
+            chunks = info.chunks, warnings = #warnings }
+          if #warnings > 0 then
+            ctx:finding {
+              id = "evtx.damaged", severity = "info",
+              title = string.format("%s is damaged in places: %d part(s) skipped", basename(path), #warnings),
+              detail = table.concat(warnings, "\n", 1, math.min(#warnings, 5)),
+              evidence = { { kind = "file", value = path, source = "diagkit.evtx" } },
+            }
+          end
+          f:close()
         end
-        local warnings = f:warnings()
-        scanned[#scanned + 1] = { path = path, records_matched_filter = n, dirty = info.dirty,
-          chunks = info.chunks, warnings = #warnings }
-        if #warnings > 0 then
-          ctx:finding {
-            id = "evtx.damaged", severity = "info",
-            title = string.format("%s is damaged in places: %d part(s) skipped", basename(path), #warnings),
-            detail = table.concat(warnings, "\n", 1, math.min(#warnings, 5)),
-            evidence = { { kind = "file", value = path, source = "diagkit.evtx" } },
-          }
-        end
-        f:close()
       end
     end
     ctx:fact("evtx.logs", scanned)

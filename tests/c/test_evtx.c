@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "evtx.h"
+#include "evtx_os.h"
 #include "evtx_reader.h"
 
 #define FIXTURES DK_SOURCE_DIR "/tests/fixtures/evtx/"
@@ -537,6 +538,26 @@ static void test_xml_text_roundtrip(void **state) {
   dk_evtx_chunk_result_free(&x);
 }
 
+/* Live logs: a channel that does not exist fails cleanly (on Windows: EvtQuery's
+** error; under Wine the API may be missing: ENOTSUP; elsewhere always ENOTSUP). */
+static void test_live_errors(void **state) {
+  (void)state;
+  dk_evtx_live *q = NULL;
+  char err[512] = "";
+  const char *code = NULL;
+  assert_int_equal(dk_evtx_live_open("Diagkit-No-Such-Channel", "*", 0, &q, err, sizeof err, &code), -1);
+  assert_null(q);
+  assert_non_null(code);
+  assert_non_null(strstr(err, "Diagkit-No-Such-Channel"));
+#ifdef _WIN32
+  assert_true(strcmp(code, "ENOENT") == 0 || strcmp(code, "ENOTSUP") == 0 || strcmp(code, "EINVAL") == 0 ||
+              strcmp(code, "EIO") == 0);
+#else
+  assert_string_equal(code, "ENOTSUP");
+#endif
+  dk_evtx_live_close(NULL);
+}
+
 /* The parallel reader gives the same records in the same order as one thread. */
 static void test_reader_threads(void **state) {
   (void)state;
@@ -648,6 +669,7 @@ int main(void) {
       cmocka_unit_test(test_slack_recovery),
       cmocka_unit_test(test_dirty_header_understates),
       cmocka_unit_test(test_xml_text_roundtrip),
+      cmocka_unit_test(test_live_errors),
       cmocka_unit_test(test_reader_threads),
       cmocka_unit_test(test_samples),
   };

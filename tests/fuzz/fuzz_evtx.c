@@ -2,7 +2,8 @@
 ** libFuzzer target for the diagkit.evtx core: the input is a whole .evtx file
 ** (header + chunks). Every chunk is decoded with fields, XML and JSON, with and
 ** without slack recovery; a second pass treats the input as one bare chunk
-** behind a synthetic file header, so small inputs reach the BinXML decoder.
+** behind a synthetic file header, so small inputs reach the BinXML decoder;
+** a third reads it as one event in XML text (what live logs give).
 ** Seeds: tests/fuzz/corpus/evtx (see its README.md).
 */
 #include <stddef.h>
@@ -39,6 +40,13 @@ static void decode_all(const uint8_t *data, size_t size, int recover) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   decode_all(data, size, size & 1);
+  /* the input as one event in XML text (the live-log path) */
+  if (size < 65536) {
+    dk_evtx_chunk_result r = {0};
+    dk_evtx_opts o = {DK_EVTX_WANT_FIELDS | DK_EVTX_WANT_XML | DK_EVTX_WANT_JSON, 0, NULL};
+    dk_evtx_parse_xml_record((const char *)data, size, &o, &r);
+    dk_evtx_chunk_result_free(&r);
+  }
   if (size > 0 && size <= DK_EVTX_CHUNK_SIZE) {
     /* the input as chunk 0 of a file */
     uint8_t *f = calloc(1, DK_EVTX_HEADER_BLOCK + DK_EVTX_CHUNK_SIZE);

@@ -23,3 +23,11 @@ done
 printf 'ElfFile\0' > "$OUT/header-only.evtx"
 printf 'ElfChnk\0' > "$OUT/chunk-magic.bin"
 echo "seeds in $OUT: $(ls "$OUT" | grep -vc README)"
+# an event as XML text, for the XML path of the target
+python3 - "$OUT/event.xml" <<'PY'
+import sys
+open(sys.argv[1], 'w').write("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+  "<Provider Name='Application Error'/><EventID Qualifiers='0'>1000</EventID><EventRecordID>1</EventRecordID>"
+  "<TimeCreated SystemTime='2024-01-31T12:00:00.0000000Z'/></System><EventData><Data Name='a'>x &amp; &#x41;"
+  "</Data><Data><![CDATA[y]]></Data></EventData></Event>")
+PY

@@ -129,6 +129,45 @@ describe("event-log playbook", function()
     assert.matches("missing.evtx", rep.findings[1].detail)
   end)
 
+  it("queries the live channels on Windows (EvtQuery stubbed with the fixtures' XML)", function()
+    local real = require "diagkit.evtx"
+    local queried = {}
+    local fake_evtx = setmetatable({
+      query = function(channel, opts)
+        queried[#queried + 1] = { channel = channel, xpath = opts.xpath }
+        local f = assert(real.open(FIX .. (channel == "Application" and "application.evtx" or "system.evtx")))
+        local xmls = {}
+        for r in f:records() do xmls[#xmls + 1] = r.xml end
+        f:close()
+        local i = 0
+        return function()
+          while true do
+            i = i + 1
+            if not xmls[i] then return nil end
+            local r = real.from_xml(xmls[i], opts)
+            if r then return r end
+          end
+        end, nil, nil, nil
+      end,
+    }, { __index = real })
+    local fake_sys = { platform = function() return { os = "windows", arch = "x86_64" } end }
+    local rep = run({}, { sys = fake_sys, evtx = fake_evtx, codes = fake_codes })
+    assert.are.equal("Application", queried[1].channel)
+    assert.are.equal("System", queried[2].channel)
+    assert.matches("^%*%[System%[%(EventID=1000 or EventID=1001", queried[1].xpath)
+    assert.are.equal(2, #by_id(rep, "evtx.app-error"))
+    assert.are.equal(2, #by_id(rep, "evtx.service-crashed"))
+    assert.are.equal("Application", rep.facts["evtx.logs"][1].channel)
+    -- where the API is missing (Wine): a warning per channel, no crash
+    local broken = setmetatable({ query = function(channel)
+      return nil, "live event log '" .. channel .. "': EvtQuery failed: not implemented", "ENOTSUP"
+    end }, { __index = real })
+    rep = run({}, { sys = fake_sys, evtx = broken, codes = fake_codes })
+    local ids = by_id(rep, "evtx.unreadable")
+    assert.are.equal(2, #ids)
+    assert.matches("ENOTSUP", ids[1].detail)
+  end)
+
   it("says it cannot diagnose without a log off Windows", function()
     local fake_sys = { platform = function() return { os = "linux", arch = "x86_64" } end }
     local rep = run({}, { sys = fake_sys, codes = fake_codes })

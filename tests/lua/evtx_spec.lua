@@ -162,6 +162,46 @@ describe("diagkit.evtx", function()
     assert.is_true(evtx.cpu_count() >= 1)
   end)
 
+  it("reads an event from XML text (what EvtRender and wevtutil print)", function()
+    local f = assert(evtx.open(FIX .. "system.evtx"))
+    for r in f:records() do
+      local back = assert(evtx.from_xml(r.xml))
+      assert.are.equal(r.xml, back.xml)
+      assert.are.same(r.data_list, back.data_list)
+      assert.are.equal(r.time, back.time)
+      assert.are.equal(r.record_id, back.record_id)
+      assert.is_nil(back.chunk)
+    end
+    f:close()
+    local pretty = [[
+<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
+  <System>
+    <Provider Name="Application Error"/>
+    <EventID Qualifiers="0">1000</EventID>
+    <EventRecordID>9</EventRecordID>
+  </System>
+  <EventData>
+    <Data>crasher.exe</Data>
+  </EventData>
+</Event>]]
+    local r = assert(evtx.from_xml(pretty))
+    assert.are.equal(1000, r.event_id)
+    assert.are.equal("crasher.exe", r.data_list[1].value)
+    assert.is_false(evtx.from_xml(pretty, { event_id = 7 }))
+    local none, msg, code = evtx.from_xml("<Event><System>")
+    assert.is_nil(none)
+    assert.matches("not closed", msg)
+    assert.are.equal("DK_BAD_FORMAT", code)
+  end)
+
+  it("reports live event logs as unavailable off Windows", function()
+    if package.config:sub(1, 1) == "\\" then return end
+    local it, msg, code = evtx.query("Application")
+    assert.is_nil(it)
+    assert.matches("only on Windows", msg)
+    assert.are.equal("ENOTSUP", code)
+  end)
+
   it("converts times", function()
     local ft = assert(evtx.parse_time("2017-07-12T17:16:28.2141616Z"))
     assert.are.equal("2017-07-12T17:16:28.2141616Z", evtx.time(ft))
