@@ -427,9 +427,14 @@ return diagkit.playbook {
     if p.path and ctx.access.file_security then
       -- Windows, live: the object's descriptor and this process's token.
       local is_key = p.path:upper():match("^HK") ~= nil
+      local target = p.path
+      if not is_key and p.want == "create" then
+        -- creating needs FILE_ADD_FILE on the folder that will hold the entry
+        target = p.path:match("^(.*)[\\/][^\\/]+$") or p.path
+      end
       local sd, err, code
-      if is_key then sd, err, code = ctx.access.key_security(p.path)
-      else sd, err, code = ctx.access.file_security(p.path) end
+      if is_key then sd, err, code = ctx.access.key_security(target)
+      else sd, err, code = ctx.access.file_security(target) end
       if not sd then
         if code == "EACCES" then
           ctx:unknown("cannot read the security descriptor of " .. p.path .. " (it needs READ_CONTROL): " .. err
@@ -449,6 +454,11 @@ return diagkit.playbook {
       for k, v in pairs(p) do q[k] = v end
       q.sddl = sd.sddl
       if is_key and q.object_type == "file" then q.object_type = "key" end
+      if target ~= p.path then
+        q.path = target
+        q.object_type = "directory"
+        ctx:fact("checked_object", { path = target, why = "creating an entry needs FILE_ADD_FILE on its folder" })
+      end
       win_findings(ctx, q, { token = tok })
       return
     end

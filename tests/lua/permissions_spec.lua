@@ -153,6 +153,19 @@ describe("permissions playbook", function()
     rep = run({ path = "HKLM\\SOFTWARE\\Vendor", want = "write" }, { access = fake })
     assert.are.equal("access.elevation-required", rep.findings[1].id)
     assert.truthy(rep.findings[1].title:find("KEY_SET_VALUE", 1, true))
+    local asked
+    fake.file_security = function(path)
+      asked = path
+      return access.parse_sddl("O:BAG:SYD:(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)")
+    end
+    rep = run({ path = "C:\\Program Files\\App\\new.log", want = "create" }, { access = fake })
+    assert.are.equal("C:\\Program Files\\App", asked) -- the folder decides a create
+    assert.are.equal("access.elevation-required", rep.findings[1].id)
+    assert.truthy(rep.findings[1].title:find("FILE_ADD_FILE", 1, true))
+    assert.truthy(rep.findings[1].detail:find("LOCALAPPDATA", 1, true))
+    fake.file_security = function(path)
+      if path == "C:\\locked" then return nil, "cannot read the security descriptor (Access denied)", "EACCES" end
+    end
     rep = run({ path = "C:\\locked", want = "read" }, { access = fake })
     assert.are.equal(0, #rep.findings)
     assert.truthy(rep.unknowns[1]:find("verdict is unknown", 1, true))
