@@ -140,15 +140,12 @@ fail:
 }
 
 static int l_credentials(lua_State *L) {
-  dk_pcred *cred = malloc(sizeof *cred);
-  if (!cred) return luaL_error(L, "out of memory");
+  lua_settop(L, 1);
+  /* a userdata box: freed by the GC even when an argument error is raised */
+  dk_pcred *cred = lua_newuserdatauv(L, sizeof *cred, 0);
   int n = get_cred(L, 1, cred);
-  if (n) {
-    free(cred);
-    return n;
-  }
+  if (n) return n;
   push_cred(L, cred);
-  free(cred);
   return 1;
 }
 
@@ -165,17 +162,13 @@ static int l_check(lua_State *L) {
     if (lua_getfield(L, 3, "protected_regular") != LUA_TNIL) sc.protected_regular = (int)luaL_checkinteger(L, -1);
     lua_pop(L, 1);
   }
-  dk_pcred *cred = malloc(sizeof *cred);
-  if (!cred) return luaL_error(L, "out of memory");
+  lua_settop(L, 3);
+  dk_pcred *cred = lua_newuserdatauv(L, sizeof *cred, 0);
   int n = get_cred(L, 3, cred);
-  if (n) {
-    free(cred);
-    return n;
-  }
+  if (n) return n;
   dk_aresult r;
   char err[256];
   if (dk_access_check(path, op, cred, &sc, &r, err, sizeof err) != 0) {
-    free(cred);
     dk_aresult_free(&r);
     lua_pushnil(L);
     lua_pushstring(L, err);
@@ -231,7 +224,6 @@ static int l_check(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "steps");
-  free(cred);
   dk_aresult_free(&r);
   return 1;
 }
