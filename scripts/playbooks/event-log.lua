@@ -79,23 +79,24 @@ end
 local function insertion(ctx, s)
   local n = s and math.tointeger(tonumber(s:match("^%%%%(%d+)$")))
   if not n then return nil end
-  local c = decode(ctx, n, n >= 0x80000000 and { "hresult", "win32" } or { "win32", "ntstatus" })
   if n >= 0x80000000 and (n >> 16) & 0x1FFF == 7 then
-    c.win32 = decode(ctx, n & 0xFFFF, { "win32" })
-    if not c.name then c.name = c.win32.name end
-    c.meaning = c.meaning or c.win32.meaning
+    -- HRESULT_FROM_WIN32: the Win32 error says more than the HRESULT's own name
+    local w = decode(ctx, n & 0xFFFF, { "win32" })
+    w.win32_value = w.value
+    w.value, w.hex = n, string.format("0x%08X", n)
+    return w
   end
-  return c
+  return decode(ctx, n, n >= 0x80000000 and { "hresult", "ntstatus" } or { "win32", "ntstatus" })
 end
 
 local function insertion_text(ctx, s)
   local c = insertion(ctx, s)
   if not c then return s, nil end
-  local t = s .. " = " .. code_text(c)
-  if c.win32 and c.win32.name and c.win32.name ~= c.name then
-    t = t .. ", Win32 error " .. c.win32.value .. " " .. c.win32.name
+  if c.win32_value then
+    return string.format("%s = HRESULT %s = Win32 error %d%s%s", s, c.hex, c.win32_value,
+      c.name and (" " .. c.name) or "", c.message and (" (" .. c.message .. ")") or ""), c
   end
-  return t, c
+  return s .. " = " .. code_text(c), c
 end
 
 -- Event handlers: record -> case {key, id, severity, title, detail, subjects, remedy, next, code}

@@ -60,7 +60,7 @@ describe("diagkit run event-log", function()
     local r = cli.run { "run", "event-log", "-p", "log=" .. FIX .. "system.evtx", "-p", "program=Spooler" }
     assert.are.equal(2, r.code)
     assert.matches("Service Spooler stopped with an error %(SCM 7023: ", r.stdout)
-    assert.matches("%%%%2147942414 = 0x8007000E", r.stdout)
+    assert.matches("%%%%2147942414 = HRESULT 0x8007000E = Win32 error 14", r.stdout)
   end)
 
   it("reports an unreadable log and a missing log parameter", function()
