@@ -25,8 +25,8 @@ records=$("$dk" evtx "$file" --format jsonl | wc -l)
 echo "file: security.evtx, $size bytes, $records records; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
 
 hyperfine -N --warmup 2 --min-runs 10 --export-json "$out/fast.json" \
-  -n "diagkit evtx (xml, 1 thread)" "$dk evtx $file --format xml" \
-  -n "diagkit evtx (jsonl, 1 thread)" "$dk evtx $file --format jsonl" \
+  -n "diagkit evtx (xml, 1 thread)" "$dk evtx $file --format xml --threads 1" \
+  -n "diagkit evtx (jsonl, 1 thread)" "$dk evtx $file --format jsonl --threads 1" \
   -n "evtxexport -f xml" "evtxexport -f xml $file" >/dev/null
 hyperfine -N --runs 2 --export-json "$out/python.json" \
   -n "evtx_dump.py (python-evtx)" "evtx_dump.py $file" >/dev/null

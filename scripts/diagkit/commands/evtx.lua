@@ -18,7 +18,7 @@ Prints the records of Windows Event Log (.evtx) files, in file order.
   --format FORMAT     xml (default; one <Event> per line, as wevtutil qe /f:xml prints),
                       json (one array) or jsonl (one JSON object per line; see docs/evtx-json.md)
   --xml               with json/jsonl: add each record's XML as "xml"
-  --threads N         decode chunks on N threads (0 = one per CPU; default 1); output order is kept
+  --threads N         decode chunks on N threads (default 0 = one per CPU); output order is kept
   --recover           also print records recovered from the slack space of chunks ("recovered": true)
   --info              print what the file header says (JSON) instead of the records
   -o, --output FILE   write to FILE instead of standard output
@@ -92,7 +92,7 @@ function M.run(args)
   if format ~= "xml" and format ~= "json" and format ~= "jsonl" then
     usage_error("unknown format '%s' (xml, json, jsonl)", format)
   end
-  local threads = 1
+  local threads = 0
   if opts.threads then
     threads = math.tointeger(tonumber(opts.threads))
     if not threads or threads < 0 or threads > 64 then
