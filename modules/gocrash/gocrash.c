@@ -458,11 +458,22 @@ static int goroutine_line(parser *ps, line raw) {
     ps->pending_created = 1;
     return 1;
   }
-  if (starts(raw, "goroutine ") || starts(raw, "panic: ") || starts(raw, "fatal error: ") ||
-      starts(raw, "[signal ") || starts(raw, "runtime stack:") || starts(raw, "exit status ") ||
-      starts(raw, "WARNING: DATA RACE") || starts(raw, "==================") || starts(raw, "SIG") ||
-      starts(raw, "Exception 0x") || starts(raw, "runtime: "))
-    return 0;
+  /* top-level lines end the block (dispatch on the first byte: this runs for every frame) */
+  int top = 0;
+  switch (raw.p[0]) {
+    case 'g': top = starts(raw, "goroutine "); break;
+    case 'p': top = starts(raw, "panic: "); break;
+    case 'f': top = starts(raw, "fatal error: "); break;
+    case '[': top = starts(raw, "[signal "); break;
+    case 'r': top = starts(raw, "runtime stack:") || starts(raw, "runtime: "); break;
+    case 'e': top = starts(raw, "exit status "); break;
+    case 'W': top = starts(raw, "WARNING: DATA RACE"); break;
+    case '=': top = starts(raw, "=================="); break;
+    case 'S': top = starts(raw, "SIG"); break;
+    case 'E': top = starts(raw, "Exception 0x"); break;
+    default: break;
+  }
+  if (top) return 0;
   dkg_frame f;
   if (parse_func_line(ps, raw, &f)) {
     finish_frame_pending(ps);
@@ -956,8 +967,16 @@ static void top_line(parser *ps, line l) {
 
 /* {====================================================== Classification */
 
-static uint64_t fnv(uint64_t h, const char *p, size_t n);
+static uint64_t mix(uint64_t h, uint64_t w);
 static int span_eq(const char *t, dkg_span a, dkg_span b);
+
+/* The last (up to) 8 bytes of a span as a number. */
+static uint64_t tail8(const char *t, dkg_span s) {
+  uint64_t w = 0;
+  size_t n = s.len < 8 ? s.len : 8;
+  memcpy(&w, t + s.off + s.len - n, n);
+  return w;
+}
 
 /* First path elements of the standard library's packages (go list std). */
 static const char *const std_roots[] = {
@@ -1041,7 +1060,8 @@ static void classify_all(dkg_result *r, const char *text, const char *module) {
   for (size_t i = 0; i < MEMO_SIZE; i++) memo[i] = none;
   for (size_t i = 0; i < r->nframes; i++) {
     dkg_frame *f = &r->frames[i];
-    uint64_t h = fnv(fnv(0, text + f->func.off, f->func.len), text + f->file.off, f->file.len);
+    /* a cheap key (lengths and the last bytes); the slot is checked in full */
+    uint64_t h = mix(f->func.len * 131 + f->file.len, tail8(text, f->func) ^ (tail8(text, f->file) << 1));
     size_t slot = (size_t)(h % MEMO_SIZE);
     size_t j = memo[slot];
     if (j != none && span_eq(text, r->frames[j].func, f->func) && span_eq(text, r->frames[j].file, f->file)) {
