@@ -10,6 +10,7 @@
 int dk_evtx_reader_init(dk_evtx_reader *r, const uint8_t *data, size_t size, const dk_evtx_header *header,
                         const dk_evtx_opts *opts, int threads) {
   memset(r, 0, sizeof *r);
+  (void)dk_evtx_crc32(NULL, 0); /* builds the CRC tables before any worker thread runs */
   r->data = data;
   r->size = size;
   r->header = *header;
