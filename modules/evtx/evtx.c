@@ -260,8 +260,25 @@ void dk_evtx_filetime_iso(uint64_t ft, char *buf, size_t n) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
-  snprintf(buf, n, "%04lld-%02u-%02uT%02u:%02u:%02u.%07uZ", (long long)y, m, d, sod / 3600, sod / 60 % 60,
-           sod % 60, frac);
+  if (y < 0 || y > 9999 || n < 29) {
+    snprintf(buf, n, "%04lld-%02u-%02uT%02u:%02u:%02u.%07uZ", (long long)y, m, d, sod / 3600, sod / 60 % 60,
+             sod % 60, frac);
+    return;
+  }
+  /* the common case without snprintf (this runs for every record) */
+  unsigned v[7] = {(unsigned)y, m, d, sod / 3600, sod / 60 % 60, sod % 60, frac};
+  static const int width[7] = {4, 2, 2, 2, 2, 2, 7};
+  static const char sep[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+  char *o = buf;
+  for (int i = 0; i < 7; i++) {
+    for (int k = width[i] - 1; k >= 0; k--) {
+      o[k] = (char)('0' + v[i] % 10);
+      v[i] /= 10;
+    }
+    o += width[i];
+    *o++ = sep[i];
+  }
+  *o = '\0';
 }
 
 static int digits(const char **s, int n, int *out) {
@@ -572,9 +589,28 @@ static void append_child(xnode *parent, xnode *n) {
 
 static const char HEXU[] = "0123456789ABCDEF";
 
+static void put_hex(char *o, uint32_t v, int digits) {
+  for (int i = digits - 1; i >= 0; i--) {
+    o[i] = HEXU[v & 15];
+    v >>= 4;
+  }
+}
+
 static void fmt_guid(dk_evtx_buf *b, const uint8_t *p) {
-  buf_printf(b, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", rd32(p), rd16(p + 4), rd16(p + 6), p[8],
-             p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
+  char t[38];
+  t[0] = '{';
+  put_hex(t + 1, rd32(p), 8);
+  t[9] = '-';
+  put_hex(t + 10, rd16(p + 4), 4);
+  t[14] = '-';
+  put_hex(t + 15, rd16(p + 6), 4);
+  t[19] = '-';
+  put_hex(t + 20, p[8], 2);
+  put_hex(t + 22, p[9], 2);
+  t[24] = '-';
+  for (int i = 0; i < 6; i++) put_hex(t + 25 + 2 * i, p[10 + i], 2);
+  t[37] = '}';
+  buf_add(b, t, sizeof t);
 }
 
 static int fmt_sid(dk_evtx_buf *b, const uint8_t *p, uint32_t size, uint32_t *used) {
@@ -583,8 +619,14 @@ static int fmt_sid(dk_evtx_buf *b, const uint8_t *p, uint32_t size, uint32_t *us
   if (8u + 4u * subs > size) return -1;
   uint64_t auth = 0;
   for (int i = 2; i < 8; i++) auth = (auth << 8) | p[i];
-  buf_printf(b, "S-%u-%llu", p[0], (unsigned long long)auth);
-  for (unsigned i = 0; i < subs; i++) buf_printf(b, "-%lu", (unsigned long)rd32(p + 8 + 4 * i));
+  buf_adds(b, "S-");
+  buf_u64(b, p[0]);
+  buf_addc(b, '-');
+  buf_u64(b, auth);
+  for (unsigned i = 0; i < subs; i++) {
+    buf_addc(b, '-');
+    buf_u64(b, rd32(p + 8 + 4 * i));
+  }
   if (used) *used = 8 + 4 * subs;
   return 0;
 }
