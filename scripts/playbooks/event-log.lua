@@ -439,6 +439,10 @@ return diagkit.playbook {
     local function consider(r, source)
       local h = H[lower(r.provider or r.event_source) .. "/" .. tostring(r.event_id)]
       local case = h and h(ctx, r) or (explicit and generic(ctx, r)) or nil
+      if case and r.rendering and r.rendering.Message and r.rendering.Message ~= "" then
+        -- forwarded events carry the text the source machine rendered
+        case.detail = case.detail .. " Message on " .. (r.computer or "the source") .. ": " .. r.rendering.Message
+      end
       if case and matches_program(case, r, p.program) then
         local g = groups[case.key]
         if not g then

@@ -41,7 +41,7 @@ fi
 FIXTURES=$(mktemp -d)
 trap 'rm -rf "$FIXTURES"' EXIT
 /usr/bin/python3 "$SRC/tests/fixtures/evtx/make_evtx.py" "$FIXTURES" || { echo "FAIL: make_evtx.py"; exit 1; }
-for f in application system types; do
+for f in application system types forwarded; do
   # the committed fixtures (used by the unit, Lua and CLI tests) are what the writer writes
   if ! cmp -s "$FIXTURES/$f.evtx" "$SRC/tests/fixtures/evtx/$f.evtx"; then
     echo "FAIL: tests/fixtures/evtx/$f.evtx differs from make_evtx.py's output (regenerate: python3 tests/fixtures/evtx/make_evtx.py tests/fixtures/evtx)"
@@ -272,8 +272,8 @@ def compare(name, mine, ref, label):
 
 diagkit, fixtures, data = sys.argv[1], sys.argv[2], sys.argv[3]
 files = sorted(glob.glob(os.path.join(fixtures, '*.evtx')))
-if len(files) != 3:
-    raise SystemExit('FAIL: make_evtx.py wrote %d files, 3 expected' % len(files))
+if len(files) != 4:
+    raise SystemExit('FAIL: make_evtx.py wrote %d files, 4 expected' % len(files))
 if data:
     samples = sorted(glob.glob(os.path.join(data, '*.evtx')))
     if not samples:

@@ -219,6 +219,25 @@ static void test_userdata_nested_binxml(void **state) {
   free(b.p);
 }
 
+static void test_rendering_info(void **state) {
+  (void)state;
+  blob b = must_load(FIXTURES "forwarded.evtx");
+  dk_evtx_chunk_result r = {0};
+  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
+  assert_int_equal(r.nrecords, 1);
+  const dk_evtx_record *e = &r.records[0];
+  assert_int_equal(e->nrendering, 7);
+  assert_string_equal(e->rendering[0].name, "Message");
+  assert_non_null(strstr(e->rendering[0].value, "RemoteSvc service terminated unexpectedly"));
+  assert_string_equal(e->rendering[6].name, "Keywords.Keyword");
+  assert_string_equal(e->rendering[6].value, "Classic");
+  char *json = dupn(r.text.p + e->json_off, e->json_len);
+  assert_non_null(strstr(json, "\"rendering\":{\"Message\":\"The RemoteSvc service"));
+  free(json);
+  dk_evtx_chunk_result_free(&r);
+  free(b.p);
+}
+
 static void test_filters(void **state) {
   (void)state;
   blob b = must_load(FIXTURES "system.evtx");
@@ -492,6 +511,7 @@ static void test_xml_text_roundtrip(void **state) {
   assert_int_equal(roundtrip_file(FIXTURES "application.evtx", &ok), 7);
   assert_int_equal(roundtrip_file(FIXTURES "system.evtx", &ok), 11);
   assert_int_equal(roundtrip_file(FIXTURES "types.evtx", &ok), 1);
+  assert_int_equal(roundtrip_file(FIXTURES "forwarded.evtx", &ok), 1);
   static const char *const samples[] = {"system.evtx", "security.evtx", "sysmon.evtx", "Application_no_crc32.evtx",
                                         "issue_201.evtx", "sample-with-irregular-bool-values.evtx"};
   for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
@@ -660,6 +680,7 @@ int main(void) {
       cmocka_unit_test(test_application_records),
       cmocka_unit_test(test_value_types),
       cmocka_unit_test(test_userdata_nested_binxml),
+      cmocka_unit_test(test_rendering_info),
       cmocka_unit_test(test_filters),
       cmocka_unit_test(test_time),
       cmocka_unit_test(test_truncated),

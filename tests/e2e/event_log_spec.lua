@@ -56,6 +56,13 @@ describe("diagkit run event-log", function()
     assert.are.equal("warning", rep.findings[1].severity)
   end)
 
+  it("shows the message text of forwarded events", function()
+    local rep = report { "run", "event-log", "-p", "log=" .. FIX .. "forwarded.evtx", "--format", "json" }
+    local f = assert(find(rep, "evtx.service-crashed", "RemoteSvc"))
+    assert.matches("Message on FIXTURE%-PC: The RemoteSvc service terminated unexpectedly", f.detail)
+    assert.matches("done this 3 time", f.detail)
+  end)
+
   it("prints readable text", function()
     local r = cli.run { "run", "event-log", "-p", "log=" .. FIX .. "system.evtx", "-p", "program=Spooler" }
     assert.are.equal(2, r.code)
