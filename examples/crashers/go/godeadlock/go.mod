@@ -1,0 +1,3 @@
+module diagkit.example/godeadlock
+
+go 1.19

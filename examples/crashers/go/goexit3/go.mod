@@ -1,0 +1,3 @@
+module diagkit.example/goexit3
+
+go 1.19

@@ -1,0 +1,3 @@
+module diagkit.example/gologfatal
+
+go 1.19

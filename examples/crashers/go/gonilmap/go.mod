@@ -1,0 +1,3 @@
+module diagkit.example/gonilmap
+
+go 1.19

@@ -1,0 +1,3 @@
+module diagkit.example/gonilptr
+
+go 1.19

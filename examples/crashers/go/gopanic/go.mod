@@ -1,0 +1,3 @@
+module diagkit.example/gopanic
+
+go 1.19

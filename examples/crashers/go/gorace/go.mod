@@ -1,0 +1,3 @@
+module diagkit.example/gorace
+
+go 1.19

@@ -1,0 +1,3 @@
+module diagkit.example/goroutines
+
+go 1.19
