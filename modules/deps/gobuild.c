@@ -198,10 +198,6 @@ int dkd_gobuild_parse(const uint8_t *data, size_t size, dkd_read_va read_va, voi
   memcpy(mod, ms, (size_t)ml);
   mod[ml] = 0;
   g->go_version = g->arena;
-  if (memchr(g->arena, 0, (size_t)vl) || memchr(mod, 0, (size_t)ml)) {
-    dkd_gobuild_free(g);
-    return fail(err, es, "Go build info (offset 0x%zx): NUL byte inside a string", hoff);
-  }
   if (parse_modinfo(g, mod, (size_t)ml, err, es) != 0) {
     dkd_gobuild_free(g);
     return -1;
