@@ -21,8 +21,19 @@
 #ifndef DK_DEPS_H
 #define DK_DEPS_H
 
+#if defined(_WIN32) && !defined(__USE_MINGW_ANSI_STDIO)
+#define __USE_MINGW_ANSI_STDIO 1 /* C99 printf (%zu, %llx) on mingw-w64 */
+#endif
 #include <stddef.h>
 #include <stdint.h>
+
+#if defined(__MINGW32__)
+#define DKD_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define DKD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define DKD_PRINTF(f, a)
+#endif
 
 /* {=========== files (deps_posix.c / deps_win32.c) */
 

@@ -4,16 +4,14 @@
 ** symbol version needs and definitions, and the dynamic symbols. Addresses
 ** are mapped through PT_LOAD segments; every offset and count is checked.
 */
+#include "deps.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "deps.h"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+DKD_PRINTF(3, 4)
 static int fail(char *err, size_t err_size, const char *fmt, ...) {
   if (err && err_size) {
     va_list ap;

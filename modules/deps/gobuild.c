@@ -5,19 +5,17 @@
 ** two pointers to Go string headers, read through a virtual-address callback.
 ** The module info is "path/mod/dep/=>/build" lines between 16-byte sentinels.
 */
+#include "deps.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "deps.h"
 
 static const uint8_t MAGIC[14] = { 0xff, ' ', 'G', 'o', ' ', 'b', 'u', 'i', 'l', 'd', 'i', 'n', 'f', ':' };
 #define MAX_STR (16u << 20)
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+DKD_PRINTF(3, 4)
 static int fail(char *err, size_t err_size, const char *fmt, ...) {
   if (err && err_size) {
     va_list ap;

@@ -4,21 +4,19 @@
 ** entries with hwcap and the glibc-hwcaps extension), and the old format
 ** followed by the new one (the new entries win, as in ld.so).
 */
+#include "deps.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "deps.h"
 
 #define OLD_MAGIC "ld.so-1.7.0"
 #define NEW_MAGIC "glibc-ld.so.cache1.1"
 #define EXT_MAGIC 0xeaa42174u
 #define HWCAP_EXTENSION (1ull << 62)
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+DKD_PRINTF(3, 4)
 static int fail(char *err, size_t err_size, const char *fmt, ...) {
   if (err && err_size) {
     va_list ap;

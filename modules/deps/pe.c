@@ -4,13 +4,13 @@
 ** and the API-set schema of apisetschema.dll. Every RVA, size and count is
 ** checked against the file; errors name the field and its file offset.
 */
+#include "deps.h"
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "deps.h"
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static uint32_t rd32(const uint8_t *p) {
@@ -18,9 +18,7 @@ static uint32_t rd32(const uint8_t *p) {
 }
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+DKD_PRINTF(3, 4)
 static int fail(char *err, size_t err_size, const char *fmt, ...) {
   if (err && err_size) {
     va_list ap;

@@ -14,13 +14,13 @@
 ** glibc-hwcaps subfolders; incompatible candidates are skipped; then the
 ** symbol-version check (VERNEED against VERDEF).
 */
+#include "deps.h"
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "deps.h"
 
 /* {=========== arena */
 
@@ -54,9 +54,7 @@ static char *astrdup(dkd_arena **a, const char *s) {
   return p;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
+DKD_PRINTF(2, 3)
 static char *aprintf(dkd_arena **a, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
@@ -184,7 +182,7 @@ struct dkd_walker {
   dkd_pe apiset_pe;
   dkd_apiset apiset;
   int have_apiset;
-  char apiset_problem[1200];
+  char apiset_problem[2048];
   int ldc_loaded;
   dkd_map ldc_map;
   dkd_ldcache ldc;
@@ -397,7 +395,7 @@ static const char *const *dup_list(dkd_arena **a, const char *const *l, uint32_t
 }
 
 static void load_apiset(dkd_walker *w) {
-  char path[4096];
+  char path[1024];
   if (w->o.apiset && w->o.apiset[0]) {
     snprintf(path, sizeof path, "%s", w->o.apiset);
   } else if (w->o.sysroot) {
@@ -623,9 +621,7 @@ typedef struct tried {
   uint32_t n;
 } tried;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
+DKD_PRINTF(3, 4)
 static void tried_add(W *s, tried *t, const char *fmt, ...) {
   if (t->n >= 64) return;
   char buf[1024];

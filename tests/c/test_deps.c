@@ -617,6 +617,9 @@ static const dkd_problem *find_problem(const dkd_walk *r, const char *kind) {
 
 static void test_walk_pe(void **state) {
   (void)state;
+#ifdef _WIN32
+  skip(); /* uses the POSIX shell to make the folder */
+#endif
   char dir[512];
   snprintf(dir, sizeof dir, "%s/test_deps_tmp", DK_BINARY_DIR);
   char cmd[1100];
