@@ -47,6 +47,9 @@ typedef struct dkd_map {
 ** "EISDIR", "ENOMEM", "EIO") with a message in msg. */
 const char *dkd_map_open(const char *path, dkd_map *m, char *msg, size_t msg_size);
 void dkd_map_close(dkd_map *m);
+/* Lets the OS drop the pages of a mapping from this process (they come back
+** from the page cache when touched again): keeps the resident set small. */
+void dkd_map_trim(dkd_map *m);
 
 /* Calls cb(name, ud) for every entry of dir except . and ..; stops when cb
 ** returns non-zero. Returns 0, or -1 when dir cannot be read. */
@@ -124,6 +127,7 @@ typedef struct dkd_pe {
   uint16_t os_major, os_minor, subsys_major, subsys_minor;
   uint16_t nsections;
   dkd_pe_section sec[DKD_PE_MAX_SECTIONS];
+  uint16_t last_sec; /* the section of the last RVA looked up (a cache) */
   uint32_t ndirs;
   struct { uint32_t rva, size; } dir[16];
   /* imports (normal first, then delay) */

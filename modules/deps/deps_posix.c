@@ -62,6 +62,8 @@ const char *dkd_map_open(const char *path, dkd_map *m, char *msg, size_t msg_siz
       if (p == MAP_FAILED) {
         err = fail(path, errno, msg, msg_size);
       } else {
+        /* Only headers and tables are read: no read-ahead around them. */
+        madvise(p, (size_t)st.st_size, MADV_RANDOM);
         m->data = p;
         m->size = (size_t)st.st_size;
       }
@@ -75,6 +77,10 @@ void dkd_map_close(dkd_map *m) {
   if (m->size > 0) munmap((void *)m->data, m->size);
   m->data = (const uint8_t *)"";
   m->size = 0;
+}
+
+void dkd_map_trim(dkd_map *m) {
+  if (m->size > 0) madvise((void *)m->data, m->size, MADV_DONTNEED);
 }
 
 int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *ud) {

@@ -101,6 +101,11 @@ void dkd_map_close(dkd_map *m) {
   m->size = 0;
 }
 
+void dkd_map_trim(dkd_map *m) {
+  /* Removes the view's pages from the working set; they stay in the cache. */
+  if (m->size > 0) VirtualUnlock((void *)m->data, m->size);
+}
+
 int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *ud) {
   size_t n = strlen(dir);
   char *pat = malloc(n + 3);

@@ -750,7 +750,7 @@ static char *hexcode(uint32_t c, char buf[16]) {
   return buf;
 }
 
-static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree) {
+static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree, int modules) {
   dkd_walk r;
   if (dkd_walker_walk(w, path, &r) != 0) {
     dkd_walk_free(&r);
@@ -773,6 +773,8 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree) {
     set_str(L, "apiset_schema", ap);
     set_str(L, "apiset_problem", aproblem);
   }
+  set_int(L, "nmodules", r.nnodes);
+  if (modules) {
   lua_createtable(L, r.nnodes, 0);
   for (int i = 0; i < r.nnodes; i++) {
     lua_createtable(L, 0, 12);
@@ -787,6 +789,7 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree) {
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "modules");
+  }
   int errors = 0;
   lua_createtable(L, r.nproblems, 0);
   for (int i = 0; i < r.nproblems; i++) {
@@ -838,14 +841,17 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree) {
 
 static int l_walk(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  int tree = 1;
-  if (lua_istable(L, 2)) tree = opt_bool(L, 2, "tree", 1);
+  int tree = 1, modules = 1;
+  if (lua_istable(L, 2)) {
+    tree = opt_bool(L, 2, "tree", 1);
+    modules = opt_bool(L, 2, "modules", 1);
+  }
   dkd_walker *w = make_walker(L, 2);
   /* A userdata owns the walker so that an error frees it. */
   lwalker *lw = lua_newuserdatauv(L, sizeof *lw, 0);
   lw->w = w;
   luaL_setmetatable(L, WALKER_MT);
-  int n = push_walk(L, w, path, tree);
+  int n = push_walk(L, w, path, tree, modules);
   dkd_walker_free(w);
   lw->w = NULL;
   return n;
@@ -863,9 +869,12 @@ static int w_walk(lua_State *L) {
   lwalker *lw = luaL_checkudata(L, 1, WALKER_MT);
   if (!lw->w) return luaL_error(L, "attempt to use a closed walker");
   const char *path = luaL_checkstring(L, 2);
-  int tree = 1;
-  if (lua_istable(L, 3)) tree = opt_bool(L, 3, "tree", 1);
-  return push_walk(L, lw->w, path, tree);
+  int tree = 1, modules = 1;
+  if (lua_istable(L, 3)) {
+    tree = opt_bool(L, 3, "tree", 1);
+    modules = opt_bool(L, 3, "modules", 1);
+  }
+  return push_walk(L, lw->w, path, tree, modules);
 }
 
 static int w_close(lua_State *L) {

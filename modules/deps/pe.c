@@ -60,13 +60,18 @@ int dkd_pe_rva_to_off(const dkd_pe *pe, uint32_t rva, uint32_t len, size_t *off)
     }
     return -1;
   }
-  for (uint16_t i = 0; i < pe->nsections; i++) {
+  /* Lookups cluster in one section: try the last one first. The object is
+  ** never defined const, only passed as such. */
+  uint16_t first = pe->last_sec < pe->nsections ? pe->last_sec : 0;
+  for (uint16_t k = 0; k < pe->nsections; k++) {
+    uint16_t i = (uint16_t)((first + k) % pe->nsections);
     const dkd_pe_section *s = &pe->sec[i];
     uint32_t span = sec_span(s);
     if (rva >= s->va && end <= (uint64_t)s->va + span) {
       uint64_t o = (uint64_t)s->raw_off + (rva - s->va);
       if (o + len > pe->size) return -1;
       *off = (size_t)o;
+      ((dkd_pe *)pe)->last_sec = i;
       return 0;
     }
   }

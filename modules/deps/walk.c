@@ -159,7 +159,22 @@ typedef struct dset {
   int ok;
 } dset;
 
+/* What the last walk learned about one import descriptor of a file: the
+** target file it was checked against, and which imports are forwarded
+** (those depend on the search and are checked again every walk). clean: no
+** import was missing, so the direct ones need no new check. */
+typedef struct imemo {
+  const void *target;
+  uint32_t *fwd;
+  uint32_t nfwd;
+  int clean;
+} imemo;
+
 typedef struct fentry {
+  imemo *memo; /* PE: one per import descriptor */
+  uint32_t *exp_tab; /* PE: export-name hash (name index + 1), when the table is sorted */
+  uint32_t exp_cap;
+  int exp_state;     /* 0 not built, 1 built, -1 unsorted or malformed: binary search */
   char *path;
   dkd_map map;
   int fmt;
@@ -195,6 +210,7 @@ struct dkd_walker {
   smap files;
   fentry **fents;
   int nfents, capfents;
+  int since_trim; /* files mapped since the resident pages were last dropped */
   unsigned levels;
 };
 
@@ -320,6 +336,7 @@ static fentry *get_file(dkd_walker *w, const char *path) {
     return NULL;
   }
   fentry_load(f);
+  w->since_trim++;
   if (w->nfents == w->capfents) {
     int nc = w->capfents ? w->capfents * 2 : 64;
     fentry **n = realloc(w->fents, (size_t)nc * sizeof *n);
@@ -339,6 +356,11 @@ static fentry *get_file(dkd_walker *w, const char *path) {
 }
 
 static void fentry_free(fentry *f) {
+  free(f->exp_tab);
+  if (f->memo) {
+    for (uint32_t i = 0; i < f->u.pe.nimports; i++) free(f->memo[i].fwd);
+    free(f->memo);
+  }
   if (f->status == 1) {
     if (f->fmt == DKD_FMT_PE) dkd_pe_free(&f->u.pe);
     else if (f->fmt == DKD_FMT_ELF) dkd_elf_free(&f->u.elf);
@@ -619,6 +641,7 @@ static dkd_problem *problem(W *s, const char *kind, const char *severity, uint32
 typedef struct tried {
   char *items[64];
   uint32_t n;
+  int misses; /* also record the folders that did not have it (for a report) */
 } tried;
 
 DKD_PRINTF(3, 4)
@@ -676,7 +699,7 @@ static int pe_try(W *s, const char *dir, const char *how, const char *name, pe_f
   if (!dir) return 0;
   const char *n = dir_find(s->w, dir, name, 1);
   if (!n) {
-    tried_add(s, t, "%s (%s)", dir, how);
+    if (t->misses) tried_add(s, t, "%s (%s)", dir, how);
     return 0;
   }
   join(f->path, sizeof f->path, dir, n);
@@ -714,7 +737,11 @@ static int pe_search(W *s, const char *name, int system_only, int skip, pe_found
 ** via_apiset: set to the contract used. */
 static int pe_module(W *s, int imp, const char *requested, int delay) {
   char name[520], host[256], contract[256];
-  snprintf(name, sizeof name, "%s", base_name(requested));
+  const char *bn = base_name(requested);
+  size_t bl = strlen(bn);
+  if (bl > sizeof name - 5) bl = sizeof name - 5;
+  memcpy(name, bn, bl);
+  name[bl] = 0;
   if (!strchr(name, '.') && strlen(name) + 4 < sizeof name) strcat(name, ".dll");
   for (char *p = name; *p; p++) *p = (char)tolower((unsigned char)*p);
   const char *apiset = NULL;
@@ -763,6 +790,10 @@ static int pe_module(W *s, int imp, const char *requested, int delay) {
   pe_found f;
   tried t = { .n = 0 };
   int found = pe_search(s, name, system_only, 0, &f, &t);
+  if (!found) {
+    t.misses = 1; /* again, noting every folder searched */
+    pe_search(s, name, system_only, 0, &f, &t);
+  }
   char shown[540];
   snprintf(shown, sizeof shown, "%s%s", requested, strchr(base_name(requested), '.') ? "" : ".dll");
   int idx = new_node(s, apiset ? name : shown, found ? f.path : NULL, imp);
@@ -836,6 +867,49 @@ static int pe_module(W *s, int imp, const char *requested, int delay) {
   return idx;
 }
 
+/* An export by name, as the loader finds it (hint, then binary search of the
+** sorted name table), through a hash built once per file when the table is
+** sorted (the same answer, faster); an unsorted table is binary-searched. */
+static int find_export(fentry *fe, const char *name, uint16_t hint, uint32_t *rva, const char **fwd) {
+  const dkd_pe *pe = &fe->u.pe;
+  if (fe->exp_state == 0) {
+    fe->exp_state = -1;
+    uint32_t n = pe->exp_nnames;
+    uint32_t cap = 16;
+    while (cap < n * 2 + 2) cap *= 2;
+    uint32_t *tab = n ? calloc(cap, sizeof *tab) : NULL;
+    int sorted = tab != NULL;
+    const char *prev = NULL;
+    for (uint32_t i = 0; i < n && sorted; i++) {
+      const char *nm;
+      uint32_t ord;
+      if (!dkd_pe_export_name(pe, i, &nm, &ord) || (prev && strcmp(prev, nm) >= 0)) {
+        sorted = 0;
+        break;
+      }
+      prev = nm;
+      uint32_t j = hash_str(nm) & (cap - 1);
+      while (tab[j]) j = (j + 1) & (cap - 1);
+      tab[j] = i + 1;
+    }
+    if (sorted) {
+      fe->exp_tab = tab;
+      fe->exp_cap = cap;
+      fe->exp_state = 1;
+    } else {
+      free(tab);
+    }
+  }
+  if (fe->exp_state != 1) return dkd_pe_find_export(pe, name, hint, rva, fwd);
+  const char *nm;
+  uint32_t ord;
+  for (uint32_t j = hash_str(name) & (fe->exp_cap - 1); fe->exp_tab[j]; j = (j + 1) & (fe->exp_cap - 1)) {
+    uint32_t i = fe->exp_tab[j] - 1;
+    if (dkd_pe_export_name(pe, i, &nm, &ord) && strcmp(nm, name) == 0) return dkd_pe_export_ordinal(pe, ord, rva, fwd);
+  }
+  return 0;
+}
+
 /* Checks one import of node imp against the exports of node dll (usable),
 ** following forwarders. Returns 1 when it resolves. */
 static int pe_symbol(W *s, int imp, int dll, const dkd_pe_import_fn *fn, int delay, int orig_imp, int depth) {
@@ -845,8 +919,9 @@ static int pe_symbol(W *s, int imp, int dll, const dkd_pe_import_fn *fn, int del
   uint32_t rva;
   const char *fwd = NULL;
   int ok = fn->by_ordinal ? dkd_pe_find_ordinal(pe, fn->ordinal, &rva, &fwd)
-                          : dkd_pe_find_export(pe, fn->name, fn->hint, &rva, &fwd);
+                          : find_export(fe, fn->name, fn->hint, &rva, &fwd);
   char sym[300];
+  if (ok && !fwd) return 1;
   if (fn->by_ordinal) snprintf(sym, sizeof sym, "#%u", fn->ordinal);
   else snprintf(sym, sizeof sym, "%s", fn->name);
   if (!ok) {
@@ -872,7 +947,6 @@ static int pe_symbol(W *s, int imp, int dll, const dkd_pe_import_fn *fn, int del
     }
     return 0;
   }
-  if (!fwd) return 1;
   if (depth >= 16) {
     dkd_problem *p = problem(s, "forwarder-loop", delay ? "warning" : "error", 0xC0000139u, dll, orig_imp, d->name, sym);
     if (p) {
@@ -933,6 +1007,51 @@ static int pe_symbol(W *s, int imp, int dll, const dkd_pe_import_fn *fn, int del
   return r;
 }
 
+/* Checks the functions of import descriptor i of node against node d. */
+static void pe_check_imports(W *s, int node, uint32_t i, int d, int delay) {
+  fentry *fe = s->out->nodes[node].file;
+  const fentry *te = s->out->nodes[d].file;
+  const dkd_pe *pe = &fe->u.pe;
+  const dkd_pe_import *im = &pe->imports[i];
+  if (!fe->memo) fe->memo = calloc(pe->nimports, sizeof *fe->memo);
+  imemo *m = fe->memo ? &fe->memo[i] : NULL;
+  if (m && m->clean && m->target == te) {
+    for (uint32_t k = 0; k < m->nfwd; k++) pe_symbol(s, node, d, &pe->fns[im->first + m->fwd[k]], delay, node, 0);
+    return;
+  }
+  uint32_t *fwd = NULL, nfwd = 0, cap = 0;
+  int clean = 1;
+  for (uint32_t k = 0; k < im->count; k++) {
+    const dkd_pe_import_fn *fn = &pe->fns[im->first + k];
+    uint32_t rva;
+    const char *f = NULL;
+    int ok = fn->by_ordinal ? dkd_pe_find_ordinal(&te->u.pe, fn->ordinal, &rva, &f)
+                            : find_export((fentry *)te, fn->name, fn->hint, &rva, &f);
+    if (ok && !f) continue; /* a direct export: nothing more to learn */
+    if (!ok) {
+      clean = 0;
+    } else if (clean) {
+      if (nfwd == cap) {
+        cap = cap ? cap * 2 : 8;
+        uint32_t *n = realloc(fwd, cap * sizeof *n);
+        if (!n) clean = 0;
+        else fwd = n;
+      }
+      if (clean) fwd[nfwd++] = k;
+    }
+    pe_symbol(s, node, d, fn, delay, node, 0);
+  }
+  if (m) {
+    free(m->fwd);
+    m->target = te;
+    m->fwd = fwd;
+    m->nfwd = nfwd;
+    m->clean = clean;
+  } else {
+    free(fwd);
+  }
+}
+
 static void pe_imports_of(W *s, int node, int delay_phase) {
   fentry *fe = s->out->nodes[node].file;
   const dkd_pe *pe = &fe->u.pe;
@@ -956,7 +1075,7 @@ static void pe_imports_of(W *s, int node, int delay_phase) {
     if (d < 0) continue;
     add_child(s, node, d);
     if (!s->out->nodes[d].usable || s->w->o.no_exports) continue;
-    for (uint32_t k = 0; k < im->count; k++) pe_symbol(s, node, d, &pe->fns[im->first + k], delay, node, 0);
+    pe_check_imports(s, node, i, d, delay);
   }
 }
 
@@ -996,8 +1115,7 @@ static int walk_pe(W *s, int root) {
     int d = pe_module(s, node, im->dll, 1);
     if (d < 0) continue;
     add_child(s, node, d);
-    if (s->out->nodes[d].usable && !o->no_exports)
-      for (uint32_t k = 0; k < im->count; k++) pe_symbol(s, node, d, &nf->u.pe.fns[im->first + k], 1, node, 0);
+    if (s->out->nodes[d].usable && !o->no_exports) pe_check_imports(s, node, (uint32_t)imp, d, 1);
     pe_drain(s);
   }
   return 0;
@@ -1089,7 +1207,7 @@ static int elf_dir(W *s, int node, const char *dir, const char *how, const char 
     h->fe = fe;
     return 1;
   }
-  tried_add(s, t, "%s (%s)", dir, how);
+  if (t->misses) tried_add(s, t, "%s (%s)", dir, how);
   return 0;
 }
 
@@ -1151,7 +1269,7 @@ static int elf_cache(W *s, const char *name, elf_hit *h, tried *t) {
     if (best < 0 || (e->hwcaps && !w->ldc.e[best].hwcaps)) best = i;
   }
   if (best < 0) {
-    tried_add(s, t, "%s%s", "/etc/ld.so.cache", " (ld.so.cache)");
+    if (t->misses) tried_add(s, t, "%s%s", "/etc/ld.so.cache", " (ld.so.cache)");
     return 0;
   }
   const char *v = w->ldc.e[best].value;
@@ -1240,6 +1358,11 @@ static void elf_needed(W *s, int node, const char *name) {
   elf_hit h;
   tried t = { .n = 0 };
   int found = elf_search(s, node, name, &h, &t);
+  if (!found) {
+    t.n = 0;
+    t.misses = 1; /* again, noting every folder searched */
+    found = elf_search(s, node, name, &h, &t);
+  }
   if (found) {
     /* The same file under another name (a symlink, another folder): reuse. */
     uint64_t id[2];
@@ -1505,8 +1628,17 @@ static int walk_elf(W *s, int root) {
 
 /* }=========== */
 
+/* Files stay mapped (and parsed) for the next walks; their pages are handed
+** back to the page cache every so many new files, so that walking a whole
+** System32 stays within a small resident set. */
+#define TRIM_EVERY 256
+
 int dkd_walker_walk(dkd_walker *w, const char *path, dkd_walk *out) {
   memset(out, 0, sizeof *out);
+  if (w->since_trim >= TRIM_EVERY) {
+    for (int i = 0; i < w->nfents; i++) dkd_map_trim(&w->fents[i]->map);
+    w->since_trim = 0;
+  }
   W s;
   memset(&s, 0, sizeof s);
   s.w = w;

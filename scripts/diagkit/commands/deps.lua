@@ -201,7 +201,7 @@ function M.run(args)
       w = deps.walker(o)
       walkers[key] = w
     end
-    local r, err, code = w:walk(file, { tree = format == "text" })
+    local r, err, code = w:walk(file, { tree = format == "text", modules = format ~= "summary" })
     if not r then
       io.stderr:write("diagkit deps: ", err, " (", tostring(code), ")\n")
       status = math.max(status, 3)
@@ -216,7 +216,7 @@ function M.run(args)
           if p.severity == "error" then nerr = nerr + 1; first = first or p end
           if p.severity == "warning" then nwarn = nwarn + 1 end
         end
-        io.stdout:write(string.format("%s: %d modules, %d errors, %d warnings%s\n", file, #r.modules, nerr, nwarn,
+        io.stdout:write(string.format("%s: %d modules, %d errors, %d warnings%s\n", file, r.nmodules, nerr, nwarn,
           first and (" (first: " .. first.kind .. " " .. (first.name or "") .. (first.symbol and ("!" .. first.symbol) or "") .. ")") or ""))
       else
         r.file = file
