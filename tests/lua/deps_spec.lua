@@ -261,6 +261,15 @@ describe("diagkit.deps.walk on ELF fixtures (the real loader agrees)", function(
     assert.truthy(out:find("version `FOO_2' not found", 1, true), out)
   end)
 
+  it("with symbols=true, finds an undefined symbol (lazily bound: a warning)", function()
+    local r = assert(deps.walk(fixtures() .. "/elf/version/app", { symbols = true }))
+    local p = assert(problem(r, "undefined-symbol"))
+    assert.are.equal("foo_new", p.symbol)
+    assert.are.equal("warning", p.severity)
+    local ok = assert(deps.walk("/bin/ls", { symbols = true }))
+    assert.is_nil(problem(ok, "undefined-symbol"))
+  end)
+
   it("RPATH beats LD_LIBRARY_PATH, which beats RUNPATH", function()
     local order = fixtures() .. "/elf/order"
     local llp = order .. "/b"

@@ -10,7 +10,7 @@ local M = {}
 M.help = [[
 Usage: diagkit deps <binary>... [--sysroot DIR] [--syswow64 DIR] [--windir DIR] [--path DIR]...
                    [--cwd DIR] [--apiset FILE] [--ld-library-path DIRS] [--symbols]
-                   [--no-exports] [--no-versions] [--format text|json|summary] [--all]
+                   [--no-exports] [--no-versions] [--format text|json|summary]
 Walks the dependencies of a Windows .exe/.dll or an ELF program or library, as
 the loader would, and shows a tree: each module, the file found and the rule
 that found it ([KnownDLLs], [application folder], [System32], [PATH]; [rpath],
@@ -28,7 +28,6 @@ ELF:
   --no-versions       skip the symbol-version check;  --symbols  also check undefined symbols
 Output:
   -f, --format FORMAT text (default), json (the walk as data) or summary (one line per binary)
-  -a, --all           show subtrees already shown above again
 Exit status: 0 no problem, 1 warnings only, 2 errors (the program cannot start),
 3 a binary could not be read, 64 usage error.
 ]]
@@ -40,7 +39,6 @@ local OPTIONS = {
   ["--symbols"] = true, ["--symbols#"] = "symbols",
   ["--no-exports"] = true, ["--no-exports#"] = "no_exports",
   ["--no-versions"] = true, ["--no-versions#"] = "no_versions",
-  ["--all"] = true, ["--all#"] = "all", ["-a"] = true, ["-a#"] = "all",
 }
 
 local WINE = "/usr/lib/x86_64-linux-gnu/wine/"
@@ -117,7 +115,7 @@ local function label(n)
   return #parts > 0 and (" [" .. table.concat(parts, ", ") .. "]") or ""
 end
 
-local function render_tree(out, node, prefix, last, depth, show_all)
+local function render_tree(out, node, prefix, last, depth)
   local line
   if depth == 0 then
     line = node.name .. (node.machine and (" (" .. node.machine .. ")") or "") .. "\n"
@@ -128,20 +126,20 @@ local function render_tree(out, node, prefix, last, depth, show_all)
     else
       line = head .. node.name .. " => " .. (node.path or "?") .. label(node)
         .. (node.problems and ("  <" .. table.concat(node.problems, ", ") .. ">") or "")
-        .. (node.seen and not show_all and " (see above)" or "") .. "\n"
+        .. (node.seen and " (see above)" or "") .. "\n"
     end
   end
   out[#out + 1] = line
   local kids = node.children or {}
   local sub = depth == 0 and "" or (prefix .. (last and "    " or "│   "))
   for i, c in ipairs(kids) do
-    render_tree(out, c, sub, i == #kids, depth + 1, show_all)
+    render_tree(out, c, sub, i == #kids, depth + 1)
   end
 end
 
 function M.render_text(r, note)
   local out = {}
-  render_tree(out, r.root, "", true, 0, false)
+  render_tree(out, r.root, "", true, 0)
   if note then out[#out + 1] = "note: " .. note .. "\n" end
   if r.apiset_problem then out[#out + 1] = "note: API-set schema not read: " .. r.apiset_problem .. "\n" end
   if #r.problems > 0 then
