@@ -710,6 +710,7 @@ static void push_node_fields(lua_State *L, const dkd_walk *r, int i) {
     set_str(L, "machine", n->format == DKD_FMT_PE ? dkd_pe_machine_name(n->machine, b) : dkd_elf_machine_name(n->machine, b));
   }
   if (n->delay) set_bool(L, "delay", 1);
+  if (n->sxs) set_bool(L, "sxs", 1);
   set_int(L, "depth", n->depth);
   set_int(L, "index", i + 1);
   int np = 0;

@@ -1086,6 +1086,49 @@ static void pe_drain(W *s) {
   }
 }
 
+/* DLLs that side-by-side assemblies named in the program's manifest supply
+** (from WinSxS, not from the search order). */
+static const struct {
+  const char *assembly, *dll;
+} SXS[] = {
+  { "microsoft.vc80.crt", "msvcr80.dll" },  { "microsoft.vc80.crt", "msvcp80.dll" },
+  { "microsoft.vc80.crt", "msvcm80.dll" },  { "microsoft.vc90.crt", "msvcr90.dll" },
+  { "microsoft.vc90.crt", "msvcp90.dll" },  { "microsoft.vc90.crt", "msvcm90.dll" },
+  { "microsoft.vc80.mfc", "mfc80.dll" },    { "microsoft.vc90.mfc", "mfc90.dll" },
+  { "microsoft.vc80.atl", "atl80.dll" },    { "microsoft.vc90.atl", "atl90.dll" },
+  { "microsoft.windows.common-controls", "comctl32.dll" },
+  { "microsoft.windows.gdiplus", "gdiplus.dll" },
+};
+
+/* Marks the modules an SxS assembly of the root's manifest provides, and
+** says so in their problems. */
+static void pe_sxs(W *s, int root) {
+  const fentry *fe = s->out->nodes[root].file;
+  if (!fe->u.pe.manifest) return;
+  dkd_manifest m;
+  dkd_manifest_parse(fe->u.pe.manifest, fe->u.pe.manifest_len, &m);
+  for (uint32_t a = 0; a < m.nassemblies; a++) {
+    char an[128];
+    size_t k = 0;
+    for (; m.assembly[a].name[k] && k + 1 < sizeof an; k++) an[k] = (char)tolower((unsigned char)m.assembly[a].name[k]);
+    an[k] = 0;
+    for (size_t j = 0; j < sizeof SXS / sizeof *SXS; j++) {
+      if (strcmp(SXS[j].assembly, an) != 0) continue;
+      int idx = smap_get(&s->loaded, SXS[j].dll);
+      if (idx < 0) continue;
+      dkd_node *n = &s->out->nodes[idx];
+      n->sxs = 1;
+      for (int p = 0; p < s->out->nproblems; p++) {
+        dkd_problem *pr = &s->out->problems[p];
+        if (pr->node != idx || !pr->detail) continue;
+        pr->detail = aprintf(AR(s), "%s; %s comes from the side-by-side assembly %s %s named in the program's "
+                             "manifest (WinSxS), which this offline walk does not resolve",
+                             pr->detail, n->name, m.assembly[a].name, m.assembly[a].version);
+      }
+    }
+  }
+}
+
 static int walk_pe(W *s, int root) {
   dkd_node *r = &s->out->nodes[root];
   fentry *fe = r->file;
@@ -1118,6 +1161,7 @@ static int walk_pe(W *s, int root) {
     if (s->out->nodes[d].usable && !o->no_exports) pe_check_imports(s, node, (uint32_t)imp, d, 1);
     pe_drain(s);
   }
+  pe_sxs(s, root);
   return 0;
 }
 
