@@ -12,7 +12,7 @@ set -euo pipefail
 # dpkg-source, which `apt-get source` needs to unpack.
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-filesystem
   libpcre2-dev lua-busted libcmocka-dev libacl1-dev mingw-w64 wine64 wine dpkg-dev
-  golang-go python3 python3-jsonschema clang xz-utils)
+  golang-go python3 python3-jsonschema python3-impacket clang xz-utils)
 BENCH_PACKAGES=(hyperfine pcre2-utils libtree pax-utils python3-pefile libhivex-bin
   libevtx-utils python3-evtx)
 

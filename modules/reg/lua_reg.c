@@ -356,7 +356,7 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
   case 2:
   case 6: {
     size_t ol;
-    char *s = dk_utf16_to_utf8(d, n, 1, &ol);
+    char *s = regf_utf16le_to_utf8(d, n, 1, &ol);
     if (s) {
       lua_pushlstring(L, s, ol);
       lua_setfield(L, -2, "data");
@@ -373,7 +373,7 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
       while (j + 1 < n && (d[j] | d[j + 1])) j += 2;
       if (j == i) break; /* an empty string ends the list */
       size_t ol;
-      char *s = dk_utf16_to_utf8(d + i, j - i, 0, &ol);
+      char *s = regf_utf16le_to_utf8(d + i, j - i, 0, &ol);
       if (s) {
         lua_pushlstring(L, s, ol);
         lua_rawseti(L, -2, ++k);

@@ -122,7 +122,7 @@ static size_t utf16_into(const uint8_t *s, size_t bytes, int stop, char *out, si
   return n;
 }
 
-char *dk_utf16_to_utf8(const uint8_t *s, size_t bytes, int stop, size_t *outlen) {
+char *regf_utf16le_to_utf8(const uint8_t *s, size_t bytes, int stop, size_t *outlen) {
   size_t cap = bytes / 2 * 3 + 5;
   char *o = malloc(cap);
   if (!o) return NULL;
@@ -816,7 +816,7 @@ char *dk_hive_class(dk_hive *h, const dk_nk *nk) {
     return NULL;
   }
   size_t n = nk->class_len > sz ? sz : nk->class_len;
-  return dk_utf16_to_utf8(p, n, 0, NULL);
+  return regf_utf16le_to_utf8(p, n, 0, NULL);
 }
 
 int dk_hive_security(dk_hive *h, const dk_nk *nk, const uint8_t **sd, size_t *len, char *err, size_t errlen) {

@@ -105,7 +105,7 @@ int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, cha
 int dk_regname_cmp(const char *a, const char *b);
 
 /* UTF-16LE bytes -> UTF-8 (malloc'ed, NUL-terminated); stops at the first NUL when stop_at_nul. */
-char *dk_utf16_to_utf8(const uint8_t *s, size_t bytes, int stop_at_nul, size_t *outlen);
+char *regf_utf16le_to_utf8(const uint8_t *s, size_t bytes, int stop_at_nul, size_t *outlen);
 
 /* Writes the key tree in `hivexregedit --export` format (regedit 5, values as hex(t): or dword:).
    Returns a malloc'ed buffer; keys sorted by name, values by name, like hivexregedit. */

@@ -308,7 +308,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
   char *text = NULL;
   size_t tlen = 0;
   if (len >= 2 && buf[0] == 0xFF && buf[1] == 0xFE) {
-    text = dk_utf16_to_utf8(buf + 2, len - 2, 0, &tlen);
+    text = regf_utf16le_to_utf8(buf + 2, len - 2, 0, &tlen);
   } else {
     size_t skip = (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) ? 3 : 0;
     tlen = len - skip;

@@ -81,13 +81,24 @@ local function formatter(name)
   return f
 end
 
--- Turns "-p key=value" strings into a table of raw params.
-local function raw_params(list)
+-- Turns "-p key=value" strings into a table of raw params. A list param may
+-- be given several times (-p path=a -p path=b) and each may hold commas;
+-- any other param given twice is a mistake worth a usage error.
+local function raw_params(list, specs)
   local raw = {}
   for _, kv in ipairs(list) do
     local k, v = kv:match("^([%a_][%w_]*)=(.*)$")
     if not k then usage_error("parameter '%s' must be key=value", kv) end
-    raw[k] = v
+    local spec = specs and specs[k]
+    if spec and spec.type == "list" then
+      local acc = raw[k] or {}
+      for item in v:gmatch("[^,]+") do acc[#acc + 1] = item end
+      raw[k] = acc
+    elseif raw[k] ~= nil then
+      usage_error("parameter '%s' given twice", k)
+    else
+      raw[k] = v
+    end
   end
   return raw
 end
@@ -108,7 +119,7 @@ end
 
 -- Runs a loaded definition with the command's options; returns the exit status.
 local function run_definition(def, opts, rest)
-  local raw = raw_params(opts.param)
+  local raw = raw_params(opts.param, def.params)
   local argv_name = require("diagkit.params").argv_name(def.params)
   if rest and #rest > 0 then
     if not argv_name then usage_error("playbook '%s' does not take a program after --", def.id) end
@@ -225,11 +236,39 @@ function commands.version()
   return EXIT.ok
 end
 
+-- The commands modules contribute (scripts/diagkit/commands/*.lua), sorted,
+-- each with its one-line summary; empty when the folder cannot be listed.
+local function module_commands()
+  local found = {}
+  local cli_path = package.searchpath("diagkit.cli", package.path)
+  local ok, lfs = pcall(require, "lfs")
+  if not (cli_path and ok) then return found end
+  local dir = cli_path:gsub("[^/\\]+$", "") .. "commands"
+  local dir_ok, iter, state = pcall(lfs.dir, dir)
+  if not dir_ok then return found end
+  for file in iter, state do
+    local name = file:match("^([%w_]+)%.lua$")
+    if name then
+      local loaded, mod = pcall(require, "diagkit.commands." .. name)
+      if loaded and type(mod) == "table" then
+        found[#found + 1] = { name = name:gsub("_", "-"), summary = mod.summary or "" }
+      end
+    end
+  end
+  table.sort(found, function(a, b) return a.name < b.name end)
+  return found
+end
+
 --- Entry point: args is the argument list (args[0] the program name).
 function M.main(args)
   local cmd = args[1]
   if cmd == nil or cmd == "-h" or cmd == "--help" or cmd == "help" then
     out(HELP)
+    local extra = module_commands()
+    if #extra > 0 then
+      out("\nMore commands (diagkit <command> --help):\n")
+      for _, c in ipairs(extra) do out(string.format("  %-10s %s\n", c.name, c.summary)) end
+    end
     return cmd == nil and EXIT.usage or EXIT.ok
   end
   if cmd == "--version" then cmd = "version" end

@@ -34,7 +34,9 @@ function M.parse(args, first, spec)
     local name, inline = a:match("^(%-%-?[%w-]+)=(.*)$")
     name = name or a
     local kind = spec[name]
-    if a:sub(1, 1) == "-" and #a > 1 and kind == nil then
+    -- A negative number is a value (explain -1073741819), never an option.
+    local is_number = a:match("^%-%d") ~= nil
+    if a:sub(1, 1) == "-" and #a > 1 and kind == nil and not is_number then
       M.usage_error("unknown option '%s' (try --help)", name)
     elseif kind == true then
       if inline then M.usage_error("option '%s' takes no value", name) end

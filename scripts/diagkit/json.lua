@@ -102,7 +102,11 @@ function encode_value(v, out, depth, indent)
     elseif math.type(v) == "integer" then
       out[#out + 1] = string.format("%d", v)
     else
-      out[#out + 1] = string.format("%.17g", v)
+      -- The shortest form that reads back as the same double: 2.059, not
+      -- 2.0590000000000002.
+      local text = string.format("%.15g", v)
+      if tonumber(text) ~= v then text = string.format("%.17g", v) end
+      out[#out + 1] = text
     end
   elseif tv == "boolean" then
     out[#out + 1] = tostring(v)

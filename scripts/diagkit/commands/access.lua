@@ -8,6 +8,7 @@ local usage_error = cliargs.usage_error
 
 local M = {}
 
+M.summary = "can a user read/write/exec a path or registry key, and which rule says no"
 M.help = [[
 Usage: diagkit access PATH [--want OP] [--as USER | --uid N [--gid N] | --pid N] [--format text|json]
        diagkit access --sddl SDDL [--token KIND] [--want RIGHTS] [--type file|directory|key|service]

@@ -7,6 +7,7 @@ local usage_error = cliargs.usage_error
 
 local M = {}
 
+M.summary = "the dependency tree of a PE or ELF binary, resolved as the loader does"
 M.help = [[
 Usage: diagkit deps <binary>... [--sysroot DIR] [--syswow64 DIR] [--windir DIR] [--path DIR]...
                    [--cwd DIR] [--apiset FILE] [--ld-library-path DIRS] [--symbols]

@@ -7,6 +7,7 @@ local usage_error = cliargs.usage_error
 
 local M = {}
 
+M.summary = "Windows Event Log (.evtx) files as XML, JSON or JSON lines"
 M.help = [[
 Usage: diagkit evtx FILE... [--provider P] [--event-id N]... [--since T] [--until T]
                    [--format xml|json|jsonl] [--threads N] [--recover] [--xml] [-o FILE]
