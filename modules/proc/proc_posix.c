@@ -376,6 +376,27 @@ typedef struct child_setup {
   int maxfd;
 } child_setup;
 
+/* glibc refuses sigaction() on the signals it reserves for its threads (32
+** and 33), yet an ignored disposition inherited from our own parent survives
+** exec and would reach the child: seen under GNU make, which left both
+** ignored. Between fork and exec nothing of glibc's needs them, so reset
+** them with the raw system call. */
+static void reset_reserved_signal(int sig) {
+#if defined(__linux__) && defined(SYS_rt_sigaction) && (defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__arm__) || defined(__riscv))
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long long mask;
+  } kact;
+  memset(&kact, 0, sizeof kact);
+  kact.handler = SIG_DFL;
+  syscall(SYS_rt_sigaction, sig, &kact, NULL, sizeof kact.mask);
+#else
+  (void)sig;
+#endif
+}
+
 static void child_main(const child_setup *s) {
   int errfd = lift(s->errfd);
   if (errfd < 0) _exit(127);
@@ -385,7 +406,7 @@ static void child_main(const child_setup *s) {
   sigemptyset(&sa.sa_mask);
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    sigaction(sig, &sa, NULL); /* EINVAL for the libc-reserved ones: fine */
+    if (sigaction(sig, &sa, NULL) != 0 && errno == EINVAL) reset_reserved_signal(sig);
   }
   if (setpgid(0, 0) != 0) report(errfd, STEP_SETPGID, errno, -1, 1);
   int in = lift(s->in_src), out = lift(s->out_src), err = lift(s->err_src);

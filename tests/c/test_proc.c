@@ -530,7 +530,9 @@ static void test_signal_state_reset(void **state) {
   sigprocmask(SIG_BLOCK, &term, &oldmask);
   const char *argv[] = {"grep", "-E", "^(SigIgn|SigBlk)", "/proc/self/status", NULL};
   dk_proc_result r;
-  run_argv(argv, 5000, &r);
+  run_argv(argv, 30000, &r);
+  if (!strstr(r.out.data, "SigBlk:\t0000000000000000") || !strstr(r.out.data, "SigIgn:\t0000000000000000"))
+    print_message("child status %d, output:\n%s\nstderr:\n%s\n", (int)r.status, r.out.data, r.err.data);
   assert_non_null(strstr(r.out.data, "SigBlk:\t0000000000000000"));
   assert_non_null(strstr(r.out.data, "SigIgn:\t0000000000000000"));
   dk_proc_result_free(&r);
