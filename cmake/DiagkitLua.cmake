@@ -1,4 +1,4 @@
-# Where Lua 5.4 (and PCRE2) come from.
+# Where Lua 5.4 (and PCRE2, zlib) come from.
 #
 # Linux: Debian's liblua5.4-dev / libpcre2-dev through pkg-config.
 # Windows (mingw cross-build): static libraries built from Debian source packages by
@@ -21,6 +21,12 @@ if(WIN32)
       INTERFACE_INCLUDE_DIRECTORIES "${DK_WIN64_DEPS}/include"
       INTERFACE_COMPILE_DEFINITIONS "PCRE2_STATIC")
   endif()
+  if(EXISTS "${DK_WIN64_DEPS}/lib/libz.a")
+    add_library(dk_zlib STATIC IMPORTED)
+    set_target_properties(dk_zlib PROPERTIES
+      IMPORTED_LOCATION "${DK_WIN64_DEPS}/lib/libz.a"
+      INTERFACE_INCLUDE_DIRECTORIES "${DK_WIN64_DEPS}/include")
+  endif()
   if(EXISTS "${DK_WIN64_DEPS}/lib/liblfs.a")
     add_library(dk_lfs STATIC IMPORTED)
     set_target_properties(dk_lfs PROPERTIES IMPORTED_LOCATION "${DK_WIN64_DEPS}/lib/liblfs.a")
@@ -38,5 +44,11 @@ else()
   if(PCRE2_FOUND)
     add_library(dk_pcre2 INTERFACE)
     target_link_libraries(dk_pcre2 INTERFACE PkgConfig::PCRE2)
+  endif()
+  # zlib: diagkit.log reads .gz logs (rotated logs are usually gzipped).
+  pkg_check_modules(ZLIB IMPORTED_TARGET zlib)
+  if(ZLIB_FOUND)
+    add_library(dk_zlib INTERFACE)
+    target_link_libraries(dk_zlib INTERFACE PkgConfig::ZLIB)
   endif()
 endif()

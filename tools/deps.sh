@@ -11,7 +11,7 @@ set -euo pipefail
 # The one package list. clang is for the fuzz targets (libFuzzer); dpkg-dev gives
 # dpkg-source, which `apt-get source` needs to unpack.
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-filesystem
-  libpcre2-dev lua-busted libcmocka-dev libacl1-dev mingw-w64 wine64 wine dpkg-dev
+  libpcre2-dev zlib1g-dev lua-busted libcmocka-dev libacl1-dev mingw-w64 wine64 wine dpkg-dev
   golang-go python3 python3-jsonschema python3-impacket clang xz-utils)
 BENCH_PACKAGES=(hyperfine pcre2-utils libtree pax-utils python3-pefile libhivex-bin
   libevtx-utils python3-evtx)

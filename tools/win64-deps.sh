@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the third-party C libraries of the Windows build as static mingw-w64 libraries:
 #   tools/win64-deps.sh OUTDIR          (the Makefile uses build-win64/deps)
-# OUTDIR/include: lua.h luaconf.h lualib.h lauxlib.h lua.hpp pcre2.h lfs.h cmocka.h
-# OUTDIR/lib:     liblua54.a libpcre2-8.a liblfs.a libcmocka.a
+# OUTDIR/include: lua.h luaconf.h lualib.h lauxlib.h lua.hpp pcre2.h lfs.h cmocka.h zlib.h zconf.h
+# OUTDIR/lib:     liblua54.a libpcre2-8.a liblfs.a libcmocka.a libz.a
 # Sources are Debian's own source packages (`apt-get source`, Debian patches applied),
 # kept in OUTDIR/../src; nothing else is downloaded and no third-party code is in git.
 # Needs a deb-src entry and dpkg-dev (tools/deps.sh sets up both); any user can run it.
@@ -23,7 +23,7 @@ die() { echo "win64-deps: error: $*" >&2; exit 1; }
 
 # Fast path (make test calls this every time): everything built by this version
 # of the script.
-products=(lib/liblua54.a lib/libpcre2-8.a lib/liblfs.a lib/libcmocka.a
+products=(lib/liblua54.a lib/libpcre2-8.a lib/liblfs.a lib/libcmocka.a lib/libz.a include/zlib.h
   include/lua.h include/lauxlib.h include/lualib.h include/luaconf.h include/pcre2.h
   include/cmocka.h)
 fresh() {
@@ -96,6 +96,7 @@ lua=$(fetch lua5.4)
 pcre=$(fetch pcre2)
 lfs=$(fetch lua-filesystem)
 cmocka=$(fetch cmocka)
+zlib=$(fetch zlib)
 
 # Lua: core + standard libraries, not the lua/luac programs. LUA_COMPAT_5_3 as in
 # Debian's Linux build, so scripts see the same Lua on both systems. No
@@ -131,6 +132,16 @@ cp "$pcre/src/pcre2.h" "$prefix/include/"
 # liblfs.a exports that one symbol; harmless.)
 lib lfs "$work/obj/lfs" -I"$lua/src" -- "$lfs/src/lfs.c"
 cp "$lfs/src/lfs.h" "$prefix/include/"
+
+# zlib: the library sources only (diagkit.log inflates .gz logs), as its own
+# win32/Makefile.gcc would build them; zconf.h is shipped ready to use.
+zlib_srcs=()
+for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast \
+  inflate inftrees trees uncompr zutil; do
+  zlib_srcs+=("$zlib/$f.c")
+done
+lib z "$work/obj/zlib" -I"$zlib" -- "${zlib_srcs[@]}"
+cp "$zlib"/{zlib.h,zconf.h} "$prefix/include/"
 
 # cmocka: its own CMake build (it generates config.h from checks), static library
 # only, with this project's toolchain, so the C unit tests run as .exe under Wine.

@@ -33,6 +33,14 @@ typedef struct dkl_map {
 const char *dkl_map_open(const char *path, dkl_map *m, char *msg, size_t msg_size);
 void dkl_map_close(dkl_map *m);
 
+/* 1 when the mapped bytes start with the gzip magic (1f 8b). */
+int dkl_is_gzip(const dkl_map *m);
+/* Replaces a mapped gzip file by its inflated bytes (an owned buffer), all
+** members in order, at most max_out bytes. Returns 0, or a code ("EINVAL"
+** corrupt or truncated, "EFBIG" over max_out, "ENOMEM", "ENOTSUP" built
+** without zlib) with a message naming the byte offset; m is then unchanged. */
+const char *dkl_gunzip(dkl_map *m, const char *path, size_t max_out, char *msg, size_t msg_size);
+
 /* }=========== */
 
 /* {=========== lines */

@@ -15,6 +15,7 @@
 ** Uses only log.h.
 */
 #include <string.h>
+#include <stdint.h>
 
 #include "lauxlib.h"
 #include "log.h"
@@ -404,13 +405,26 @@ static int file_tostring(lua_State *L) {
   return 1;
 }
 
-/* Opens path into a new file userdata on the stack, or pushes nil, msg, code. */
+/* A .gz log is inflated in memory: at most this much (a compressed log of
+** a few hundred MB is already unusual; a zip bomb stops here). */
+#if SIZE_MAX > 0xFFFFFFFFu
+#define DKL_GZIP_MAX ((size_t)8 << 30)
+#else
+#define DKL_GZIP_MAX ((size_t)1 << 30)
+#endif
+
+/* Opens path into a new file userdata on the stack, or pushes nil, msg, code.
+** gzip files (by their magic, whatever the name) are inflated first. */
 static lfile *open_file(lua_State *L, const char *path) {
   lfile *f = lua_newuserdatauv(L, sizeof *f, 0);
   memset(f, 0, sizeof *f);
   luaL_setmetatable(L, FILE_MT);
   char msg[512];
   const char *code = dkl_map_open(path, &f->map, msg, sizeof msg);
+  if (!code && dkl_is_gzip(&f->map)) {
+    code = dkl_gunzip(&f->map, path, DKL_GZIP_MAX, msg, sizeof msg);
+    if (code) dkl_map_close(&f->map);
+  }
   if (code) {
     lua_pop(L, 1);
     lua_pushnil(L);

@@ -183,10 +183,42 @@ static void map_file(void **state) {
   remove(path);
 }
 
+/* The seeds of the gzip fuzz target were written by gzip(1): one member, two
+** members, and the first 15 bytes of the first. */
+static void gunzip_files(void **state) {
+  (void)state;
+  dkl_map m;
+  char msg[256];
+  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/small.gz", &m, msg, sizeof msg));
+  assert_true(dkl_is_gzip(&m));
+  assert_null(dkl_gunzip(&m, "small.gz", 1 << 20, msg, sizeof msg));
+  assert_int_equal(m.size, 12);
+  assert_memory_equal(m.data, "hello\nworld\n", 12);
+  dkl_map_close(&m);
+
+  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/two-members.gz", &m, msg, sizeof msg));
+  assert_null(dkl_gunzip(&m, "two-members.gz", 1 << 20, msg, sizeof msg));
+  assert_int_equal(m.size, 4);
+  assert_memory_equal(m.data, "a\nb\n", 4);
+  dkl_map_close(&m);
+
+  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/small.gz", &m, msg, sizeof msg));
+  assert_string_equal(dkl_gunzip(&m, "small.gz", 5, msg, sizeof msg), "EFBIG");
+  assert_non_null(strstr(msg, "more than 5 bytes"));
+  assert_int_equal(m.size, 32); /* unchanged on failure */
+  dkl_map_close(&m);
+
+  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/truncated.gz", &m, msg, sizeof msg));
+  assert_string_equal(dkl_gunzip(&m, "truncated.gz", 1 << 20, msg, sizeof msg), "EINVAL");
+  assert_non_null(strstr(msg, "truncated at byte 15"));
+  dkl_map_close(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lines), cmocka_unit_test(tail),        cmocka_unit_test(flags), cmocka_unit_test(compile_and_match),
       cmocka_unit_test(match_limit), cmocka_unit_test(scan), cmocka_unit_test(map_file),
+      cmocka_unit_test(gunzip_files),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
