@@ -12,9 +12,12 @@ set -euo pipefail
 # dpkg-source, which `apt-get source` needs to unpack.
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-filesystem
   libpcre2-dev zlib1g-dev lua-busted libcmocka-dev libacl1-dev mingw-w64 wine64 wine dpkg-dev
-  golang-go python3 python3-jsonschema python3-impacket clang xz-utils)
-BENCH_PACKAGES=(hyperfine pcre2-utils libtree pax-utils python3-pefile libhivex-bin
-  libevtx-utils python3-evtx)
+  golang-go python3 python3-jsonschema python3-impacket clang xz-utils
+  acl libwin-hivex-perl libhivex-bin libevtx-utils python3-evtx)
+# The tests also use some of the peer tools as references: hivexregedit writes
+# the fixture hives, evtxexport and python-evtx check the EVTX reader record by
+# record, setfacl builds ACL trees; so those are in the list above.
+BENCH_PACKAGES=(hyperfine pcre2-utils libtree pax-utils python3-pefile)
 
 SRC_SOURCES=/etc/apt/sources.list.d/diagkit-src.sources
 SRC_LIST=/etc/apt/sources.list.d/diagkit-src.list
