@@ -23,4 +23,27 @@ show run exit-code -- /nonexistent/program
 [ -x "$crashers/gopanic" ] && show run exit-code -- "$crashers/gopanic"
 [ -x "$crashers/godeadlock" ] && show run exit-code --format nagios -- "$crashers/godeadlock"
 show run exit-code --format json -- false
+
+# Beyond exit codes: each bundled playbook on a real program or file.
+win=examples/crashers/build-win64
+wine_dlls=/usr/lib/x86_64-linux-gnu/wine/x86_64-windows
+[ -x "$crashers/gopanic" ] && show run go-crash -- "$crashers/gopanic"
+if [ -f "$win/missingdll.exe" ] && [ -d "$wine_dlls" ]; then
+  # A Windows program analysed on Linux, against Wine's DLLs as System32.
+  show run missing-dll -p program="$win/missingdll.exe" -p sysroot="$wine_dlls"
+  show deps "$win/wrongbits.exe" --sysroot "$wine_dlls"
+fi
+show run event-log -p log=tests/fixtures/evtx/application.evtx
+tmp=$(mktemp -d)
+mkdir -p "$tmp/app/conf" && echo secret >"$tmp/app/conf/app.ini" && chmod 000 "$tmp/app/conf"
+show run permissions -p path="$tmp/app/conf/app.ini" -p want=read -p user=nobody
+rm -rf "$tmp"
+for pb in flash-exit crash oom; do
+  "$dk" info "$pb" >/dev/null 2>&1 || continue
+  case $pb in
+    flash-exit) [ -x "$crashers/goconfig" ] && show run flash-exit -- "$crashers/goconfig" ;;
+    crash) show run crash -- "$crashers/segv" ;;
+    oom) show run oom -p memory_limit=64M -- "$crashers/bigoutput" ;;
+  esac
+done
 exit 0

@@ -24,18 +24,28 @@ local function painter(on)
   end
 end
 
+-- Measurements are floats (wall_ms=2.1224070005119): three decimals are
+-- plenty for a reader; the JSON report keeps every digit.
+local function scalar_text(v)
+  if math.type(v) == "float" and v == v and v ~= math.huge and v ~= -math.huge then
+    local s = string.format("%.3f", v):gsub("0+$", ""):gsub("%.$", "")
+    return s
+  end
+  return tostring(v)
+end
+
 local function value_text(v)
   if type(v) == "table" then
     local parts = {}
-    for i, x in ipairs(v) do parts[i] = tostring(x) end
+    for i, x in ipairs(v) do parts[i] = scalar_text(x) end
     if #parts > 0 then return table.concat(parts, " ") end
     local keys = {}
     for k in pairs(v) do keys[#keys + 1] = k end
     table.sort(keys)
-    for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. tostring(v[k]) end
+    for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. scalar_text(v[k]) end
     return table.concat(parts, ", ")
   end
-  return tostring(v)
+  return scalar_text(v)
 end
 
 -- Indents every line of s after the first by pad.
