@@ -109,7 +109,8 @@ local function explain_exit(ctx, p, r, evidence, platform)
   local readings = {}
   for n, i in ipairs(list) do
     if n > 4 then break end
-    readings[#readings + 1] = string.format("%s %s%s", i.kind, i.name or "?",
+    -- Conventions (shell, go) have no symbolic name: "shell convention".
+    readings[#readings + 1] = string.format("%s %s%s", i.kind, i.name or "convention",
       i.message and (": " .. i.message) or "")
   end
 
