@@ -1,0 +1,3 @@
+module diagkit.example/goconfig
+
+go 1.19
