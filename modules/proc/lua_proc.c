@@ -209,9 +209,42 @@ static void push_output(lua_State *L, const char *name, dk_proc_output_mode mode
   set_int(L, key, (lua_Integer)o->total);
 }
 
+/* spec.trace = true: run it under the file-access tracer instead
+** (diagkit.trace's trace.run, which calls back into proc.run without it). */
+static int run_traced(lua_State *L) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "diagkit.trace");
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "file-access tracing is not available in this build");
+    lua_pushliteral(L, "ENOTSUP");
+    return 3;
+  }
+  if (lua_getfield(L, -1, "run") != LUA_TFUNCTION) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "file-access tracing is not available: diagkit.tracing is not on package.path");
+    lua_pushliteral(L, "ENOTSUP");
+    return 3;
+  }
+  /* A copy of the spec without trace, so the recursion ends. */
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_settable(L, -4);
+  }
+  lua_pushnil(L);
+  lua_setfield(L, -2, "trace");
+  lua_call(L, 1, 3);
+  return 3;
+}
+
 static int l_run(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
+  if (lua_getfield(L, 1, "trace") != LUA_TNIL && lua_toboolean(L, -1)) return run_traced(L);
+  lua_pop(L, 1);
   dk_proc_spec spec;
   dk_proc_spec_init(&spec);
 
