@@ -131,7 +131,7 @@ local function stderr_failures(lines)
     if errno then
       local path = line:match("%f[%w]open ([^:]+): ") or line:match("%f[%w]l?stat ([^:]+): ")
         or line:match("%f[%w]chdir ([^:]+): ") or line:match("%f[%w]readdir ([^:]+): ")
-        or line:match("%]: '([^']+)'") or line:match("%]: \"([^\"]+)\"") -- Python
+        or line:match("%[Errno %d+%][^:]*: '([^']+)'") or line:match("%[Errno %d+%][^:]*: \"([^\"]+)\"") -- Python
       if not path then
         -- "prog: PATH: No such file" / "cannot open 'PATH': ..." / "PATH: No such file"
         local lower = line:lower()
