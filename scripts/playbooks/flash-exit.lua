@@ -169,6 +169,11 @@ local function run_in(ctx, p, argv, cwd)
       r, err, code = ctx.proc.run(spec)
     elseif not r.trace then
       run.trace_note = r.trace_error or "the program could not be traced"
+    elseif r.status == "exited" and (r.stderr or ""):match("^[^\n]*strace[^\n]*: exec: ") then
+      -- strace itself could not exec it (ENOEXEC, EACCES...): only a plain
+      -- run reports the exact start failure, with its errno.
+      run.trace_note = "strace could not start the program: " .. r.stderr:match("^([^\n]*)")
+      r, err, code = ctx.proc.run(spec)
     end
   else
     run.trace_note = p.trace and "diagkit.trace is not part of this build" or "tracing was switched off (-p trace=false)"
@@ -397,7 +402,9 @@ local function trace_note(ctx, runs, platform)
     title = "File access was not traced: " .. notes[1],
     detail = "Failed opens were taken from the program's own error messages only; a file it gave up on silently"
       .. " is not listed.",
-    remedy = platform == "windows"
+    remedy = notes[1]:find("could not start", 1, true)
+      and "It did not get as far as opening files: the start failure above is the cause."
+      or platform == "windows"
       and "Capture with Process Monitor (Sysinternals): filter on the process name, Result is NAME NOT FOUND or"
         .. " PATH NOT FOUND, and save as CSV."
       or "Install strace (apt-get install strace, dnf install strace) and run again; inside a container it may"

@@ -216,6 +216,24 @@ describe("flash-exit playbook", function()
     assert.are.equal(false, rep.facts.trace.available)
   end)
 
+  it("re-runs plainly when strace itself cannot exec the program, for the exact start error", function()
+    dir = app_dir(true)
+    local calls = {}
+    local trace = { run = function()
+      return { status = "exited", exit_code = 1, stderr = "/usr/bin/strace: exec: Exec format error\n", trace = {},
+        traced_by = "strace" }
+    end, failures = function() return {} end }
+    local rep = run({ argv = { dir .. "/bin/app" }, cwd = dir .. "/bin" }, { proc = fake_proc({ default = {
+      status = "failed", error = { code = "ENOEXEC", step = "exec", message = "Exec format error" } } }, calls),
+      trace = trace })
+    assert.are.equal(1, #calls)
+    assert.truthy(by_id(rep, "exit.start-failed.enoexec"))
+    assert.is_nil(by_id(rep, "exit.nonzero"))
+    local note = assert(by_id(rep, "flash.trace-unavailable"))
+    assert.truthy(note.title:find("strace could not start the program", 1, true), note.title)
+    assert.truthy(note.remedy:find("start failure", 1, true))
+  end)
+
   it("does not mention tracing when it was switched off", function()
     dir = app_dir(true)
     local rep = run({ argv = { dir .. "/bin/app" }, cwd = dir .. "/bin", trace = "false" },

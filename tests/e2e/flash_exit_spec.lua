@@ -1,0 +1,155 @@
+-- `diagkit run flash-exit` on real programs from examples/crashers: goconfig
+-- (Go, panics when ./config.json is missing from its working directory; its
+-- build folder holds one), noperm (C, perror-style message), and a
+-- GUI-subsystem .exe built here with mingw -mwindows.
+local cli = require "cli_helper"
+
+local function by_id(rep, id)
+  for _, f in ipairs(rep.findings) do
+    if f.id == id then return f end
+  end
+end
+
+local function evidence(f, kind)
+  local out = {}
+  for _, e in ipairs(f.evidence or {}) do
+    if e.kind == kind then out[#out + 1] = e end
+  end
+  return out
+end
+
+local function tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p '" .. d .. "'"))
+  return d
+end
+
+local function has_strace()
+  return os.execute("command -v strace >/dev/null 2>&1") and true or false
+end
+
+describe("diagkit run flash-exit", function()
+  local dirs, reports = {}, {}
+  teardown(function()
+    for _, d in ipairs(dirs) do os.execute("rm -rf '" .. d .. "'") end
+    for _, p in ipairs(reports) do os.remove(p) end
+  end)
+
+  local function keep(text)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write(text)
+    f:close()
+    reports[#reports + 1] = path
+    return path
+  end
+
+  it("names config.json, the panic, exit status 2 and the working directory for goconfig", function()
+    local prog = cli.crasher("goconfig")
+    local own = prog:match("^(.*)/[^/]+$")
+    local elsewhere = tmpdir()
+    dirs[#dirs + 1] = elsewhere
+    local rep, r = cli.report { "run", "flash-exit", "--format", "json", "-p", "cwd=" .. elsewhere, "--", prog }
+    assert.are.equal(2, r.code, r.stdout .. r.stderr)
+    assert.are.equal("error", rep.status)
+
+    local ending = assert(by_id(rep, "exit.go.panic"), r.stdout)
+    assert.truthy(ending.detail:find("Exit status 2", 1, true), ending.detail)
+
+    local go = assert(by_id(rep, "flash.go-panic"))
+    assert.truthy(go.title:find("panic: open config.json: no such file or directory", 1, true)
+      or go.title:find("open config.json: no such file or directory", 1, true), go.title)
+    assert.truthy(go.detail:find("main.loadConfig", 1, true), go.detail)
+
+    local cwd = assert(by_id(rep, "flash.cwd-dependent"))
+    assert.are.equal("error", cwd.severity)
+    assert.truthy(cwd.title:find("config.json", 1, true), cwd.title)
+    assert.truthy(cwd.title:find(elsewhere, 1, true), cwd.title)
+    assert.truthy(cwd.title:find(own, 1, true), cwd.title)
+    assert.are.equal(own .. "/config.json", evidence(cwd, "file")[1].value)
+    assert.are.equal(elsewhere .. "/config.json", evidence(cwd, "file")[2].value)
+
+    local missing = assert(by_id(rep, "flash.file-not-found"))
+    assert.are.equal(elsewhere .. "/config.json", evidence(missing, "file")[1].value)
+    assert.are.equal("panic: open config.json: no such file or directory", evidence(missing, "stderr")[1].value)
+    if has_strace() and rep.facts.run.traced then
+      -- strace saw the very same open fail
+      local t = assert(evidence(missing, "trace")[1], "no trace evidence although strace is installed")
+      assert.truthy(t.value:find(elsewhere .. "/config.json", 1, true), t.value)
+      assert.truthy(t.value:find("ENOENT", 1, true), t.value)
+      assert.is_nil(by_id(rep, "flash.trace-unavailable"))
+    else
+      assert.truthy(by_id(rep, "flash.trace-unavailable"))
+    end
+    assert.are.equal(2, rep.facts.run.exit_code)
+    assert.are.equal(0, rep.facts.run_own_folder.exit_code)
+    local ok, out = cli.validate { keep(r.stdout) }
+    assert.is_true(ok, out)
+  end)
+
+  it("says the same in a text report", function()
+    local elsewhere = tmpdir()
+    dirs[#dirs + 1] = elsewhere
+    local r = cli.run { "run", "flash-exit", "-p", "cwd=" .. elsewhere, "--", cli.crasher("goconfig") }
+    assert.are.equal(2, r.code)
+    assert.truthy(r.stdout:find("[flash.cwd-dependent]", 1, true), r.stdout)
+    assert.truthy(r.stdout:find("next: go-crash", 1, true), r.stdout)
+  end)
+
+  it("finds nothing wrong with goconfig run from its own folder", function()
+    local prog = cli.crasher("goconfig")
+    local rep, r = cli.report { "run", "flash-exit", "--format", "json", "-p", "cwd=" .. prog:match("^(.*)/"), "--", prog }
+    assert.are.equal(0, r.code, r.stdout)
+    assert.truthy(by_id(rep, "exit.success"))
+    assert.is_nil(by_id(rep, "flash.cwd-dependent"))
+    assert.is_nil(rep.facts.run_own_folder) -- one folder, one run
+  end)
+
+  it("names the file without a trace, and says how to get one, when strace is not on PATH", function()
+    local elsewhere = tmpdir()
+    dirs[#dirs + 1] = elsewhere
+    local r = cli.run({ "run", "flash-exit", "--format", "json", "-p", "cwd=" .. elsewhere, "--", cli.crasher("goconfig") },
+      { PATH = "/nonexistent" })
+    local rep = assert(require("diagkit.json").decode(r.stdout), r.stdout .. r.stderr)
+    assert.are.equal(2, r.code)
+    local missing = assert(by_id(rep, "flash.file-not-found"))
+    assert.are.equal(0, #evidence(missing, "trace"))
+    assert.truthy(by_id(rep, "flash.cwd-dependent"))
+    local note = assert(by_id(rep, "flash.trace-unavailable"))
+    assert.truthy(note.remedy:find("strace", 1, true))
+  end)
+
+  it("reads a C program's perror-style message (noperm)", function()
+    local elsewhere = tmpdir()
+    dirs[#dirs + 1] = elsewhere
+    local rep, r = cli.report { "run", "flash-exit", "--format", "json", "-p", "cwd=" .. elsewhere,
+      "--", cli.crasher("noperm"), "data/settings.ini" }
+    assert.are.equal(2, r.code, r.stdout)
+    local f = assert(by_id(rep, "flash.file-not-found"), r.stdout)
+    assert.truthy(f.title:find("data/settings.ini", 1, true), f.title)
+    assert.are.equal(elsewhere .. "/data/settings.ini", evidence(f, "file")[1].value)
+    assert.truthy(by_id(rep, "exit.nonzero"))
+    assert.is_nil(by_id(rep, "flash.cwd-dependent")) -- it fails from both folders
+  end)
+
+  it("reports a GUI-subsystem .exe (mingw -mwindows)", function()
+    if not os.execute("command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1") then
+      pending("x86_64-w64-mingw32-gcc not installed")
+      return
+    end
+    local d = tmpdir()
+    dirs[#dirs + 1] = d
+    local f = assert(io.open(d .. "/main.c", "wb"))
+    f:write("#include <stdio.h>\nint main(void) { fputs(\"cannot open settings\\n\", stderr); return 1; }\n")
+    f:close()
+    assert(os.execute(string.format("x86_64-w64-mingw32-gcc -mwindows -o '%s/gui.exe' '%s/main.c'", d, d)))
+    local rep, r = cli.report { "run", "flash-exit", "--format", "json", "-p", "timeout=20s", "--", d .. "/gui.exe" }
+    local g = assert(by_id(rep, "flash.gui-subsystem"), r.stdout)
+    assert.are.equal("warning", g.severity)
+    assert.are.equal("gui", evidence(g, "pe")[1].value.subsystem)
+    assert.are.equal(2, r.code)
+    -- Linux cannot exec it: the exact start failure, not strace's complaint
+    if not by_id(rep, "exit.nonzero") then assert.truthy(by_id(rep, "exit.start-failed.enoexec"), r.stdout) end
+  end)
+end)
