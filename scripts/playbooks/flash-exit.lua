@@ -101,6 +101,8 @@ local MESSAGES = {
   { "no such file or directory", "ENOENT" },
   { "the system cannot find the file specified", "ENOENT" },
   { "the system cannot find the path specified", "ENOENT" },
+  { "file not found", "ENOENT" }, -- Wine's FormatMessage for ERROR_FILE_NOT_FOUND
+  { "path not found", "ENOENT" },
   { "permission denied", "EACCES" },
   { "access is denied", "EACCES" },
   { "not a directory", "ENOTDIR" },
@@ -340,6 +342,7 @@ local function cwd_finding(ctx, good, bad)
     end
   end
   local what = #names > 0 and table.concat(names, ", ") or "a relative path"
+  local it = #names > 0 and what or "the files it needs"
   ctx:finding {
     id = "flash.cwd-dependent", severity = bad.own and "warning" or "error",
     title = string.format("It works from %s but fails from %s: %s is opened relative to the working directory",
@@ -353,7 +356,7 @@ local function cwd_finding(ctx, good, bad)
       or string.format("Start it with %s as the working directory (a shortcut's \"Start in\", a service's"
         .. " WorkingDirectory=, `cd` in the script), or copy %s there; better, have the program look %s up next"
         .. " to its executable (Go: filepath.Dir(os.Executable())) instead of in the working directory.",
-        good.cwd, what, what),
+        good.cwd, it, it),
   }
 end
 

@@ -251,6 +251,8 @@ describe("flash-exit playbook", function()
       { "error: cannot open 'conf/app.yaml': No such file or directory", "conf/app.yaml", "ENOENT" },
       { "2024/01/02 10:00:00 stat ./templates: no such file or directory", "./templates", "ENOENT" },
       { "open C:\\app\\config.json: Access is denied.", "C:\\app\\config.json", "EACCES" },
+      { "panic: open config.json: File not found.", "config.json", "ENOENT" }, -- Go under Wine
+      { "tool: lib\\plugins.dat: File not found.", "lib\\plugins.dat", "ENOENT" },
     }
     for _, c in ipairs(cases) do
       it(c[1], function()
