@@ -375,7 +375,10 @@ local function gui_check(ctx, program)
   ctx:fact("pe", { subsystem = pe.subsystem, subsystem_code = pe.subsystem_code, machine = pe.machine,
     go_windowsgui = go and go.windowsgui or nil })
   if pe.subsystem ~= "gui" then return end
-  local gogui = go and (go.windowsgui or (go.ldflags or ""):find("windowsgui", 1, true))
+  -- Go's linker writes a console subsystem unless told -H=windowsgui, so a Go
+  -- GUI program was built with it even when -trimpath kept ldflags out of
+  -- the build info.
+  local gogui = go and true or false
   local evidence = { { kind = "pe", value = { subsystem = pe.subsystem, subsystem_code = pe.subsystem_code },
     source = program } }
   if go then evidence[#evidence + 1] = { kind = "go-buildinfo", value = { ldflags = go.ldflags, windowsgui = go.windowsgui } } end

@@ -133,6 +133,25 @@ describe("diagkit run flash-exit", function()
     assert.is_nil(by_id(rep, "flash.cwd-dependent")) -- it fails from both folders
   end)
 
+  it("reports a Go program linked with -H=windowsgui (goconfig's source)", function()
+    -- the Windows standard library compiled by the win64 crashers build
+    local cache = cli.src .. "/examples/crashers/build-win64/gocache"
+    if not os.execute("command -v go >/dev/null 2>&1") or not os.execute("test -d '" .. cache .. "'") then
+      pending("go or the win64 crashers' Go cache (examples/crashers/build.sh win64) missing")
+      return
+    end
+    local d = tmpdir()
+    dirs[#dirs + 1] = d
+    assert(os.execute(string.format("cd '%s/examples/crashers/go/goconfig' && GOFLAGS= GOPROXY=off GOTOOLCHAIN=local"
+      .. " GOTELEMETRY=off GOCACHE='%s' GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -buildvcs=false -trimpath"
+      .. " -ldflags=-H=windowsgui -o '%s/gogui.exe' .", cli.src, cache, d)))
+    local rep, r = cli.report { "run", "flash-exit", "--format", "json", "-p", "trace=false", "--", d .. "/gogui.exe" }
+    local g = assert(by_id(rep, "flash.gui-subsystem"), r.stdout)
+    assert.truthy(g.detail:find("-H=windowsgui", 1, true), g.detail)
+    assert.truthy(g.remedy:find("without -H=windowsgui", 1, true), g.remedy)
+    assert.are.equal(2, evidence(g, "pe")[1].value.subsystem_code)
+  end)
+
   it("reports a GUI-subsystem .exe (mingw -mwindows)", function()
     if not os.execute("command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1") then
       pending("x86_64-w64-mingw32-gcc not installed")
