@@ -183,7 +183,8 @@ local function run_in(ctx, p, argv, cwd)
   end
   if not r then return nil, string.format("could not run the program in %s: %s (%s)", cwd, tostring(err), tostring(code)) end
   run.r = r
-  run.ok = r.status == "exited" and r.exit_code == 0
+  -- Still running at the timeout counts as "started fine": it did not flash.
+  run.ok = (r.status == "exited" and r.exit_code == 0) or r.status == "timeout"
   run.stderr_lines = lines_of(r.stderr)
   run.traced = r.trace ~= nil
   run.traced_by = r.traced_by
@@ -220,12 +221,8 @@ local function describe_run(run)
   if r.status == "exited" then return string.format("exit status %d", r.exit_code) end
   if r.status == "signaled" then return "killed by " .. (r.signal_name or ("signal " .. tostring(r.signal))) end
   if r.status == "failed" then return "could not start (" .. ((r.error or {}).code or "?") .. ")" end
+  if r.status == "timeout" then return "still running at the timeout (it started fine)" end
   return r.status
-end
-
-local function same_outcome(a, b)
-  local x, y = a.r, b.r
-  return x.status == y.status and x.exit_code == y.exit_code and x.signal == y.signal
 end
 
 -- Findings ----------------------------------------------------------------------
@@ -431,7 +428,8 @@ return diagkit.playbook {
   params = {
     argv = { type = "argv", required = true, help = "the program and its arguments" },
     cwd = { type = "path", help = "working directory to run it in, as the user does (default: the current one)" },
-    timeout = { type = "duration", default = 30, min = 0.001, help = "kill each run (and its children) after this long" },
+    timeout = { type = "duration", default = 10, min = 0.001,
+      help = "kill each run (and its children) after this long; still running then counts as started fine" },
     trace = { type = "bool", default = true, help = "trace file access with strace when it is installed" },
     lines = { type = "int", default = STDERR_LINES, min = 1, max = 1000, help = "how many last lines of stderr to show" },
   },
@@ -486,7 +484,7 @@ return diagkit.playbook {
     -- facts hold them for each run.
     go_crash(ctx, main)
 
-    if b and not same_outcome(a, b) and (a.ok or b.ok) then
+    if b and a.ok ~= b.ok then
       if b.ok then cwd_finding(ctx, b, a) else cwd_finding(ctx, a, b) end
     end
     if not main.ok then file_findings(ctx, main, MAX_FILE_FINDINGS) end

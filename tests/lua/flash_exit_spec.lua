@@ -162,6 +162,22 @@ describe("flash-exit playbook", function()
     assert.are.equal(dir .. "/bin/settings.ini", evidence(missing, "file")[1].value)
   end)
 
+  it("counts a server still running at the timeout as started fine", function()
+    dir = app_dir(true)
+    local calls = {}
+    local proc = fake_proc({
+      [dir .. "/bin"] = { status = "timeout", signal = 15, signal_name = "SIGTERM" },
+      default = { exit_code = 1, stderr = "server: config.json: No such file or directory\n" },
+    }, calls)
+    local rep = run({ argv = { dir .. "/bin/app" }, cwd = dir .. "/elsewhere", timeout = "2s" },
+      { proc = proc, trace = false })
+    assert.are.equal(2, calls[1].timeout)
+    local cwd = assert(by_id(rep, "flash.cwd-dependent"))
+    assert.truthy(cwd.detail:find("still running at the timeout", 1, true), cwd.detail)
+    assert.truthy(cwd.title:find("config.json", 1, true))
+    assert.truthy(by_id(rep, "exit.nonzero")) -- the failing run is the one explained
+  end)
+
   it("uses the trace: failed opens with the strace line, and a file the program never named", function()
     dir = app_dir(true)
     local traced = {}
