@@ -431,7 +431,7 @@ return diagkit.playbook {
     timeout = { type = "duration", default = 10, min = 0.001,
       help = "kill each run (and its children) after this long; still running then counts as started fine" },
     trace = { type = "bool", default = true, help = "trace file access with strace when it is installed" },
-    lines = { type = "int", default = STDERR_LINES, min = 1, max = 1000, help = "how many last lines of stderr to show" },
+    lines = { type = "int", default = STDERR_LINES, min = 1, max = 1000, help = "how many last lines of stderr each run keeps in the facts" },
   },
   examples = {
     "diagkit run flash-exit -- ./examples/crashers/build/goconfig",
