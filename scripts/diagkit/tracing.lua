@@ -138,7 +138,7 @@ local function run(spec)
   local sys = require "diagkit.sys"
   local plain = copy(spec)
   plain.trace = nil
-  if sys.platform() == "windows" then
+  if sys.platform().os == "windows" then
     if not proc.which("Procmon.exe") and not proc.which("Procmon64.exe") then
       return nil, "Process Monitor (Procmon.exe) is not on PATH: download it from Sysinternals to trace file access", "ENOENT"
     end
