@@ -184,18 +184,31 @@ typedef struct args {
 /* Splits c->b[p..e) at top-level commas until the ')' that closes the call.
 ** Quotes, escapes and ( [ { nesting are respected. */
 static void split_args(const char *b, size_t p, size_t e, args *out) {
+  /* The bytes that matter outside strings; everything else is skipped in a
+  ** tight loop (read() buffers and argv lists make most of a trace). */
+  static const unsigned char special[256] = {
+      ['"'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1, [','] = 1,
+  };
   memset(out, 0, sizeof *out);
-  int depth = 0, in_str = 0;
+  int depth = 0;
   size_t start = p;
   for (size_t i = p; i < e; i++) {
+    while (i < e && !special[(unsigned char)b[i]]) i++;
+    if (i == e) break;
     char ch = b[i];
-    if (in_str) {
-      if (ch == '\\') i++;
-      else if (ch == '"') in_str = 0;
-      continue;
-    }
     if (ch == '"') {
-      in_str = 1;
+      /* To the closing quote: the next '"' not escaped by an odd run of '\'. */
+      for (;;) {
+        const char *q = i + 1 < e ? memchr(b + i + 1, '"', e - (i + 1)) : NULL;
+        if (!q) {
+          i = e - 1;
+          break;
+        }
+        i = (size_t)(q - b);
+        size_t k = i;
+        while (k > p && b[k - 1] == '\\') k--;
+        if (((i - k) & 1) == 0) break;
+      }
     } else if (ch == '(' || ch == '[' || ch == '{') {
       depth++;
     } else if ((ch == ')' || ch == ']' || ch == '}') && depth > 0) {
@@ -277,8 +290,10 @@ static const path_args PATH_CALLS[] = {
 };
 
 static const path_args *find_path_call(const char *name, size_t len) {
+  if (len == 0) return NULL;
   for (size_t i = 0; i < sizeof PATH_CALLS / sizeof PATH_CALLS[0]; i++) {
-    if (strlen(PATH_CALLS[i].name) == len && memcmp(PATH_CALLS[i].name, name, len) == 0) return &PATH_CALLS[i];
+    const char *n = PATH_CALLS[i].name;
+    if (n[0] == name[0] && strncmp(n, name, len) == 0 && n[len] == '\0') return &PATH_CALLS[i];
   }
   return NULL;
 }
