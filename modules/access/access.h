@@ -119,7 +119,7 @@ int dk_pcred_pid(long pid, dk_pcred *cred, char *err, size_t errlen, const char 
 
 /* The fs.protected_* sysctls (proc(5)); -1 = read from /proc/sys/fs. */
 typedef struct dk_sysctls {
-  int protected_symlinks, protected_regular;
+  int protected_symlinks, protected_regular, protected_fifos;
 } dk_sysctls;
 
 /* The check. sc may be NULL (the running kernel's values). Returns 0 with *r

@@ -373,6 +373,7 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
                                                          : read_sysctl("/proc/sys/fs/protected_symlinks");
   int prot_regular = sc && sc->protected_regular >= 0 ? sc->protected_regular
                                                        : read_sysctl("/proc/sys/fs/protected_regular");
+  int prot_fifos = sc && sc->protected_fifos >= 0 ? sc->protected_fifos : read_sysctl("/proc/sys/fs/protected_fifos");
   r->denied_index = -1;
   r->allowed = 1;
   r->lsm_note = lsm_active();
@@ -589,20 +590,21 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
         free(rest);
         return 0;
       }
-      /* fs.protected_regular (may_create_in_sticky): O_CREAT on someone else's existing file in a
-         sticky folder. */
-      if (prot_regular && S_ISREG(ost.st_mode) && (pst.st_mode & S_ISVTX) && ost.st_uid != pst.st_uid &&
-          (uint32_t)ost.st_uid != cred->uid &&
-          ((pst.st_mode & S_IWOTH) || (prot_regular >= 2 && (pst.st_mode & S_IWGRP)))) {
+      /* fs.protected_regular / fs.protected_fifos (may_create_in_sticky): O_CREAT on someone
+         else's existing file or FIFO in a sticky folder. */
+      int prot = S_ISREG(ost.st_mode) ? prot_regular : S_ISFIFO(ost.st_mode) ? prot_fifos : 0;
+      if (prot && (pst.st_mode & S_ISVTX) && ost.st_uid != pst.st_uid && (uint32_t)ost.st_uid != cred->uid &&
+          ((pst.st_mode & S_IWOTH) || (prot >= 2 && (pst.st_mode & S_IWGRP)))) {
         dk_astep *m = add_step(r, next, index, "object", "w");
         OOM(m);
         m->mode = (uint32_t)ost.st_mode;
         m->uid = (uint32_t)ost.st_uid;
         m->gid = (uint32_t)ost.st_gid;
         dkfmt(text, sizeof text,
-              "fs.protected_regular=%d: %s exists, belongs to uid %u, and its sticky folder %s to uid %u: "
+              "fs.protected_%s=%d: %s exists, belongs to uid %u, and its sticky folder %s to uid %u: "
               "opening it with O_CREAT is refused, even for root",
-              prot_regular, next, (unsigned)ost.st_uid, cur, (unsigned)pst.st_uid);
+              S_ISREG(ost.st_mode) ? "regular" : "fifos", prot, next, (unsigned)ost.st_uid, cur,
+              (unsigned)pst.st_uid);
         deny(r, "EACCES", "sysctl", text);
         free(rest);
         return 0;

@@ -155,11 +155,13 @@ static int l_check(lua_State *L) {
   dk_op op;
   if (dk_op_parse(want, &op) != 0)
     return luaL_argerror(L, 2, "read, write, exec, list, search, create, delete or rename expected");
-  dk_sysctls sc = {-1, -1};
+  dk_sysctls sc = {-1, -1, -1};
   if (lua_istable(L, 3)) {
     if (lua_getfield(L, 3, "protected_symlinks") != LUA_TNIL) sc.protected_symlinks = (int)luaL_checkinteger(L, -1);
     lua_pop(L, 1);
     if (lua_getfield(L, 3, "protected_regular") != LUA_TNIL) sc.protected_regular = (int)luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 3, "protected_fifos") != LUA_TNIL) sc.protected_fifos = (int)luaL_checkinteger(L, -1);
     lua_pop(L, 1);
   }
   lua_settop(L, 3);
