@@ -251,7 +251,7 @@ add({ "ERROR_SERVICE_REQUEST_TIMEOUT" }, {
   title = "A service did not report to the Service Control Manager in time (error 1053)",
   causes = { "the program is not a service (it never calls StartServiceCtrlDispatcher)", "it blocks too long in start-up" },
   remedy = "Check the System event log (Service Control Manager, event 7000/7009) with `diagkit run service`.",
-  next = "service",
+  next = "service-stops",
 })
 
 -- POSIX: exec failures ------------------------------------------------------
@@ -339,7 +339,7 @@ add({ "SIGTERM" }, {
   title = "The program was asked to terminate (SIGTERM) and did not handle it",
   causes = { "a service manager stopping it (systemctl stop, a deploy)", "a timeout in a wrapper", "a shutdown" },
   remedy = "Find who sent it: the service manager's log (journalctl -u <unit>) around that time.",
-  next = "service",
+  next = "service-stops",
 })
 
 add({ "SIGINT" }, {
@@ -383,7 +383,7 @@ add({ "SIGSYS" }, {
   title = "The program made a system call its seccomp filter forbids",
   causes = { "a sandbox (systemd SystemCallFilter=, a container profile) blocks a call it needs" },
   remedy = "The audit log names the call (`journalctl -k | grep audit`); allow it in the filter.",
-  next = "service",
+  next = "service-stops",
 })
 
 add({ "SIGHUP" }, {
