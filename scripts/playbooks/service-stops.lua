@@ -13,7 +13,8 @@
 
 local service = require "diagkit.service"
 
-local START = { [0] = "boot", [1] = "system", [2] = "automatic", [3] = "manual (demand)", [4] = "disabled" }
+local STATE = { [1] = "STOPPED", [2] = "START_PENDING", [3] = "STOP_PENDING", [4] = "RUNNING",
+  [5] = "CONTINUE_PENDING", [6] = "PAUSE_PENDING", [7] = "PAUSED" }
 
 local function read_file(path)
   local f, err = io.open(path, "rb")
@@ -106,6 +107,17 @@ local function windows(ctx, p)
     cfg, err, names, sc = config_from_sc(text, p.sc_text)
   elseif p.hive then
     cfg, err, names = config_from_hive(ctx, p.hive, name)
+  elseif ctx.sys.platform().os == "windows" and ctx.svc then
+    -- Live: the SCM itself (QueryServiceConfigW, QueryServiceStatusEx, failure actions).
+    local q, qerr, qcode = ctx.svc.query(name)
+    if q then
+      local st = q.status or {}
+      cfg = { source = "Service Control Manager (live)", image = q.image, start = q.start, account = q.account,
+        depends = q.depends, display = q.display, state = STATE[st.state] or st.state, win32_exit = st.win32_exit,
+        service_exit = st.service_exit, pid = st.pid, failure_actions = q.failure_actions }
+    else
+      err = qerr .. (qcode == 1060 and " (ERROR_SERVICE_DOES_NOT_EXIST)" or "")
+    end
   elseif ctx.sys.platform().os == "windows" then
     local qc = ctx.proc.run { argv = { "sc.exe", "qc", name }, timeout = 10 }
     local qx = ctx.proc.run { argv = { "sc.exe", "queryex", name }, timeout = 10 }
@@ -175,7 +187,15 @@ local function windows(ctx, p)
     end
     -- The last exit, from sc queryex.
     local w = cfg.win32_exit
-    if w and w ~= 0 then
+    if w == 1077 then
+      ctx:finding {
+        id = "service.never-started", severity = "info",
+        title = "Service " .. name .. " has not been started since the last boot",
+        detail = "WIN32_EXIT_CODE 1077 (ERROR_SERVICE_NEVER_STARTED): there is no last exit to explain.",
+        evidence = { { kind = "status", value = { state = cfg.state, win32_exit = w }, source = cfg.source } },
+        remedy = string.format("Start it (`sc start %s`) and run this again, or read the System log's SCM events.", name),
+      }
+    elseif w and w ~= 0 then
       local code, ctxname = w, "windows"
       local detail
       if w == 1066 then
