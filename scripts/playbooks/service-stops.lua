@@ -275,6 +275,25 @@ local function windows(ctx, p)
         }
       end
     end
+    -- Its DLLs, walked as the loader would (the missing-dll playbook): a missing
+    -- one kills the process before main, and the SCM logs 7000 with the
+    -- loader's status (0xC0000135) or 7009 when it waited in vain.
+    local sub = ctx:run("missing-dll", { program = bin })
+    local broken = {}
+    for _, f in ipairs(sub.findings or {}) do
+      if f.severity == "error" then broken[#broken + 1] = f.title end
+    end
+    if #broken > 0 then
+      ctx:finding {
+        id = "service.binary-cannot-load", severity = "error",
+        title = string.format("%s cannot be loaded: %s", bin:match("[^/\\]+$"), broken[1]),
+        detail = "The service's program fails in the loader before it can talk to the SCM ("
+          .. #broken .. " loader problem(s); the deps.* findings name each one and its chain).",
+        evidence = { { kind = "loader", value = broken, source = bin } },
+        remedy = "Install or ship the missing DLLs next to the program (see the deps.* findings).",
+        next = "missing-dll",
+      }
+    end
   end
 end
 
