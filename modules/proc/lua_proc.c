@@ -5,6 +5,7 @@
 **   proc.which(name [, path]) -> path | nil, {candidates tried}
 */
 #include "proc.h"
+#include "proc_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -240,88 +241,75 @@ static int run_traced(lua_State *L) {
   return 3;
 }
 
-static int l_run(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  if (lua_getfield(L, 1, "trace") != LUA_TNIL && lua_toboolean(L, -1)) return run_traced(L);
-  lua_pop(L, 1);
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
+/* Reads the spec table at index 1 into *spec. The strings and arrays spec
+** points to stay on the stack (slots 2..top), so the caller keeps them alive
+** for as long as spec is used. Returns the stack index of the argv table. */
+static int parse_spec(lua_State *L, dk_proc_spec *spec, const char *fn) {
+  dk_proc_spec_init(spec);
 
   /* argv: spec.argv or spec[1..n] */
-  int argv_idx;
   int t = lua_getfield(L, 1, "argv"); /* 2 */
   if (t == LUA_TNIL) {
     lua_pop(L, 1);
     lua_pushvalue(L, 1);
   } else if (t != LUA_TTABLE) {
-    return luaL_error(L, "proc.run: argv must be a list of strings, got %s", luaL_typename(L, -1));
+    return luaL_error(L, "%s: argv must be a list of strings, got %s", fn, luaL_typename(L, -1));
   }
-  argv_idx = 2;
-  spec.argv = check_argv(L, argv_idx, t == LUA_TNIL); /* 3 */
+  int argv_idx = 2;
+  spec->argv = check_argv(L, argv_idx, t == LUA_TNIL); /* 3 */
 
   if (lua_getfield(L, 1, "cwd") != LUA_TNIL) { /* 4 */
-    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "proc.run: cwd must be a string");
-    spec.cwd = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "%s: cwd must be a string", fn);
+    spec->cwd = lua_tostring(L, -1);
   }
 
   int replace = 0;
   if (lua_getfield(L, 1, "env_mode") != LUA_TNIL) { /* 5 */
     const char *m = lua_tostring(L, -1);
     if (lua_type(L, -1) != LUA_TSTRING || (strcmp(m, "merge") != 0 && strcmp(m, "replace") != 0))
-      return luaL_error(L, "proc.run: env_mode must be \"merge\" or \"replace\"");
+      return luaL_error(L, "%s: env_mode must be \"merge\" or \"replace\"", fn);
     replace = strcmp(m, "replace") == 0;
   }
   t = lua_getfield(L, 1, "env"); /* 6 */
   if (t == LUA_TTABLE) {
-    spec.env = build_env(L, 6, replace); /* 7, 8 */
+    spec->env = build_env(L, 6, replace); /* 7, 8 */
   } else if (t != LUA_TNIL) {
-    return luaL_error(L, "proc.run: env must be a table");
+    return luaL_error(L, "%s: env must be a table", fn);
   } else if (replace) {
     lua_newtable(L);
-    spec.env = build_env(L, lua_gettop(L), 1);
+    spec->env = build_env(L, lua_gettop(L), 1);
   }
 
   t = lua_getfield(L, 1, "stdin");
   if (t == LUA_TSTRING) {
-    spec.stdin_mode = DK_PROC_STDIN_BYTES;
-    spec.stdin_data = lua_tolstring(L, -1, &spec.stdin_len); /* stays on the stack */
+    spec->stdin_mode = DK_PROC_STDIN_BYTES;
+    spec->stdin_data = lua_tolstring(L, -1, &spec->stdin_len); /* stays on the stack */
   } else if (t == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
-    spec.stdin_mode = DK_PROC_STDIN_INHERIT;
+    spec->stdin_mode = DK_PROC_STDIN_INHERIT;
   } else if (t != LUA_TNIL && t != LUA_TBOOLEAN) {
-    return luaL_error(L, "proc.run: stdin must be a string, false (closed) or true (inherit)");
+    return luaL_error(L, "%s: stdin must be a string, false (closed) or true (inherit)", fn);
   }
 
-  spec.stdout_mode = check_output(L, 1, "stdout", 0);
-  spec.stderr_mode = check_output(L, 1, "stderr", 1);
+  spec->stdout_mode = check_output(L, 1, "stdout", 0);
+  spec->stderr_mode = check_output(L, 1, "stderr", 1);
   if (lua_getfield(L, 1, "max_output") != LUA_TNIL) {
     int isnum;
     lua_Integer m = lua_tointegerx(L, -1, &isnum);
-    if (!isnum || m < 0) return luaL_error(L, "proc.run: max_output must be a byte count >= 0");
-    spec.max_output = (size_t)m;
+    if (!isnum || m < 0) return luaL_error(L, "%s: max_output must be a byte count >= 0", fn);
+    spec->max_output = (size_t)m;
   }
   lua_pop(L, 1);
-  spec.timeout_ms = opt_seconds_ms(L, 1, "timeout", 0);
-  spec.kill_grace_ms = opt_seconds_ms(L, 1, "kill_grace", -1);
-  spec.drain_ms = opt_seconds_ms(L, 1, "drain", -1);
+  spec->timeout_ms = opt_seconds_ms(L, 1, "timeout", 0);
+  spec->kill_grace_ms = opt_seconds_ms(L, 1, "kill_grace", -1);
+  spec->drain_ms = opt_seconds_ms(L, 1, "drain", -1);
   lua_getfield(L, 1, "allow_batch_args");
-  spec.allow_batch_args = lua_toboolean(L, -1);
+  spec->allow_batch_args = lua_toboolean(L, -1);
   lua_pop(L, 1);
+  return argv_idx;
+}
 
-  dk_proc_result *r = lua_newuserdatauv(L, sizeof *r, 0);
-  memset(r, 0, sizeof *r);
-  luaL_setmetatable(L, RESULT_MT);
-  int rud = lua_gettop(L);
-  char err[512];
-  errno = 0;
-  if (dk_proc_run(&spec, r, err, sizeof err) != 0) {
-    int e = errno;
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, toolkit_code(e));
-    return 3;
-  }
-
+/* Pushes the result table of a finished (or failed-to-start) run. */
+static void push_result(lua_State *L, const dk_proc_spec *spec, const dk_proc_result *r, int argv_idx) {
   lua_createtable(L, 0, 24);
   set_str(L, "status", dk_proc_status_name(r->status));
   if (r->exited) set_int(L, "exit_code", (lua_Integer)r->exit_code);
@@ -330,8 +318,8 @@ static int l_run(lua_State *L) {
     set_str(L, "signal_name", dk_proc_signal_name(r->signal));
   }
   set_bool(L, "core_dumped", r->core_dumped);
-  push_output(L, "stdout", spec.stdout_mode, &r->out);
-  push_output(L, "stderr", spec.stderr_mode, &r->err);
+  push_output(L, "stdout", spec->stdout_mode, &r->out);
+  push_output(L, "stderr", spec->stderr_mode, &r->err);
   set_bool(L, "truncated", r->out.truncated || r->err.truncated);
   set_num(L, "wall_ms", r->wall_ms);
   set_num(L, "user_ms", r->user_ms);
@@ -354,10 +342,186 @@ static int l_run(lua_State *L) {
     set_str(L, "step", r->error_step);
     lua_setfield(L, -2, "error");
   }
+}
+
+static int l_run(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  if (lua_getfield(L, 1, "trace") != LUA_TNIL && lua_toboolean(L, -1)) return run_traced(L);
+  lua_pop(L, 1);
+  dk_proc_spec spec;
+  int argv_idx = parse_spec(L, &spec, "proc.run");
+
+  dk_proc_result *r = lua_newuserdatauv(L, sizeof *r, 0);
+  memset(r, 0, sizeof *r);
+  luaL_setmetatable(L, RESULT_MT);
+  char err[512];
+  errno = 0;
+  if (dk_proc_run(&spec, r, err, sizeof err) != 0) {
+    int e = errno;
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushstring(L, toolkit_code(e));
+    return 3;
+  }
+  push_result(L, &spec, r, argv_idx);
   dk_proc_result_free(r);
-  (void)rud;
   return 1;
 }
+
+/* {=========== proc.spawn handles */
+
+#define HANDLE_MT "diagkit.proc.handle"
+
+typedef struct phandle {
+  dk_proc_spec spec;    /* points into the values kept in the uservalue */
+  dk_proc_result res;   /* filled by spawn (pid, path), completed by wait */
+  dk_proc_child *child; /* NULL once waited and closed */
+  double t_spawn;
+  int argv_idx_slot;    /* index of argv in the uservalue list */
+  int done;             /* the result has been collected */
+} phandle;
+
+static phandle *check_handle(lua_State *L) { return luaL_checkudata(L, 1, HANDLE_MT); }
+
+/* Kills and reaps what still runs; frees the C side. Safe to call twice. */
+static void handle_release(phandle *h) {
+  if (h->child) {
+    dk_proc_close(h->child);
+    h->child = NULL;
+  }
+  dk_proc_result_free(&h->res);
+}
+
+static int h_gc(lua_State *L) {
+  handle_release(check_handle(L));
+  return 0;
+}
+
+static int h_close(lua_State *L) {
+  handle_release(check_handle(L));
+  return 0;
+}
+
+static int h_pid(lua_State *L) {
+  phandle *h = check_handle(L);
+  if (h->res.pid > 0) lua_pushinteger(L, (lua_Integer)h->res.pid);
+  else lua_pushnil(L);
+  return 1;
+}
+
+/* h:kill([signal]): a number or a name ("SIGTERM", default "SIGKILL"). */
+static int h_kill(lua_State *L) {
+  phandle *h = check_handle(L);
+  int sig = 9;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    sig = (int)luaL_checkinteger(L, 2);
+  } else if (!lua_isnoneornil(L, 2)) {
+    const char *name = luaL_checkstring(L, 2);
+    sig = 0;
+    for (int s = 1; s < 65; s++) {
+      const char *n = dk_proc_signal_name(s);
+      if (n && strcmp(n, name) == 0) {
+        sig = s;
+        break;
+      }
+    }
+    if (sig == 0) return luaL_argerror(L, 2, "unknown signal name");
+  }
+  if (!h->child || h->done) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  dk_proc_signal(h->child, sig);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* h:wait([timeout]) -> result | nil, message, code. With a timeout (seconds),
+** the tree is stopped that long after this call, as proc.run's timeout does. */
+static int h_wait(lua_State *L) {
+  phandle *h = check_handle(L);
+  if (h->done) return luaL_error(L, "proc handle: wait() was already called");
+  if (!h->child) return luaL_error(L, "proc handle is closed");
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Number t = luaL_checknumber(L, 2);
+    if (!(t >= 0)) return luaL_argerror(L, 2, "a timeout in seconds >= 0 expected");
+    double elapsed = dk_proc_now_ms() - h->t_spawn;
+    h->spec.timeout_ms = (long long)(elapsed + t * 1000.0) + 1;
+  }
+  char err[512];
+  errno = 0;
+  int rc = dk_proc_wait(h->child, &h->spec, &h->res, err, sizeof err);
+  dk_proc_close(h->child);
+  h->child = NULL;
+  h->done = 1;
+  if (rc != 0) {
+    int e = errno;
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushstring(L, toolkit_code(e));
+    return 3;
+  }
+  lua_getiuservalue(L, 1, 1); /* the values the spec points into */
+  lua_rawgeti(L, -1, h->argv_idx_slot);
+  int argv_idx = lua_gettop(L);
+  push_result(L, &h->spec, &h->res, argv_idx);
+  dk_proc_result_free(&h->res);
+  return 1;
+}
+
+static int h_tostring(lua_State *L) {
+  phandle *h = check_handle(L);
+  lua_pushfstring(L, "diagkit.proc handle (pid %d, %s)", (int)h->res.pid, h->done ? "done" : h->child ? "running" : "closed");
+  return 1;
+}
+
+/* proc.spawn(spec) -> handle | result (status "failed": could not start) | nil, message, code */
+static int l_spawn(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_getfield(L, 1, "trace");
+  if (lua_toboolean(L, -1)) return luaL_error(L, "proc.spawn: trace is only supported by proc.run");
+  lua_pop(L, 1);
+  dk_proc_spec spec;
+  int argv_idx = parse_spec(L, &spec, "proc.spawn");
+  int top = lua_gettop(L);
+  phandle *h = lua_newuserdatauv(L, sizeof *h, 1);
+  memset(h, 0, sizeof *h);
+  luaL_setmetatable(L, HANDLE_MT);
+  int hidx = lua_gettop(L);
+  /* Everything spec points into stays alive with the handle. */
+  lua_createtable(L, top, 0);
+  for (int i = 1; i <= top; i++) {
+    lua_pushvalue(L, i);
+    lua_rawseti(L, -2, i);
+  }
+  lua_setiuservalue(L, hidx, 1);
+  h->spec = spec;
+  h->argv_idx_slot = argv_idx;
+  char err[512];
+  errno = 0;
+  h->t_spawn = dk_proc_now_ms();
+  int rc = dk_proc_spawn(&h->spec, &h->child, &h->res, err, sizeof err);
+  if (rc < 0) {
+    int e = errno;
+    h->done = 1;
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushstring(L, toolkit_code(e));
+    return 3;
+  }
+  if (rc > 0) { /* could not start: the same result proc.run gives */
+    h->done = 1;
+    push_result(L, &h->spec, &h->res, argv_idx);
+    dk_proc_result_free(&h->res);
+    return 1;
+  }
+  lua_pushvalue(L, hidx);
+  return 1;
+}
+
+/* }=========== */
 
 static void which_cb(const char *cand, void *ud) {
   lua_State *L = ud;
@@ -382,7 +546,20 @@ static int l_which(lua_State *L) {
 }
 
 int luaopen_diagkit_proc(lua_State *L) {
-  static const luaL_Reg fns[] = {{"run", l_run}, {"which", l_which}, {NULL, NULL}};
+  static const luaL_Reg fns[] = {{"run", l_run}, {"spawn", l_spawn}, {"which", l_which}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"wait", h_wait}, {"kill", h_kill}, {"pid", h_pid}, {"close", h_close},
+                                     {NULL, NULL}};
+  if (luaL_newmetatable(L, HANDLE_MT)) {
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, h_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, h_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, h_tostring);
+    lua_setfield(L, -2, "__tostring");
+  }
+  lua_pop(L, 1);
   if (luaL_newmetatable(L, RESULT_MT)) {
     lua_pushcfunction(L, result_gc);
     lua_setfield(L, -2, "__gc");

@@ -110,6 +110,23 @@ int dk_proc_run(const dk_proc_spec *spec, dk_proc_result *res, char *err, size_t
 
 void dk_proc_result_free(dk_proc_result *res);
 
+/* The same run in steps, for a caller that does other work while the program
+** runs (proc.spawn). dk_proc_spawn returns 0 with *child set; 1 when the
+** program could not start (res filled as DK_PROC_FAILED, no child); -1 for a
+** toolkit failure (err). The spec, and everything it points to, must live
+** until dk_proc_close. While nobody waits, a program that fills a pipe blocks
+** until dk_proc_wait drains it. dk_proc_wait, given the res dk_proc_spawn
+** filled (it holds the pid and path), runs to the end exactly as dk_proc_run
+** (spec's timeout counts from the spawn) and may be called once.
+** dk_proc_signal sends sig to the whole tree (Windows: any sig terminates the
+** job). dk_proc_close kills and reaps what is still running, then frees. */
+typedef struct dk_proc_child dk_proc_child;
+int dk_proc_spawn(const dk_proc_spec *spec, dk_proc_child **child, dk_proc_result *res, char *err, size_t errlen);
+int dk_proc_wait(dk_proc_child *child, const dk_proc_spec *spec, dk_proc_result *res, char *err, size_t errlen);
+void dk_proc_signal(dk_proc_child *child, int sig);
+long dk_proc_pid(const dk_proc_child *child);
+void dk_proc_close(dk_proc_child *child);
+
 /* PATH search as run() does it. Returns a malloc'd path of the first candidate
 ** that is an executable regular file, or NULL. path_list is the search path
 ** (NULL: $PATH); for every candidate tried, cb(candidate, ud) is called when cb

@@ -392,8 +392,7 @@ const char *dk_proc_errno_name(long err) {
 
 /* ---------------------------------------------------------------- run */
 
-int dk_proc_run(const dk_proc_spec *spec, dk_proc_result *res, char *err, size_t errlen) {
-  memset(res, 0, sizeof *res);
+static int check_spec(const dk_proc_spec *spec, char *err, size_t errlen) {
   if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL) {
     errno = EINVAL;
     dk_proc_set_err(err, errlen, "argv is empty");
@@ -409,13 +408,38 @@ int dk_proc_run(const dk_proc_spec *spec, dk_proc_result *res, char *err, size_t
     dk_proc_set_err(err, errlen, "stdin_data is NULL");
     return -1;
   }
-  dk_proc_child *c = NULL;
-  int rc = dk_proc_os_start(spec, &c, res, err, errlen);
-  if (rc != 0) {
-    if (rc > 0) return 0; /* could not start: res says why */
+  return 0;
+}
+
+int dk_proc_spawn(const dk_proc_spec *spec, dk_proc_child **child, dk_proc_result *res, char *err, size_t errlen) {
+  memset(res, 0, sizeof *res);
+  *child = NULL;
+  if (check_spec(spec, err, errlen) != 0) return -1;
+  int rc = dk_proc_os_start(spec, child, res, err, errlen);
+  if (rc < 0) dk_proc_result_free(res);
+  return rc;
+}
+
+int dk_proc_wait(dk_proc_child *child, const dk_proc_spec *spec, dk_proc_result *res, char *err, size_t errlen) {
+  if (dk_proc_os_communicate(child, spec, res, err, errlen) != 0) {
     dk_proc_result_free(res);
     return -1;
   }
+  return 0;
+}
+
+void dk_proc_signal(dk_proc_child *child, int sig) {
+  if (child) dk_proc_os_signal(child, sig);
+}
+
+long dk_proc_pid(const dk_proc_child *child) { return child ? dk_proc_os_pid(child) : -1; }
+
+void dk_proc_close(dk_proc_child *child) { dk_proc_os_close(child); }
+
+int dk_proc_run(const dk_proc_spec *spec, dk_proc_result *res, char *err, size_t errlen) {
+  dk_proc_child *c = NULL;
+  int rc = dk_proc_spawn(spec, &c, res, err, errlen);
+  if (rc != 0) return rc > 0 ? 0 : -1; /* could not start: res says why */
   rc = dk_proc_os_communicate(c, spec, res, err, errlen);
   dk_proc_os_close(c);
   if (rc != 0) {

@@ -58,7 +58,6 @@ void dk_proc_set_err(char *err, size_t errlen, const char *fmt, ...)
 
 double dk_proc_now_ms(void);
 
-typedef struct dk_proc_child dk_proc_child;
 
 /* 0: started (*out set); 1: could not start, res filled as DK_PROC_FAILED;
 ** -1: toolkit failure (err). */
@@ -69,6 +68,8 @@ int dk_proc_os_start(const dk_proc_spec *spec, dk_proc_child **out, dk_proc_resu
 int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_result *res,
                            char *err, size_t errlen);
 void dk_proc_os_kill(dk_proc_child *c, int force);
+void dk_proc_os_signal(dk_proc_child *c, int sig);
+long dk_proc_os_pid(const dk_proc_child *c);
 void dk_proc_os_close(dk_proc_child *c);
 
 #endif

@@ -839,6 +839,13 @@ void dk_proc_os_kill(dk_proc_child *c, int force) {
   kill_tree(c, force ? SIGKILL : SIGTERM);
 }
 
+void dk_proc_os_signal(dk_proc_child *c, int sig) {
+  if (c->reaped || sig <= 0) return;
+  kill_tree(c, sig);
+}
+
+long dk_proc_os_pid(const dk_proc_child *c) { return (long)c->pid; }
+
 void dk_proc_os_close(dk_proc_child *c) {
   if (c == NULL) return;
   close_fd(&c->in_fd);

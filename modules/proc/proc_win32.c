@@ -579,6 +579,13 @@ void dk_proc_os_kill(dk_proc_child *c, int force) {
     TerminateProcess(c->process, DK_PROC_KILLED_EXIT_CODE);
 }
 
+void dk_proc_os_signal(dk_proc_child *c, int sig) {
+  (void)sig; /* no signals: every one ends the job, as TerminateJobObject does */
+  if (!c->exited) dk_proc_os_kill(c, 1);
+}
+
+long dk_proc_os_pid(const dk_proc_child *c) { return (long)c->pid; }
+
 void dk_proc_os_close(dk_proc_child *c) {
   if (c == NULL) return;
   if (c->process != NULL && !c->exited) {

@@ -179,3 +179,84 @@ describe("diagkit.proc.which", function()
     assert.are.same({ "/bin/sh" }, tried)
   end)
 end)
+
+describe("proc.spawn", function()
+  local proc = require "diagkit.proc"
+
+  local function zombies()
+    local p = io.popen("ps -o stat= --ppid " .. require("diagkit.sys").pid() .. " 2>/dev/null")
+    local out = p:read("a")
+    p:close()
+    local n = 0
+    for stat in out:gmatch("%S+") do if stat:sub(1, 1) == "Z" then n = n + 1 end end
+    return n
+  end
+
+  it("returns a handle: pid, then wait gives proc.run's result", function()
+    local h = assert(proc.spawn { argv = { "sh", "-c", "echo out; echo err >&2; exit 7" } })
+    assert.is_true(h:pid() > 0)
+    assert.truthy(tostring(h):find("running", 1, true))
+    local r = assert(h:wait())
+    assert.are.equal("exited", r.status)
+    assert.are.equal(7, r.exit_code)
+    assert.are.equal("out\n", r.stdout)
+    assert.are.equal("err\n", r.stderr)
+    assert.are.equal(h:pid(), r.pid)
+    assert.has_error(function() h:wait() end, "proc handle: wait() was already called")
+  end)
+
+  it("kills the tree with a signal by name or number", function()
+    local h = assert(proc.spawn { argv = { "sleep", "30" } })
+    assert.is_true(h:kill("SIGTERM"))
+    local r = h:wait()
+    assert.are.equal("signaled", r.status)
+    assert.are.equal("SIGTERM", r.signal_name)
+    h = assert(proc.spawn { argv = { "sleep", "30" } })
+    h:kill(9)
+    assert.are.equal("SIGKILL", h:wait().signal_name)
+    assert.has_error(function() proc.spawn { argv = { "sleep", "1" } }:kill("SIGNOPE") end)
+  end)
+
+  it("wait(timeout) stops the program that long after the call", function()
+    local h = assert(proc.spawn { argv = { "sleep", "30" } })
+    local r = h:wait(0.2)
+    assert.are.equal("timeout", r.status)
+    assert.is_true(r.wall_ms < 5000)
+  end)
+
+  it("gives proc.run's failed result when the program cannot start", function()
+    local r = proc.spawn { argv = { "/nonexistent/program" } }
+    assert.are.equal("failed", r.status)
+    assert.are.equal("ENOENT", r.error.code)
+  end)
+
+  it("kills and reaps on close, on <close> and when collected: no zombies", function()
+    local pids = {}
+    do
+      local h <close> = assert(proc.spawn { argv = { "sleep", "30" } })
+      pids[#pids + 1] = h:pid()
+    end
+    local h2 = assert(proc.spawn { argv = { "sleep", "30" } })
+    pids[#pids + 1] = h2:pid()
+    h2:close()
+    h2:close() -- twice is fine
+    local h3 = assert(proc.spawn { argv = { "sleep", "30" } })
+    pids[#pids + 1] = h3:pid()
+    h3 = nil
+    collectgarbage()
+    collectgarbage()
+    for _, pid in ipairs(pids) do
+      assert.is_false(os.execute("kill -0 " .. pid .. " 2>/dev/null") == true, "pid " .. pid .. " still alive")
+    end
+    assert.are.equal(0, zombies())
+  end)
+
+  it("keeps the spec's strings alive until wait", function()
+    local h = assert(proc.spawn { argv = { "sh", "-c", "cat; echo \"$DK_X\"" }, stdin = string.rep("x", 10) .. "\n",
+      env = { DK_X = "value-" .. tostring(math.random(1000)) } })
+    collectgarbage()
+    collectgarbage()
+    local r = h:wait()
+    assert.truthy(r.stdout:find("^xxxxxxxxxx\nvalue%-%d+\n$"), r.stdout)
+  end)
+end)
