@@ -38,6 +38,12 @@
 
 extern char **environ;
 
+#if defined(__linux__) && !defined(DK_PROC_USE_FORK)
+#define DK_VFORK vfork
+#else
+#define DK_VFORK fork
+#endif
+
 enum { STEP_STDIO = 1, STEP_SETPGID, STEP_CHDIR, STEP_SIGNALS, STEP_CLOSE_FDS, STEP_EXEC };
 
 static const char *step_name(int step) {
@@ -397,6 +403,7 @@ static void reset_reserved_signal(int sig) {
 #endif
 }
 
+static void child_main(const child_setup *s) __attribute__((noreturn));
 static void child_main(const child_setup *s) {
   int errfd = lift(s->errfd);
   if (errfd < 0) _exit(127);
@@ -441,6 +448,15 @@ static void child_main(const child_setup *s) {
   }
   if (saw_eacces >= 0) report(errfd, STEP_EXEC, EACCES, saw_eacces, 1);
   report(errfd, STEP_EXEC, last, last_index, 1);
+  _exit(127); /* report(..., 1) has exited already; this says so to the compiler */
+}
+
+/* In its own frame, so that nothing of the caller's lives across vfork: the
+** child leaves through child_main (execve or _exit), only the parent returns. */
+static pid_t __attribute__((noinline)) start_child(const child_setup *s) {
+  pid_t pid = DK_VFORK();
+  if (pid == 0) child_main(s);
+  return pid;
 }
 
 /* ------------------------------------------------------------ start */
@@ -557,8 +573,13 @@ int dk_proc_os_start(const dk_proc_spec *spec, dk_proc_child **outp, dk_proc_res
   subreaper_acquire();
 #endif
   c->t0 = dk_proc_now_ms();
-  pid_t pid = fork();
-  if (pid == 0) child_main(&s); /* never returns */
+  /* vfork: the child borrows our memory until it execs or exits, so no page
+  ** tables are copied (fork of a big toolkit process costs milliseconds;
+  ** posix_spawn does the same). child_main is written for it: it only makes
+  ** system calls on memory prepared here, never returns, and ends in
+  ** execve or _exit. Signals stay blocked in the child until it has reset
+  ** every handler, so none of ours can run on the shared memory. */
+  pid_t pid = start_child(&s);
   int fork_errno = errno;
   if (pid > 0) {
     active[n_active++] = pid;
