@@ -9,12 +9,11 @@ command -v hivexregedit >/dev/null || { echo "SKIP: hivexregedit missing (apt-ge
 [ -f "$bin/lua/diagkit/core.so" ] || { echo "SKIP: $bin/lua/diagkit/core.so not built"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-preload=""
-if ldd "$bin/lua/diagkit/core.so" 2>/dev/null | grep -q libasan; then
-  # a stock lua5.4 loading an ASan-built core.so needs the runtimes first
-  preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
-fi
-lua() { LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 lua5.4 -e "package.path='$src/scripts/?.lua;$src/scripts/?/init.lua;'..package.path; package.cpath='$bin/lua/?.so;'..package.cpath" "$@"; }
+# The sanitizer build has its own ASan-linked Lua (tests/runner/lua_runner.c):
+# a stock lua5.4 cannot load an ASan-built core.so without LD_PRELOAD tricks.
+interp=lua5.4
+[ -x "$bin/tests/lua_runner" ] && interp="$bin/tests/lua_runner"
+lua() { ASAN_OPTIONS=detect_leaks=0 "$interp" -e "package.path='$src/scripts/?.lua;$src/scripts/?/init.lua;'..package.path; package.cpath='$bin/lua/?.so;'..package.cpath" "$@"; }
 
 sh "$src/tests/fixtures/reg/build.sh" "$tmp/fx"
 hives=("$tmp/fx/sample.hive" "$tmp/fx/big.hive")
