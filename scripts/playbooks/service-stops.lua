@@ -349,6 +349,26 @@ local function linux(ctx, p)
       }
       return
     end
+    -- Can the unit's User= run its ExecStart= program? Only when the program
+    -- is on this machine (live, or the saved text describes this machine).
+    local exe = service.exec_path(props.ExecStart)
+    local user = props.User ~= nil and props.User ~= "" and props.User or "root"
+    if exe and exe:sub(1, 1) == "/" and ctx.access and io.open(exe, "rb") then
+      local ok, a = pcall(ctx.access.check, exe, "exec", { user = user })
+      if ok and a and a.allowed == false then
+        ctx:finding {
+          id = "service.account-cannot-exec", severity = "error",
+          title = string.format("User %s cannot execute %s", user, exe),
+          detail = (a.rule and a.rule.text or "denied") .. (a.denied_at and a.denied_at.component
+            and (" (at " .. a.denied_at.component .. ")") or "") .. ".",
+          evidence = { { kind = "access", value = { user = user, path = exe, errno = a.errno,
+            rule = a.rule and a.rule.kind } } },
+          remedy = "diagkit run permissions -p path=" .. exe .. " -p want=exec -p user=" .. user
+            .. " names the smallest fix.",
+          next = "permissions",
+        }
+      end
+    end
     local result = props.Result or "success"
     local status = tonumber(props.ExecMainStatus or "")
     local ev = { { kind = "systemctl", value = { Result = result, ExecMainCode = props.ExecMainCode,

@@ -102,3 +102,28 @@ describe("diagkit run service-stops", function()
     assert.truthy(f.title:find("3 times", 1, true), f.title)
   end)
 end)
+
+describe("diagkit run service-stops (the unit's user and its program)", function()
+  it("says when User= cannot execute ExecStart= on this machine", function()
+    local is_root = io.popen("id -u"):read("l") == "0"
+    if not is_root then return pending("needs root to build a root-only program") end
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p '" .. dir .. "/bin' && printf '#!/bin/sh\\nexit 0\\n' > '" .. dir
+      .. "/bin/api' && chmod 700 '" .. dir .. "/bin/api' && chmod 755 '" .. dir .. "' '" .. dir .. "/bin'"))
+    finally(function() os.execute("rm -rf '" .. dir .. "'") end)
+    local show = dir .. "/show.txt"
+    local f = assert(io.open(show, "w"))
+    f:write("Id=api.service\nLoadState=loaded\nActiveState=failed\nResult=exit-code\nExecMainStatus=203\n",
+      "User=nobody\nExecStart={ path=" .. dir .. "/bin/api ; argv[]=" .. dir .. "/bin/api ; ignore_errors=no }\n")
+    f:close()
+    local rep = cli.report { "run", "service-stops", "--format", "json", "-p", "service=api", "-p", "systemctl_text=" .. show }
+    local found
+    for _, x in ipairs(rep.findings) do if x.id == "service.account-cannot-exec" then found = x end end
+    assert.is_not_nil(found, "findings: " .. #rep.findings)
+    assert.truthy(found.title:find("User nobody cannot execute", 1, true), found.title)
+    assert.are.equal("permissions", found.next)
+    -- and the kernel agrees
+    assert.is_false(os.execute("setpriv --reuid=nobody --regid=nogroup --clear-groups test -x '" .. dir .. "/bin/api'") == true)
+  end)
+end)
