@@ -447,20 +447,37 @@ add({ "go:66" }, {
 
 local M = {}
 
+-- An entry names the playbook to run next only when that playbook ships in
+-- this tree (a suggestion of one that is not there would be a dead end).
+local shipped = {}
+local function available(e)
+  if not e or not e.next then return e end
+  local ok = shipped[e.next]
+  if ok == nil then
+    ok = package.searchpath("playbooks." .. e.next, package.path) ~= nil
+    shipped[e.next] = ok
+  end
+  if ok then return e end
+  local copy = {}
+  for k, v in pairs(e) do copy[k] = v end
+  copy.next = nil
+  return copy
+end
+
 --- The practical meaning of one interpretation from diagkit.codes, or nil.
 function M.for_interpretation(i)
   if i.kind == "shell" or i.kind == "go" then
     if i.kind == "shell" and i.value > 128 and i.value < 160 then
-      return C["shell:128+"]
+      return available(C["shell:128+"])
     end
-    return C[i.kind .. ":" .. tostring(i.value)]
+    return available(C[i.kind .. ":" .. tostring(i.value)])
   end
-  return C[i.name or ""] or C[string.format("0x%08X", i.value or 0)]
+  return available(C[i.name or ""] or C[string.format("0x%08X", i.value or 0)])
 end
 
 --- The entry for a name or key ("SIGSEGV", "go:2", "0xE06D7363").
 function M.get(key)
-  return C[key]
+  return available(C[key])
 end
 
 return M
