@@ -34,6 +34,10 @@ if [ -f "$win/missingdll.exe" ] && [ -d "$wine_dlls" ]; then
   show deps "$win/wrongbits.exe" --sysroot "$wine_dlls"
 fi
 show run event-log -p log=tests/fixtures/evtx/application.evtx
+# A Go console program registered as a Windows service: the SCM's 7000/7009
+# events from a System log, and the binary itself.
+[ -f "$win/goexit3.exe" ] && show run service-stops -p service=MyGoSvc -p log=tests/fixtures/evtx/system.evtx -p binary="$win/goexit3.exe"
+show run service-stops -p service=api -p systemctl_text=tests/fixtures/service/show-oom.txt -p journal=tests/fixtures/service/journal-api.json
 tmp=$(mktemp -d)
 mkdir -p "$tmp/app/conf" && echo secret >"$tmp/app/conf/app.ini" && chmod 000 "$tmp/app/conf"
 show run permissions -p path="$tmp/app/conf/app.ini" -p want=read -p user=nobody
