@@ -60,7 +60,6 @@ int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *u
 int dkd_file_id(const char *path, uint64_t id[2]);
 
 /* The canonical absolute path (symlinks resolved): 0 on success. */
-int dkd_realpath(const char *path, char *out, size_t out_size);
 
 /* The live Windows system and Windows folders (GetSystemDirectory,
 ** GetWindowsDirectory, GetSystemWow64Directory); 0 off Windows. */

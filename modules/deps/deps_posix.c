@@ -103,19 +103,6 @@ int dkd_file_id(const char *path, uint64_t id[2]) {
   return 0;
 }
 
-int dkd_realpath(const char *path, char *out, size_t out_size) {
-  char *r = realpath(path, NULL);
-  if (!r) return -1;
-  size_t n = strlen(r);
-  if (n >= out_size) {
-    free(r);
-    return -1;
-  }
-  memcpy(out, r, n + 1);
-  free(r);
-  return 0;
-}
-
 int dkd_os_windows_dirs(char *sys, char *win, char *wow64, size_t size) {
   (void)sys, (void)win, (void)wow64, (void)size;
   return 0;

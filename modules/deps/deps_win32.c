@@ -145,16 +145,6 @@ int dkd_file_id(const char *path, uint64_t id[2]) {
   return 0;
 }
 
-int dkd_realpath(const char *path, char *out, size_t out_size) {
-  wchar_t *w = widen(path);
-  if (!w) return -1;
-  wchar_t full[32768];
-  DWORD n = GetFullPathNameW(w, 32768, full, NULL);
-  free(w);
-  if (n == 0 || n >= 32768) return -1;
-  return narrow(full, out, out_size);
-}
-
 int dkd_os_windows_dirs(char *sys, char *win, char *wow64, size_t size) {
   wchar_t buf[MAX_PATH + 1];
   UINT n = GetSystemDirectoryW(buf, MAX_PATH);

@@ -15,6 +15,7 @@
 ** symbol-version check (VERNEED against VERDEF).
 */
 #include "deps.h"
+#include "sys.h"
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1612,7 +1613,7 @@ static int walk_elf(W *s, int root) {
   elf_defaults(s, e);
   s->secure = s->w->o.secure || dkd_file_setid(r->path);
   char real[4096];
-  s->root_origin = dkd_realpath(r->path, real, sizeof real) == 0 ? dir_name(AR(s), real) : dir_name(AR(s), r->path);
+  s->root_origin = dk_sys_realpath(r->path, real, sizeof real) == 0 ? dir_name(AR(s), real) : dir_name(AR(s), r->path);
   if (e->soname) elf_alias(s, root, e->soname);
   if (e->interp) {
     fentry *ie = get_file(s->w, e->interp);

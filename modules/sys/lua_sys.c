@@ -4,6 +4,7 @@
 **   sys.isatty(1|2) -> boolean
 **   sys.clock_ms()  -> monotonic milliseconds (for durations)
 **   sys.pid()       -> integer
+**   sys.realpath(p) -> canonical absolute path | nil, message, "ENOENT"
 */
 #include "sys.h"
 
@@ -49,9 +50,23 @@ static int l_pid(lua_State *L) {
   return 1;
 }
 
+static int l_realpath(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char out[4096];
+  if (dk_sys_realpath(path, out, sizeof out) != 0) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: cannot resolve the path", path);
+    lua_pushliteral(L, "ENOENT");
+    return 3;
+  }
+  lua_pushstring(L, out);
+  return 1;
+}
+
 int luaopen_diagkit_sys(lua_State *L) {
   static const luaL_Reg fns[] = {
-      {"platform", l_platform}, {"isatty", l_isatty}, {"clock_ms", l_clock_ms}, {"pid", l_pid}, {NULL, NULL}};
+      {"platform", l_platform}, {"isatty", l_isatty}, {"clock_ms", l_clock_ms}, {"pid", l_pid},
+      {"realpath", l_realpath}, {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;
 }

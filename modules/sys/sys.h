@@ -24,6 +24,11 @@ double dk_sys_monotonic_ms(void);
 /* 1 when the stream (1 = stdout, 2 = stderr) is an interactive terminal. */
 int dk_sys_isatty(int fd);
 
+/* The absolute, canonical form of path (symbolic links and "." / ".."
+** resolved; on Windows the full path with its final name from the file
+** system). 0 on success, -1 when the path cannot be resolved or does not fit. */
+int dk_sys_realpath(const char *path, char *out, size_t out_size);
+
 /* Process id of the toolkit itself. */
 long dk_sys_pid(void);
 

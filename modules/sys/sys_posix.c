@@ -1,8 +1,9 @@
 /* Machine facts, POSIX half (see sys.h). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "sys.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -37,3 +38,13 @@ double dk_sys_monotonic_ms(void) {
 int dk_sys_isatty(int fd) { return isatty(fd); }
 
 long dk_sys_pid(void) { return (long)getpid(); }
+
+int dk_sys_realpath(const char *path, char *out, size_t out_size) {
+  char *r = realpath(path, NULL);
+  if (r == NULL) return -1;
+  size_t n = strlen(r);
+  int fits = n < out_size;
+  if (fits) memcpy(out, r, n + 1);
+  free(r);
+  return fits ? 0 : -1;
+}

@@ -4,7 +4,9 @@
 #include <windows.h>
 #include <io.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* ntdll exports wine_get_version only under Wine: the standard way to tell. */
 static void wine_version(char *out, size_t size) {
@@ -58,3 +60,35 @@ double dk_sys_monotonic_ms(void) {
 int dk_sys_isatty(int fd) { return _isatty(fd); }
 
 long dk_sys_pid(void) { return (long)GetCurrentProcessId(); }
+
+/* GetFinalPathNameByHandleW resolves links of an existing file; for a name
+** that does not exist yet GetFullPathNameW at least makes it absolute. */
+int dk_sys_realpath(const char *path, char *out, size_t out_size) {
+  int wn = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
+  if (wn <= 0) return -1;
+  wchar_t *w = malloc((size_t)wn * sizeof *w);
+  wchar_t *full = malloc(32768 * sizeof *full);
+  int rc = -1;
+  if (w == NULL || full == NULL) goto done;
+  MultiByteToWideChar(CP_UTF8, 0, path, -1, w, wn);
+  DWORD n = GetFullPathNameW(w, 32768, full, NULL);
+  if (n == 0 || n >= 32768) goto done;
+  HANDLE f = CreateFileW(full, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                         FILE_FLAG_BACKUP_SEMANTICS, NULL);
+  if (f != INVALID_HANDLE_VALUE) {
+    DWORD m = GetFinalPathNameByHandleW(f, full, 32768, FILE_NAME_NORMALIZED);
+    CloseHandle(f);
+    if (m == 0 || m >= 32768) goto done;
+    /* Drop the \\?\ prefix of a drive path; keep \\?\UNC\ as \\server. */
+    if (wcsncmp(full, L"\\\\?\\UNC\\", 8) == 0) {
+      memmove(full + 2, full + 8, (wcslen(full + 8) + 1) * sizeof *full);
+    } else if (wcsncmp(full, L"\\\\?\\", 4) == 0) {
+      memmove(full, full + 4, (wcslen(full + 4) + 1) * sizeof *full);
+    }
+  }
+  rc = WideCharToMultiByte(CP_UTF8, 0, full, -1, out, (int)out_size, NULL, NULL) > 0 ? 0 : -1;
+done:
+  free(w);
+  free(full);
+  return rc;
+}

@@ -39,12 +39,28 @@ Runs a playbook and prints its findings.
   -o, --output FILE       write the report to FILE instead of stdout
   -v, --verbose           progress on stderr
   -- program args...      the program a playbook should run or analyse
+Checks that are not bundled (diagkit check FILE, and playbooks from $DIAGKIT_PATH,
+~/.config/diagkit/playbooks, /etc/diagkit/playbooks, %APPDATA%\\diagkit\\playbooks)
+run in a sandbox (docs/sandbox.md):
+  --allow-read DIR        let the check read files under DIR (repeatable; path params are allowed)
+  --allow-exec            let the check start programs through diagkit.proc
+  --max-instructions N    stop the check after N Lua instructions (default 5e8)
+  --max-memory MIB        stop the check when it holds more than MIB MiB (default 256)
+  --trust                 no sandbox: the check runs with your full rights
 Exit status: 0 nothing found, 1 warnings, 2 errors, 3 could not diagnose, 64 usage error.
 ]],
   check = [[
 Usage: diagkit check <file.lua> [-p key=value]... [--format text|json|nagios] [-- program args...]
 Runs your own check: a Lua file that returns diagkit.playbook{...}
 (see docs/writing-playbooks.md). Same options and exit status as 'run'.
+Checks that are not bundled (diagkit check FILE, and playbooks from $DIAGKIT_PATH,
+~/.config/diagkit/playbooks, /etc/diagkit/playbooks, %APPDATA%\\diagkit\\playbooks)
+run in a sandbox (docs/sandbox.md):
+  --allow-read DIR        let the check read files under DIR (repeatable; path params are allowed)
+  --allow-exec            let the check start programs through diagkit.proc
+  --max-instructions N    stop the check after N Lua instructions (default 5e8)
+  --max-memory MIB        stop the check when it holds more than MIB MiB (default 256)
+  --trust                 no sandbox: the check runs with your full rights
 ]],
   explain = [[
 Usage: diagkit explain <code> [--context go|shell|windows|linux] [--format text|json]
@@ -63,7 +79,38 @@ local RUN_OPTIONS = {
   ["-o"] = "output", ["--output"] = "output",
   ["-v"] = true, ["-v#"] = "verbose", ["--verbose"] = true, ["--verbose#"] = "verbose",
   ["-h"] = true, ["-h#"] = "help", ["--help"] = true, ["--help#"] = "help",
+  -- The sandbox of checks that are not bundled (diagkit/sandbox.lua).
+  ["--trust"] = true, ["--trust#"] = "trust", ["--allow-exec"] = true, ["--allow-exec#"] = "allow_exec",
+  ["--allow-read"] = "allow_read*", ["--max-instructions"] = "max_instructions",
+  ["--max-memory"] = "max_memory",
 }
+
+-- The sandbox options as playbook.find/catalog/load_file take them.
+local function load_opts(opts)
+  if opts.trust then return { trust = true } end
+  local instructions, memory
+  if opts.max_instructions then
+    instructions = math.tointeger(tonumber(opts.max_instructions))
+    if not instructions or instructions <= 0 then
+      usage_error("--max-instructions needs a positive integer, got '%s'", opts.max_instructions)
+    end
+  end
+  if opts.max_memory then
+    local mib = tonumber(opts.max_memory)
+    if not mib or mib <= 0 then usage_error("--max-memory needs a number of MiB, got '%s'", opts.max_memory) end
+    memory = math.floor(mib * 1024 * 1024)
+  end
+  local policy, err = require("diagkit.sandbox").policy {
+    allow_read = opts.allow_read, allow_exec = opts.allow_exec,
+    instructions = instructions, memory = memory,
+  }
+  if not policy then usage_error("%s", err) end
+  return { policy = policy }
+end
+
+local function note(def)
+  if def.note then io.stderr:write("diagkit: note: ", def.note, "\n") end
+end
 
 local function wants_help(args, first)
   for i = first, #args do
@@ -138,32 +185,40 @@ local commands = {}
 
 function commands.list(args)
   local opts = parse(args, 2, RUN_OPTIONS)
-  local list, errors = playbook.catalog()
+  local list, errors = playbook.catalog(load_opts(opts))
   if opts.format == "json" then
     local json = require "diagkit.json"
     local items = json.array()
     for _, d in ipairs(list) do
       items[#items + 1] = { id = d.id, title = d.title, summary = d.summary, version = d.version,
-        platforms = json.array(d.platforms), tags = json.array(d.tags) }
+        platforms = json.array(d.platforms), tags = json.array(d.tags), bundled = d.bundled,
+        file = d.file, overrides = d.overrides }
     end
     out(json.encode({ playbooks = items }, { indent = "  " }) .. "\n")
   else
     local width = 0
     for _, d in ipairs(list) do width = math.max(width, #d.id) end
-    for _, d in ipairs(list) do out(string.format("%-" .. width .. "s  %s\n", d.id, d.title)) end
+    for _, d in ipairs(list) do
+      local origin = d.bundled and "" or ("  [" .. d.file .. (d.overrides and ", overrides the bundled one" or "") .. "]")
+      out(string.format("%-" .. width .. "s  %s%s\n", d.id, d.title, origin))
+    end
   end
   for _, e in ipairs(errors) do io.stderr:write("diagkit: skipped a broken playbook: ", e.message, "\n") end
   return EXIT.ok
 end
 
 function commands.info(args)
-  local _, pos = parse(args, 2, RUN_OPTIONS)
+  local opts, pos = parse(args, 2, RUN_OPTIONS)
   if #pos ~= 1 then usage_error("info needs one playbook name (diagkit list shows them)") end
-  local def, err = playbook.find(pos[1])
+  local def, err = playbook.find(pos[1], load_opts(opts))
   if not def then usage_error("%s", err) end
   local lines = { def.id .. " " .. def.version .. ": " .. def.title, "", def.summary, "" }
   if def.description then lines[#lines + 1] = def.description; lines[#lines + 1] = "" end
   lines[#lines + 1] = "Platforms: " .. table.concat(def.platforms, ", ")
+  if not def.bundled and def.file then
+    lines[#lines + 1] = "File: " .. def.file .. " (not bundled: runs in the sandbox unless --trust)"
+  end
+  if def.note then lines[#lines + 1] = "Note: " .. def.note end
   local names = {}
   for n in pairs(def.params) do names[#names + 1] = n end
   table.sort(names)
@@ -191,8 +246,9 @@ function commands.run(args)
   local opts, pos, rest = parse(args, 2, RUN_OPTIONS)
   if #pos == 0 then usage_error("run needs a playbook name (diagkit list shows them)") end
   if #pos > 1 then usage_error("unexpected argument '%s' (put the program after --)", pos[2]) end
-  local def, err = playbook.find(pos[1])
+  local def, err = playbook.find(pos[1], load_opts(opts))
   if not def then usage_error("%s", err) end
+  note(def)
   return run_definition(def, opts, rest)
 end
 
@@ -202,7 +258,8 @@ function commands.check(args)
   local f = io.open(pos[1], "rb")
   if not f then usage_error("cannot open check file '%s'", pos[1]) end
   f:close()
-  local def, err = playbook.load_file(pos[1])
+  local lopts = load_opts(opts)
+  local def, err = playbook.load_file(pos[1], not lopts.trust and { sandbox = true, policy = lopts.policy } or nil)
   if not def then usage_error("%s", err) end
   return run_definition(def, opts, rest)
 end

@@ -21,7 +21,8 @@ end
 -- Parses args[first..] into options (per spec) and positionals; words after
 -- `--` are returned separately, untouched.
 -- spec: { ["-p"] = "param", ["--param"] = "param", ["-v"] = true, ... }
--- a string value names a repeatable option with an argument; true a flag.
+-- a string value names an option with an argument (the last one given wins;
+-- a name ending in "*" collects every one given into a list); true a flag.
 function M.parse(args, first, spec)
   local opts, pos, rest = { param = {} }, {}, nil
   local i = first
@@ -50,6 +51,10 @@ function M.parse(args, first, spec)
       end
       if kind == "param" then
         opts.param[#opts.param + 1] = value
+      elseif kind:sub(-1) == "*" then
+        local key = kind:sub(1, -2)
+        opts[key] = opts[key] or {}
+        opts[key][#opts[key] + 1] = value
       else
         opts[kind] = value
       end

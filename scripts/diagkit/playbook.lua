@@ -53,7 +53,12 @@ function M.define(def, where)
 end
 
 -- Loads a playbook file; returns the definition or nil, message.
-function M.load_file(path)
+-- opts.sandbox: load it through diagkit.sandbox with opts.policy (a check
+-- that is not bundled); otherwise it runs with the host's full powers.
+function M.load_file(path, opts)
+  if opts and opts.sandbox then
+    return require("diagkit.sandbox").load(path, opts.policy or require("diagkit.sandbox").policy())
+  end
   -- Playbooks see the usual globals plus `diagkit`; what they define at top
   -- level stays in their own environment.
   local env = setmetatable({ diagkit = require "diagkit" }, { __index = _G })
@@ -77,14 +82,37 @@ function M.new(def)
   return setmetatable(M.define(def, where), M.definition_mt)
 end
 
--- Folders searched for playbooks, first wins on a name clash.
+-- Folders searched for playbooks, first wins on a name clash: each is
+-- {path=, bundled=}. Users' folders come first so that a user playbook can
+-- replace a bundled one of the same name (list and run say so):
+--   $DIAGKIT_PATH (separated like PATH), then
+--   POSIX:   $XDG_CONFIG_HOME/diagkit/playbooks (~/.config/...), /etc/diagkit/playbooks
+--   Windows: %APPDATA%\diagkit\playbooks, %PROGRAMDATA%\diagkit\playbooks
+--   and last the bundled scripts/playbooks.
 function M.search_dirs()
   local dirs = {}
+  local sep = package.config:sub(1, 1)
+  local function add(d, bundled)
+    if d and d ~= "" then dirs[#dirs + 1] = { path = d, bundled = bundled or false } end
+  end
   local env = os.getenv("DIAGKIT_PATH")
   if env then
-    for d in env:gmatch("[^" .. (package.config:sub(3, 3)) .. "]+") do dirs[#dirs + 1] = d end
+    for d in env:gmatch("[^" .. (sep == "\\" and ";" or ":") .. "]+") do add(d) end
   end
-  dirs[#dirs + 1] = M.scripts_dir() .. "/playbooks"
+  if sep == "\\" then
+    local appdata, programdata = os.getenv("APPDATA"), os.getenv("PROGRAMDATA")
+    if appdata then add(appdata .. "\\diagkit\\playbooks") end
+    if programdata then add(programdata .. "\\diagkit\\playbooks") end
+  else
+    local config = os.getenv("XDG_CONFIG_HOME")
+    if not config or config == "" then
+      local home = os.getenv("HOME")
+      config = home and (home .. "/.config")
+    end
+    if config then add(config .. "/diagkit/playbooks") end
+    add(os.getenv("DIAGKIT_SYSTEM_PLAYBOOKS") or "/etc/diagkit/playbooks")
+  end
+  add(M.scripts_dir() .. sep .. "playbooks", true)
   return dirs
 end
 
@@ -108,20 +136,47 @@ local function list_lua_files(dir)
   return files
 end
 
+-- How a playbook from dir loads: bundled ones as they are, others through
+-- the sandbox unless opts.trust.
+local function load_opts(dir, opts)
+  opts = opts or {}
+  if dir.bundled or opts.trust then return nil end
+  return { sandbox = true, policy = opts.policy }
+end
+
+-- A user playbook that hides another of the same id is noted on the definition.
+local function note_override(def, id, dirs, from)
+  for j = from + 1, #dirs do
+    local other = dirs[j].path .. "/" .. id .. ".lua"
+    local f = io.open(other, "rb")
+    if f then
+      f:close()
+      def.overrides = other
+      def.note = string.format("%s overrides the %s playbook '%s' (%s)", def.file,
+        dirs[j].bundled and "bundled" or "other", id, other)
+      return
+    end
+  end
+end
+
 --- Every playbook found: a list of definitions sorted by id, plus a list of
 --- load errors ({file, message}) so a broken file never hides the others.
-function M.catalog()
+--- opts: {trust=, policy=} for playbooks outside the bundled folder.
+function M.catalog(opts)
   local seen, list, errors = {}, {}, {}
-  for _, dir in ipairs(M.search_dirs()) do
-    for _, name in ipairs(list_lua_files(dir)) do
+  local dirs = M.search_dirs()
+  for i, dir in ipairs(dirs) do
+    for _, name in ipairs(list_lua_files(dir.path)) do
       local id = name:sub(1, -5)
       if not seen[id] then
-        local def, err = M.load_file(dir .. "/" .. name)
+        local def, err = M.load_file(dir.path .. "/" .. name, load_opts(dir, opts))
         if def then
           seen[id] = true
+          def.bundled = dir.bundled
+          if not dir.bundled then note_override(def, id, dirs, i) end
           list[#list + 1] = def
         else
-          errors[#errors + 1] = { file = dir .. "/" .. name, message = err }
+          errors[#errors + 1] = { file = dir.path .. "/" .. name, message = err }
         end
       end
     end
@@ -131,20 +186,26 @@ function M.catalog()
 end
 
 --- Finds one playbook by id. Returns the definition or nil, message.
-function M.find(id)
+--- opts: as for catalog.
+function M.find(id, opts)
   if not id:match("^[a-z0-9][a-z0-9-]*$") then
     return nil, string.format("'%s' is not a playbook name", id)
   end
-  for _, dir in ipairs(M.search_dirs()) do
-    local path = dir .. "/" .. id .. ".lua"
+  local dirs = M.search_dirs()
+  for i, dir in ipairs(dirs) do
+    local path = dir.path .. "/" .. id .. ".lua"
     local f = io.open(path, "rb")
     if f then
       f:close()
-      return M.load_file(path)
+      local def, err = M.load_file(path, load_opts(dir, opts))
+      if not def then return nil, err end
+      def.bundled = dir.bundled
+      if not dir.bundled then note_override(def, id, dirs, i) end
+      return def
     end
   end
   local names = {}
-  for _, def in ipairs((M.catalog())) do names[#names + 1] = def.id end
+  for _, def in ipairs((M.catalog(opts))) do names[#names + 1] = def.id end
   local hint = M.closest(id, names)
   return nil, string.format("unknown playbook '%s'%s; 'diagkit list' shows them all", id,
     hint and (" (did you mean '" .. hint .. "'?)") or "")

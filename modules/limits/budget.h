@@ -1,0 +1,54 @@
+/*
+** Budgets for Lua code the toolkit did not write: an instruction budget
+** (counted by a count hook), a memory cap (a lua_Alloc that wraps the state's
+** own and refuses growth past the cap), and a cancel flag that any thread may
+** raise. One dk_limits per lua_State, kept in its registry.
+**
+** The host attaches one for the state's lifetime (dk_limits_attach) so that
+** dk_cancel works; diagkit.limits.call attaches one for the length of a call
+** when it finds none (a stock lua5.4 loading diagkit/core.so).
+*/
+#ifndef DK_BUDGET_H
+#define DK_BUDGET_H
+
+#include "lua.h"
+
+#include <stddef.h>
+
+typedef struct dk_limits dk_limits;
+
+/* Hook period in VM instructions: small enough that a budget or a cancel is
+** noticed within microseconds, large enough to cost well under 1%. */
+#define DK_LIMITS_PERIOD 1000
+
+/* [-0, +0, m] Attaches limits to L (its allocator is wrapped and a count hook
+** installed on L). Returns NULL when out of memory or already attached. */
+dk_limits *dk_limits_attach(lua_State *L);
+
+/* Restores L's own allocator and hook, and frees the limits. */
+void dk_limits_detach(lua_State *L, dk_limits *lim);
+
+/* The limits attached to L, or NULL. */
+dk_limits *dk_limits_of(lua_State *L);
+
+/* Thread-safe: asks the code running in the state to stop with "cancelled"
+** at its next hook tick. dk_limits_clear_cancel resets it for the next run. */
+void dk_limits_cancel(dk_limits *lim);
+void dk_limits_clear_cancel(dk_limits *lim);
+int dk_limits_cancelled(dk_limits *lim);
+
+/* Bytes the state holds now, as the allocator counts them. */
+size_t dk_limits_used(const dk_limits *lim);
+
+/* Arms the budgets for one call: memory growth above the current use of at
+** most cap_bytes (0 = none), and at most instructions VM instructions
+** (0 = none). dk_limits_disarm turns them off and says which one tripped. */
+void dk_limits_arm(lua_State *L, dk_limits *lim, size_t cap_bytes, long long instructions);
+
+/* 1 between dk_limits_arm and dk_limits_disarm. */
+int dk_limits_armed(const dk_limits *lim);
+
+enum { DK_LIMIT_NONE = 0, DK_LIMIT_MEMORY = 1, DK_LIMIT_INSTRUCTIONS = 2, DK_LIMIT_CANCELLED = 4 };
+int dk_limits_disarm(lua_State *L, dk_limits *lim);
+
+#endif

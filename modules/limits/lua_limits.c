@@ -1,0 +1,95 @@
+/*
+** diagkit.limits: run a function under an instruction budget and a memory cap.
+**
+**   limits.call(f, {instructions = N, memory = BYTES}, ...)
+**     -> true, results...            f returned
+**     -> false, err, kind            f raised err; kind says why it stopped:
+**        "instructions"  the budget ran out (an endless loop)
+**        "memory"        the cap was reached (a memory bomb)
+**        "stack"         stack overflow (runaway recursion)
+**        "cancelled"     another thread called dk_cancel on the host
+**        "error"         any other error f raised
+**   limits.usage() -> bytes the Lua state holds
+**
+** Calls do not nest: a budget is for one untrusted function at a time.
+** After a call that tripped a limit the garbage is collected, so the state
+** is ready for the next call.
+*/
+#include "budget.h"
+
+#include "lauxlib.h"
+#include "lua.h"
+
+#include <string.h>
+
+int luaopen_diagkit_limits(lua_State *L);
+
+static lua_Integer opt_field(lua_State *L, int t, const char *name) {
+  lua_getfield(L, t, name);
+  lua_Integer v = 0;
+  if (!lua_isnil(L, -1)) {
+    int ok = 0;
+    v = lua_tointegerx(L, -1, &ok);
+    if (!ok || v < 0) luaL_error(L, "limits.call: '%s' must be a non-negative integer", name);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+static const char *kind_of(lua_State *L, int status, int tripped) {
+  if (tripped & DK_LIMIT_CANCELLED) return "cancelled";
+  if (tripped & DK_LIMIT_INSTRUCTIONS) return "instructions";
+  if (tripped & DK_LIMIT_MEMORY) return "memory";
+  if (status == LUA_ERRMEM) return "memory";
+  const char *msg = lua_tostring(L, -1);
+  if (msg != NULL && (strstr(msg, "stack overflow") != NULL)) return "stack";
+  return "error";
+}
+
+static int l_call(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_Integer memory = opt_field(L, 2, "memory");
+  lua_Integer instructions = opt_field(L, 2, "instructions");
+  dk_limits *lim = dk_limits_of(L);
+  int own = 0;
+  if (lim == NULL) {
+    lim = dk_limits_attach(L);
+    if (lim == NULL) return luaL_error(L, "limits.call: out of memory");
+    own = 1;
+  } else if (dk_limits_armed(lim)) {
+    return luaL_error(L, "limits.call: calls do not nest");
+  }
+  lua_remove(L, 2); /* f, args... */
+  int nargs = lua_gettop(L) - 1;
+  dk_limits_arm(L, lim, (size_t)memory, (long long)instructions);
+  int status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+  int tripped = dk_limits_disarm(L, lim);
+  if (own) dk_limits_detach(L, lim);
+  if (status == LUA_OK) {
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+  }
+  const char *kind = kind_of(L, status, tripped);
+  if (tripped) lua_gc(L, LUA_GCCOLLECT, 0);
+  lua_pushboolean(L, 0);
+  lua_insert(L, -2);
+  lua_pushstring(L, kind);
+  return 3;
+}
+
+static int l_usage(lua_State *L) {
+  dk_limits *lim = dk_limits_of(L);
+  if (lim != NULL)
+    lua_pushinteger(L, (lua_Integer)dk_limits_used(lim));
+  else
+    lua_pushinteger(L, (lua_Integer)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + lua_gc(L, LUA_GCCOUNTB, 0));
+  return 1;
+}
+
+int luaopen_diagkit_limits(lua_State *L) {
+  static const luaL_Reg fns[] = {{"call", l_call}, {"usage", l_usage}, {NULL, NULL}};
+  luaL_newlib(L, fns);
+  return 1;
+}
