@@ -273,7 +273,8 @@ function Ctx:unknown(reason)
 end
 
 --- Progress for a human, on stderr only (never in machine-readable output).
-function Ctx:log(fmt, ...)
+-- (Not ctx:log: ctx.log is the diagkit.log module, like ctx.proc and ctx.deps.)
+function Ctx:say(fmt, ...)
   if self.verbose then io.stderr:write("diagkit: ", string.format(fmt, ...), "\n") end
 end
 

@@ -424,7 +424,7 @@ local function sandbox_ctx(ctx, policy, params)
     return value
   end
   function view.unknown(_, reason) ctx:unknown(tostring(reason)) end
-  function view.log(_, fmt, ...) ctx:log(fmt, ...) end
+  function view.say(_, fmt, ...) ctx:say(fmt, ...) end
   function view.run(_, id)
     deny("ctx:run('" .. tostring(id) .. "')", "bundled playbooks use the native modules without the sandbox's rules")
   end
