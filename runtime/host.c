@@ -5,6 +5,7 @@
 ** (scripts/diagkit/cli.lua).
 */
 #include "diagkit.h"
+#include "budget.h"
 #include "modules.h"
 #include "platform.h"
 
@@ -20,6 +21,8 @@
 
 struct dk_host {
   lua_State *L;
+  dk_limits *limits;    /* budgets of sandboxed checks, and dk_cancel's flag */
+  dk_options opts;      /* as given; the strings are read in dk_open only */
   char scripts_dir[DK_PATH_MAX];
 };
 
@@ -43,8 +46,9 @@ static int has_cli(const char *dir) {
 
 /*
 ** Finds the scripts folder: an explicit option, then $DIAGKIT_SCRIPTS, then
-** <exe dir>/scripts (the build tree), then <exe dir>/../share/diagkit/scripts
-** (an installed tree). The first that holds diagkit/cli.lua wins.
+** <exe dir>/scripts (the build tree), <exe dir>/../share/diagkit/scripts
+** (an installed tree), and the same two beside the shared library. The
+** first that holds diagkit/cli.lua wins.
 */
 static int find_scripts(const dk_options *opts, char *out, size_t size) {
   const char *given = opts != NULL ? opts->scripts_dir : NULL;
@@ -54,15 +58,19 @@ static int find_scripts(const dk_options *opts, char *out, size_t size) {
     strcpy(out, given);
     return 0;
   }
-  char exe[DK_PATH_MAX];
-  if (dk_exe_dir(exe, sizeof exe) != 0) return -1;
   char sep = dk_path_sep;
   char installed[64];
   snprintf(installed, sizeof installed, "..%cshare%cdiagkit%cscripts", sep, sep, sep);
   const char *const rel[] = {"scripts", installed};
-  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-    int n = snprintf(out, size, "%s%c%s", exe, sep, rel[i]);
-    if (n > 0 && (size_t)n < size && has_cli(out)) return 0;
+  /* The executable's folder, then the library's (an embedder's program
+  ** lives anywhere; libdiagkit.so knows where it was installed). */
+  for (int which = 0; which < 2; which++) {
+    char base[DK_PATH_MAX];
+    if ((which == 0 ? dk_exe_dir(base, sizeof base) : dk_lib_dir(base, sizeof base)) != 0) continue;
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+      int n = snprintf(out, size, "%s%c%s", base, sep, rel[i]);
+      if (n > 0 && (size_t)n < size && has_cli(out)) return 0;
+    }
   }
   return -1;
 }
@@ -72,9 +80,43 @@ static int find_scripts(const dk_options *opts, char *out, size_t size) {
 int luaopen_lfs(lua_State *L);
 #endif
 
+/* diagkit.host.log(level, message): forwards to the embedder's callback. */
+static int host_log(lua_State *L) {
+  const dk_host *h = lua_touserdata(L, lua_upvalueindex(1));
+  static const char *const levels[] = {"debug", "info", "warning", "error", NULL};
+  int level = luaL_checkoption(L, 1, "info", levels);
+  const char *message = luaL_checkstring(L, 2);
+  if (h->opts.log != NULL) h->opts.log(h->opts.log_ud, level, message);
+  return 0;
+}
+
+/* [-0, +1, e] The sandbox settings of dk_options as diagkit/api.lua reads them. */
+static void push_sandbox(lua_State *L, const dk_options *o) {
+  lua_createtable(L, 0, 5);
+  lua_pushboolean(L, o->sandbox == DK_SANDBOX_OFF);
+  lua_setfield(L, -2, "trust");
+  lua_pushboolean(L, o->allow_exec != 0);
+  lua_setfield(L, -2, "allow_exec");
+  if (o->max_instructions > 0) {
+    lua_pushinteger(L, (lua_Integer)o->max_instructions);
+    lua_setfield(L, -2, "instructions");
+  }
+  if (o->max_memory > 0) {
+    lua_pushinteger(L, (lua_Integer)o->max_memory);
+    lua_setfield(L, -2, "memory");
+  }
+  lua_newtable(L);
+  for (int i = 0; o->allow_read != NULL && o->allow_read[i] != NULL; i++) {
+    lua_pushstring(L, o->allow_read[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "allow_read");
+}
+
 /* [-0, +0, e] Runs in protected mode: opens the libraries and sets the paths. */
 static int host_init(lua_State *L) {
-  const char *dir = lua_touserdata(L, 1);
+  dk_host *h = lua_touserdata(L, 1);
+  const char *dir = h->scripts_dir;
   luaL_openlibs(L);
   dk_preload_modules(L);
 #ifdef DK_STATIC_LFS
@@ -89,13 +131,24 @@ static int host_init(lua_State *L) {
   lua_pop(L, 1);
   /* diagkit.host: facts only the host knows (a stock lua5.4 has no such module). */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  lua_createtable(L, 0, 3);
+  lua_createtable(L, 0, 6);
   lua_pushstring(L, dir);
   lua_setfield(L, -2, "scripts_dir");
   lua_pushstring(L, dk_version());
   lua_setfield(L, -2, "version");
   lua_pushboolean(L, 1);
   lua_setfield(L, -2, "embedded");
+  if (h->opts.format != NULL) {
+    lua_pushstring(L, h->opts.format);
+    lua_setfield(L, -2, "format");
+  }
+  if (h->opts.log != NULL) {
+    lua_pushlightuserdata(L, h);
+    lua_pushcclosure(L, host_log, 1);
+    lua_setfield(L, -2, "log");
+  }
+  push_sandbox(L, &h->opts);
+  lua_setfield(L, -2, "sandbox");
   lua_setfield(L, -2, "diagkit.host");
   lua_pop(L, 1);
   return 0;
@@ -116,6 +169,7 @@ dk_host *dk_open(const dk_options *opts, char **err) {
     set_error(err, "out of memory");
     return NULL;
   }
+  if (opts != NULL) h->opts = *opts;
   if (find_scripts(opts, h->scripts_dir, sizeof h->scripts_dir) != 0) {
     set_error(err, "cannot find the diagkit scripts (diagkit/cli.lua); set DIAGKIT_SCRIPTS");
     free(h);
@@ -127,9 +181,19 @@ dk_host *dk_open(const dk_options *opts, char **err) {
     free(h);
     return NULL;
   }
+  h->limits = dk_limits_attach(h->L);
+  if (h->limits == NULL) {
+    set_error(err, "cannot create a Lua state: out of memory");
+    dk_close(h);
+    return NULL;
+  }
   lua_pushcfunction(h->L, host_init);
-  lua_pushlightuserdata(h->L, h->scripts_dir);
-  if (lua_pcall(h->L, 1, 0, 0) != LUA_OK) {
+  lua_pushlightuserdata(h->L, h);
+  int status = lua_pcall(h->L, 1, 0, 0);
+  /* The option strings were copied into Lua; do not keep the caller's. */
+  h->opts.scripts_dir = h->opts.format = NULL;
+  h->opts.allow_read = NULL;
+  if (status != LUA_OK) {
     set_error(err, lua_tostring(h->L, -1));
     dk_close(h);
     return NULL;
@@ -139,8 +203,8 @@ dk_host *dk_open(const dk_options *opts, char **err) {
 
 /*
 ** [-0, +0, -] Calls require(module)[fn] with nargs arguments already on the
-** stack and leaves nres results. On error prints it (with a traceback) and
-** returns -1 with nothing left on the stack.
+** stack and leaves nres results. On error leaves the message (with a
+** traceback) alone on the stack in place of the arguments and returns -1.
 */
 static int call_script(lua_State *L, const char *module, const char *fn, int nargs, int nres) {
   int base = lua_gettop(L) - nargs;   /* arguments at base+1 .. base+nargs */
@@ -156,8 +220,8 @@ static int call_script(lua_State *L, const char *module, const char *fn, int nar
   lua_remove(L, base + 1);
   return 0;
 fail:
-  fprintf(stderr, "diagkit: internal error: %s\n", lua_tostring(L, -1));
-  lua_settop(L, base);
+  lua_replace(L, base + 1);
+  lua_settop(L, base + 1);
   return -1;
 }
 
@@ -170,30 +234,95 @@ int dk_main(dk_host *h, int argc, char **argv) {
   }
   lua_pushstring(L, argc > 0 ? argv[0] : "diagkit");
   lua_rawseti(L, -2, 0);
-  if (call_script(L, "diagkit.cli", "main", 1, 1) != 0) return DK_UNKNOWN;
+  dk_limits_clear_cancel(h->limits);
+  if (call_script(L, "diagkit.cli", "main", 1, 1) != 0) {
+    int cancelled = dk_limits_cancelled(h->limits);
+    fprintf(stderr, "diagkit: %s\n", cancelled ? "cancelled" : lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return DK_UNKNOWN;
+  }
   int isnum = 0;
   lua_Integer status = lua_tointegerx(L, -1, &isnum);
   lua_pop(L, 1);
   return isnum && status >= 0 && status <= 255 ? (int)status : DK_UNKNOWN;
 }
 
-int dk_run(dk_host *h, const char *playbook, const char *params_json, char **report_json) {
+int dk_run(dk_host *h, const char *playbook, const char *params_json, char **report) {
+  return dk_run_ex(h, playbook, params_json, NULL, NULL, report);
+}
+
+/* [-0, +0, -] Calls on_finding for each entry of the list on top of the stack. */
+static void each_finding(lua_State *L, dk_finding_fn on_finding, void *ud) {
+  lua_Integer n = luaL_len(L, -1);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    dk_finding f;
+    const char **fields[] = {&f.playbook, &f.id, &f.severity, &f.title, &f.detail, &f.remedy, &f.next, &f.json};
+    static const char *const names[] = {"playbook", "id", "severity", "title", "detail", "remedy", "next", "json"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+      lua_getfield(L, -1 - (int)k, names[k]);
+      *fields[k] = lua_tostring(L, -1); /* anchored on the stack until the pop below */
+    }
+    on_finding(ud, &f);
+    lua_pop(L, 1 + (int)(sizeof names / sizeof names[0]));
+  }
+}
+
+/* A {"error": message} report for a run that never produced one. */
+static char *error_report(const char *message) {
+  size_t n = strlen(message), k = 0;
+  char *out = malloc(n * 6 + 16);
+  if (out == NULL) return NULL;
+  k += (size_t)sprintf(out, "{\"error\":\"");
+  for (const unsigned char *c = (const unsigned char *)message; *c != '\0'; c++) {
+    if (*c == '"' || *c == '\\') {
+      out[k++] = '\\';
+      out[k++] = (char)*c;
+    } else if (*c < 0x20) {
+      k += (size_t)sprintf(out + k, "\\u%04x", *c);
+    } else {
+      out[k++] = (char)*c;
+    }
+  }
+  strcpy(out + k, "\"}");
+  return out;
+}
+
+int dk_run_ex(dk_host *h, const char *playbook, const char *params_json, dk_finding_fn on_finding, void *ud,
+              char **report) {
   lua_State *L = h->L;
-  *report_json = NULL;
+  if (report != NULL) *report = NULL;
+  if (playbook == NULL) {
+    if (report != NULL) *report = error_report("no playbook given");
+    return DK_USAGE;
+  }
+  dk_limits_clear_cancel(h->limits);
   lua_pushstring(L, playbook);
   lua_pushstring(L, params_json != NULL ? params_json : "{}");
-  if (call_script(L, "diagkit.api", "run", 2, 2) != 0) return DK_UNKNOWN;
-  int status = (int)lua_tointeger(L, -2);
-  const char *json = lua_tostring(L, -1);
-  if (json != NULL) *report_json = dup_string(json);
-  lua_pop(L, 2);
+  if (call_script(L, "diagkit.api", "run", 2, 3) != 0) {
+    /* A cancel unwinds everything, the report writer included. */
+    const char *msg = dk_limits_cancelled(h->limits) ? "cancelled" : lua_tostring(L, -1);
+    if (report != NULL) *report = error_report(msg != NULL ? msg : "internal error");
+    lua_pop(L, 1);
+    return DK_UNKNOWN;
+  }
+  int status = (int)lua_tointeger(L, -3);
+  const char *text = lua_tostring(L, -2);
+  if (report != NULL && text != NULL) *report = dup_string(text);
+  if (on_finding != NULL && lua_istable(L, -1)) each_finding(L, on_finding, ud);
+  lua_pop(L, 3);
   return status;
+}
+
+void dk_cancel(dk_host *h) {
+  if (h != NULL && h->limits != NULL) dk_limits_cancel(h->limits);
 }
 
 void dk_free(void *p) { free(p); }
 
 void dk_close(dk_host *h) {
   if (h == NULL) return;
-  if (h->L != NULL) lua_close(h->L);
+  if (h->L != NULL) lua_close(h->L); /* through the limits' allocator, which stays valid */
+  dk_limits_free(h->limits);
   free(h);
 }

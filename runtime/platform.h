@@ -11,6 +11,11 @@
 ** separator) into buf. Returns 0, or -1 if it cannot be found or does not fit. */
 int dk_exe_dir(char *buf, size_t size);
 
+/* Writes the folder holding the file the host's code was loaded from: the
+** shared library (libdiagkit.so, diagkit.dll) for an embedder, else the
+** executable. Same contract as dk_exe_dir. */
+int dk_lib_dir(char *buf, size_t size);
+
 /* 1 if path (UTF-8) names an existing regular file, else 0. */
 int dk_is_file(const char *path);
 

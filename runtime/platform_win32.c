@@ -20,6 +20,21 @@ int dk_exe_dir(char *buf, size_t size) {
   return 0;
 }
 
+int dk_lib_dir(char *buf, size_t size) {
+  HMODULE self = NULL;
+  if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          (LPCWSTR)(void *)dk_lib_dir, &self))
+    return -1;
+  wchar_t w[32768];
+  DWORD n = GetModuleFileNameW(self, w, (DWORD)(sizeof w / sizeof w[0]));
+  if (n == 0 || n >= sizeof w / sizeof w[0]) return -1;
+  if (dk_utf16_to_utf8(w, buf, size) < 0) return -1;
+  char *slash = strrchr(buf, '\\');
+  if (slash == NULL) return -1;
+  *slash = '\0';
+  return 0;
+}
+
 int dk_is_file(const char *path) {
   wchar_t w[32768];
   if (dk_utf8_to_utf16(path, w, sizeof w / sizeof w[0]) < 0) return 0;

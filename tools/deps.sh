@@ -13,11 +13,11 @@ set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-filesystem
   libpcre2-dev zlib1g-dev lua-busted libcmocka-dev libacl1-dev mingw-w64 wine64 wine dpkg-dev
   golang-go python3 python3-jsonschema python3-impacket clang xz-utils
-  strace acl libwin-hivex-perl libhivex-bin libevtx-utils python3-evtx)
+  strace acl libwin-hivex-perl libhivex-bin libevtx-utils python3-evtx ansible-core)
 # The tests also use some of the peer tools as references: hivexregedit writes
 # the fixture hives, evtxexport and python-evtx check the EVTX reader record by
 # record, setfacl builds ACL trees; so those are in the list above.
-BENCH_PACKAGES=(hyperfine pcre2-utils libtree pax-utils python3-pefile)
+BENCH_PACKAGES=(hyperfine pcre2-utils libtree pax-utils python3-pefile python3-construct)
 
 SRC_SOURCES=/etc/apt/sources.list.d/diagkit-src.sources
 SRC_LIST=/etc/apt/sources.list.d/diagkit-src.list
@@ -140,5 +140,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing: ${missing[*]}"
   # Recommends stay on: clang's libFuzzer runtime (libclang-rt-14-dev) is only a
   # Recommends of clang in Debian 12. env, because sudo drops the environment.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  # ansible-core Recommends 'ansible', 500 MB of collections the tests do not use:
+  # a trailing '-' tells apt-get to leave it out.
+  keep_out=()
+  [[ " ${missing[*]} " == *" ansible-core "* ]] && keep_out=(ansible-)
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" "${keep_out[@]}"
 fi

@@ -50,9 +50,12 @@ static uint64_t read_capeff(const char *status_path) {
   return caps;
 }
 
+/* The _r lookups: hosts on other threads may look users up at the same time. */
 static void fill_name(dk_pcred *cred) {
-  struct passwd *pw = getpwuid((uid_t)cred->uid);
-  if (pw) dkfmt(cred->name, sizeof cred->name, "%s", pw->pw_name);
+  struct passwd pwd, *pw = NULL;
+  char buf[16384];
+  if (getpwuid_r((uid_t)cred->uid, &pwd, buf, sizeof buf, &pw) == 0 && pw)
+    dkfmt(cred->name, sizeof cred->name, "%s", pw->pw_name);
 }
 
 int dk_pcred_current(dk_pcred *cred, char *err, size_t errlen, const char **code) {
@@ -79,12 +82,16 @@ static uint64_t root_caps(uint32_t uid) {
 
 int dk_pcred_user(const char *who, dk_pcred *cred, char *err, size_t errlen, const char **code) {
   memset(cred, 0, sizeof *cred);
-  struct passwd *pw = getpwnam(who);
+  struct passwd pwd, *pw = NULL;
+  char buf[16384];
+  if (getpwnam_r(who, &pwd, buf, sizeof buf, &pw) != 0) pw = NULL;
   if (!pw) {
     char *end;
     errno = 0;
     unsigned long v = strtoul(who, &end, 10);
-    if (*who != '\0' && *end == '\0' && errno == 0 && v <= 0xFFFFFFFFul) pw = getpwuid((uid_t)v);
+    if (*who != '\0' && *end == '\0' && errno == 0 && v <= 0xFFFFFFFFul &&
+        getpwuid_r((uid_t)v, &pwd, buf, sizeof buf, &pw) != 0)
+      pw = NULL;
     if (!pw) {
       seterr(err, errlen, code, "ENOENT", "no user '%s' in the user database", who);
       return -1;

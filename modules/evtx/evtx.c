@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* Buffers and arenas ---------------------------------------------------- */
@@ -192,9 +193,11 @@ static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)r
 /* CRC32 (IEEE, reflected) -------------------------------------------------- */
 
 static uint32_t crc_table[8][256];
-static int crc_ready;
+/* 0 not built, 1 being built, 2 ready: hosts on other threads may parse at
+** the same time, and the first one builds the table for all. */
+static atomic_int crc_state;
 
-static void crc_init(void) {
+static void crc_build(void) {
   for (uint32_t i = 0; i < 256; i++) {
     uint32_t c = i;
     for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
@@ -202,7 +205,17 @@ static void crc_init(void) {
   }
   for (uint32_t i = 0; i < 256; i++)
     for (int t = 1; t < 8; t++) crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
-  crc_ready = 1;
+}
+
+static void crc_init(void) {
+  int expected = 0;
+  if (atomic_compare_exchange_strong(&crc_state, &expected, 1)) {
+    crc_build();
+    atomic_store(&crc_state, 2);
+  } else {
+    while (atomic_load(&crc_state) != 2) {
+    } /* a few microseconds, once per process */
+  }
 }
 
 /* slicing-by-8 */
@@ -221,7 +234,7 @@ static uint32_t crc_update(uint32_t crc, const uint8_t *p, size_t n) {
 }
 
 uint32_t dk_evtx_crc32(const uint8_t *p, size_t n) {
-  if (!crc_ready) crc_init();
+  if (atomic_load(&crc_state) != 2) crc_init();
   return crc_update(0, p, n);
 }
 
@@ -1708,7 +1721,7 @@ static void reset_result(dk_evtx_chunk_result *r) {
 
 int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const dk_evtx_opts *opts,
                         dk_evtx_chunk_result *r) {
-  if (!crc_ready) crc_init();
+  if (atomic_load(&crc_state) != 2) crc_init();
   reset_result(r);
   r->index = (uint32_t)index;
   uint64_t foff = DK_EVTX_HEADER_BLOCK + index * (uint64_t)DK_EVTX_CHUNK_SIZE;

@@ -93,6 +93,8 @@ dk_limits *dk_limits_attach(lua_State *L) {
   return lim;
 }
 
+void dk_limits_free(dk_limits *lim) { free(lim); }
+
 void dk_limits_detach(lua_State *L, dk_limits *lim) {
   if (lim == NULL) return;
   lua_pushnil(L);

@@ -28,6 +28,10 @@ dk_limits *dk_limits_attach(lua_State *L);
 /* Restores L's own allocator and hook, and frees the limits. */
 void dk_limits_detach(lua_State *L, dk_limits *lim);
 
+/* Frees limits still attached when their state was closed with lua_close
+** (the state's last frees go through the limits' allocator). */
+void dk_limits_free(dk_limits *lim);
+
 /* The limits attached to L, or NULL. */
 dk_limits *dk_limits_of(lua_State *L);
 

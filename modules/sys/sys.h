@@ -14,6 +14,7 @@ typedef struct dk_sys_info {
   char os_version[128];  /* uname release, or "10.0.19045" */
   char hostname[256];
   char wine_version[64]; /* non-empty when running under Wine */
+  char os_buf[65], arch_buf[65]; /* storage behind os and arch when computed */
 } dk_sys_info;
 
 void dk_sys_get_info(dk_sys_info *info);

@@ -11,17 +11,18 @@
 #include <unistd.h>
 
 void dk_sys_get_info(dk_sys_info *info) {
-  /* uname's fields live in a local struct; keep copies that outlive the call. */
-  static char sysname[65], machine[65];
+  /* uname's fields live in a local struct; the copies live in info (no
+  ** static buffers: hosts on other threads may ask at the same time). */
+  char *sysname = info->os_buf, *machine = info->arch_buf;
   struct utsname u;
   memset(info, 0, sizeof *info);
   info->os = "unknown";
   info->arch = "unknown";
   if (uname(&u) == 0) {
     /* "Linux" -> "linux": the names playbooks compare against are lower case. */
-    snprintf(sysname, sizeof sysname, "%s", u.sysname);
+    snprintf(sysname, sizeof info->os_buf, "%s", u.sysname);
     for (char *c = sysname; *c != '\0'; c++) *c = (char)tolower((unsigned char)*c);
-    snprintf(machine, sizeof machine, "%s", u.machine);
+    snprintf(machine, sizeof info->arch_buf, "%s", u.machine);
     snprintf(info->os_version, sizeof info->os_version, "%s", u.release);
     info->os = sysname;
     info->arch = machine;

@@ -4,10 +4,12 @@
 **   trace.strace_file(path [, opts])        -> events, stats | nil, message, code
 **   trace.parse_procmon_csv(text [, opts])  -> events, stats | nil, message, code
 **   trace.procmon_csv(path [, opts])        -> events, stats | nil, message, code
+**   trace.parse_pml(bytes [, opts])         -> events, stats | nil, message, code
+**   trace.pml(path [, opts])                -> events, stats | nil, message, code
 ** opts.paths_only: keep only events that name a path (plus exits and kills).
 ** trace.failures and trace.run are Lua (scripts/diagkit/tracing.lua); they are
 ** added to this table when the scripts are on package.path.
-** Uses only trace.h.
+** Uses only trace.h and pml.h.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "lauxlib.h"
 #include "lua.h"
+#include "pml.h"
 #include "trace.h"
 
 int luaopen_diagkit_trace(lua_State *L);
@@ -232,6 +235,167 @@ static int file_parser(lua_State *L, parse_fn fn, int procmon) {
   return run_parser(L, fn, procmon, f->data ? f->data : "", f->len, 2);
 }
 
+/* ---- Process Monitor PML ---- */
+
+typedef struct pml_ud {
+  dkt_pml *p;
+} pml_ud;
+
+static int pml_gc(lua_State *L) {
+  pml_ud *u = lua_touserdata(L, 1);
+  dkt_pml_close(u->p);
+  u->p = NULL;
+  return 0;
+}
+
+typedef struct pctx {
+  lua_State *L;
+  const dkt_pml_process *base; /* process table, for the index of e->process */
+  int procs;                   /* stack index of the list of process tables */
+  int list;                    /* stack index of the event list */
+  int paths_only;
+  lua_Integer n;
+} pctx;
+
+static void set_u(lua_State *L, const char *k, uint64_t v) {
+  lua_pushinteger(L, (lua_Integer)v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_process(lua_State *L, const dkt_pml_process *q) {
+  lua_createtable(L, 0, 18);
+  set_u(L, "index", q->index);
+  set_u(L, "pid", q->pid);
+  set_u(L, "parent_pid", q->parent_pid);
+  set_u(L, "session", q->session);
+  char auth[24];
+  snprintf(auth, sizeof auth, "%08lx:%08lx", (unsigned long)(q->auth_id >> 32), (unsigned long)(q->auth_id & 0xffffffffu));
+  set_str(L, "auth_id", auth);
+  set_u(L, "start_time", q->start_time);
+  if (q->end_time) set_u(L, "end_time", q->end_time);
+  lua_pushboolean(L, q->virtualized);
+  lua_setfield(L, -2, "virtualized");
+  set_str(L, "architecture", q->is_64bit ? "64-bit" : "32-bit");
+  set_u(L, "modules", q->modules);
+  set_str(L, "name", q->name);
+  set_str(L, "image_path", q->image_path);
+  set_str(L, "command_line", q->command_line);
+  set_str(L, "user", q->user);
+  set_str(L, "integrity", q->integrity);
+  set_str(L, "company", q->company);
+  set_str(L, "version", q->version);
+  set_str(L, "description", q->description);
+}
+
+static int on_pml_event(void *ud, const dkt_pml_event *e) {
+  pctx *c = ud;
+  lua_State *L = c->L;
+  if (c->paths_only && !e->path && !e->has_exit) return 0;
+  lua_createtable(L, 0, 20);
+  lua_pushliteral(L, "syscall");
+  lua_setfield(L, -2, "kind");
+  set_u(L, "line", (uint64_t)e->index + 1);
+  set_u(L, "pid", e->process->pid);
+  set_u(L, "tid", e->tid);
+  char t[40];
+  dkt_pml_time_of_day(e->time, t, sizeof t);
+  set_str(L, "time", t);
+  set_u(L, "filetime", e->time);
+  lua_pushnumber(L, (lua_Number)e->duration / 1e7);
+  lua_setfield(L, -2, "duration");
+  set_str(L, "syscall", e->operation);
+  set_str(L, "operation", e->operation);
+  set_str(L, "event_class", e->class_name);
+  set_str(L, "path", e->path);
+  if (e->result[0]) set_str(L, "result", e->result);
+  if (e->result[0] && strcmp(e->result, "SUCCESS") != 0) set_str(L, "errno", e->result);
+  set_u(L, "status", e->status);
+  set_str(L, "detail", e->detail);
+  set_str(L, "process", e->process->name);
+  if (e->has_exit) {
+    set_int(L, "exit_status", e->exit_status);
+    set_int(L, "exit_code", (long long)(uint32_t)e->exit_status);
+  }
+  lua_rawgeti(L, c->procs, (lua_Integer)(e->process - c->base) + 1);
+  lua_setfield(L, -2, "process_info");
+  lua_rawseti(L, c->list, ++c->n);
+  return 0;
+}
+
+static int run_pml(lua_State *L, const char *buf, size_t len, int opts) {
+  pctx c = {L, NULL, 0, 0, 0, 0};
+  if (lua_istable(L, opts)) {
+    lua_getfield(L, opts, "paths_only");
+    c.paths_only = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  pml_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+  u->p = NULL;
+  if (luaL_newmetatable(L, "diagkit.trace.pml")) {
+    lua_pushcfunction(L, pml_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  char err[256];
+  if (dkt_pml_open((const uint8_t *)buf, len, &u->p, err, sizeof err) != DKT_PML_OK) {
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushliteral(L, "DK_BAD_FORMAT");
+    return 3;
+  }
+  const dkt_pml_info *in = dkt_pml_get_info(u->p);
+  c.base = dkt_pml_process_at(u->p, 0);
+  lua_createtable(L, (int)(in->processes < 1u << 20 ? in->processes : 0), 0);
+  c.procs = lua_gettop(L);
+  for (uint32_t i = 0; i < in->processes; i++) {
+    push_process(L, dkt_pml_process_at(u->p, i));
+    lua_rawseti(L, c.procs, (lua_Integer)i + 1);
+  }
+  lua_createtable(L, c.paths_only ? 0 : (int)(in->events < 1u << 24 ? in->events : 0), 0);
+  c.list = lua_gettop(L);
+  if (dkt_pml_events(u->p, on_pml_event, &c, err, sizeof err) == DKT_PML_ERROR) {
+    lua_pushnil(L);
+    lua_pushstring(L, err);
+    lua_pushliteral(L, "DK_BAD_FORMAT");
+    return 3;
+  }
+  lua_createtable(L, 0, 14);
+  set_u(L, "events", in->events);
+  set_int(L, "skipped", 0);
+  set_u(L, "version", in->version);
+  set_u(L, "bits", in->is_64bit ? 64 : 32);
+  set_str(L, "computer", in->computer);
+  set_str(L, "system_root", in->system_root);
+  char os[48];
+  snprintf(os, sizeof os, "%lu.%lu.%lu", (unsigned long)in->os_major, (unsigned long)in->os_minor,
+           (unsigned long)in->os_build);
+  set_str(L, "os_version", os);
+  set_u(L, "processors", in->processors);
+  set_u(L, "memory", in->memory);
+  set_u(L, "strings", in->strings);
+  set_u(L, "hosts", in->hosts);
+  set_u(L, "ports", in->ports);
+  lua_pushvalue(L, c.procs);
+  lua_setfield(L, -2, "processes");
+  dkt_pml_close(u->p);
+  u->p = NULL;
+  return 2;
+}
+
+static int l_parse_pml(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  return run_pml(L, s, len, 2);
+}
+
+static int l_pml(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  fbuf *f = NULL;
+  int n = read_file(L, path, &f);
+  if (n) return n;
+  return run_pml(L, f->data ? f->data : "", f->len, 2);
+}
+
 static int l_strace_file(lua_State *L) { return file_parser(L, dkt_parse_strace, 0); }
 static int l_procmon_csv(lua_State *L) { return file_parser(L, dkt_parse_procmon_csv, 1); }
 
@@ -240,6 +404,8 @@ int luaopen_diagkit_trace(lua_State *L) {
                                  {"strace_file", l_strace_file},
                                  {"parse_procmon_csv", l_parse_procmon_csv},
                                  {"procmon_csv", l_procmon_csv},
+                                 {"parse_pml", l_parse_pml},
+                                 {"pml", l_pml},
                                  {NULL, NULL}};
   luaL_newlib(L, fns);
   /* failures() and run() are Lua: scripts/diagkit/tracing.lua returns an

@@ -83,6 +83,8 @@ local RUN_OPTIONS = {
   ["--trust"] = true, ["--trust#"] = "trust", ["--allow-exec"] = true, ["--allow-exec#"] = "allow_exec",
   ["--allow-read"] = "allow_read*", ["--max-instructions"] = "max_instructions",
   ["--max-memory"] = "max_memory",
+  -- Save the native calls and the report to DIR (diagkit/recording.lua, docs/lua-api/testing.md).
+  ["--record"] = "record",
 }
 
 -- The sandbox options as playbook.find/catalog/load_file take them.
@@ -173,7 +175,11 @@ local function run_definition(def, opts, rest)
     raw[argv_name] = rest
   end
   formatter(opts.format) -- reject a bad format before running anything
-  local rep, err = playbook.run(def, raw, { verbose = opts.verbose })
+  -- progress lines on a TTY's stderr, only for text output (diagkit/progress.lua)
+  local progress = require "diagkit.progress"
+  progress.configure { format = opts.format or "text" }
+  local rep, err = playbook.run(def, raw, { verbose = opts.verbose, record = opts.record })
+  progress.clear()
   if not rep then usage_error("%s", err) end
   emit(rep, opts.format, opts.output)
   return rep.exit_status

@@ -6,6 +6,10 @@
 -- which it reaches the native modules and emits findings; the report is
 -- built from what ctx collected (diagkit/report.lua).
 
+-- In a stock lua5.4 the native modules come from diagkit/core.so, which
+-- require "diagkit" loads; this module may be required first.
+if not package.preload["diagkit.sys"] and not package.loaded["diagkit.sys"] then pcall(require, "diagkit.core") end
+
 local params_mod = require "diagkit.params"
 local report_mod = require "diagkit.report"
 
@@ -77,8 +81,10 @@ M.definition_mt = { __name = "diagkit.playbook" }
 
 --- The diagkit.playbook{...} constructor used by playbook files.
 function M.new(def)
+  -- `return diagkit.playbook{...}` is a tail call: the caller's frame is
+  -- gone, and load_file names the file in the error anyway.
   local info = debug.getinfo(2, "S")
-  local where = info and info.short_src or "playbook"
+  local where = info and info.what ~= "C" and info.short_src or nil
   return setmetatable(M.define(def, where), M.definition_mt)
 end
 
@@ -119,8 +125,10 @@ end
 function M.scripts_dir()
   local ok, host = pcall(require, "diagkit.host")
   if ok and type(host) == "table" then return host.scripts_dir end
-  -- A stock lua5.4: the folder that holds diagkit/init.lua.
+  -- A stock lua5.4: the folder that holds diagkit/init.lua, links resolved
+  -- (an install links share/lua/5.4/diagkit to share/diagkit/scripts/diagkit).
   local init = assert(package.searchpath("diagkit", package.path))
+  init = require("diagkit.sys").realpath(init) or init
   return (init:gsub("[/\\]diagkit[/\\]init%.lua$", ""))
 end
 
@@ -243,10 +251,18 @@ Ctx.__index = function(ctx, key)
   -- Native modules are reached as ctx.proc, ctx.codes, ...: loaded on first
   -- use, and replaceable by tests (M.run's opts.modules) without touching
   -- package.loaded.
+  -- With a recorder (diagkit run --record), native modules come wrapped so
+  -- that every call is recorded (diagkit/recording.lua); modules given in
+  -- opts.modules are the caller's and stay as they are.
   local method = Ctx[key]
   if method then return method end
+  if type(key) ~= "string" then return nil end
   local ok, mod = pcall(require, "diagkit." .. key)
   if ok then
+    local recorder = rawget(ctx, "recorder")
+    if recorder and type(mod) == "table" and package.preload["diagkit." .. key] then
+      mod = recorder:wrap(key, mod)
+    end
     rawset(ctx, key, mod)
     return mod
   end
@@ -274,8 +290,15 @@ end
 
 --- Progress for a human, on stderr only (never in machine-readable output).
 -- (Not ctx:log: ctx.log is the diagkit.log module, like ctx.proc and ctx.deps.)
+-- An embedding application that gave dk_open a log callback gets every
+-- message (level "debug"), verbose or not.
 function Ctx:say(fmt, ...)
-  if self.verbose then io.stderr:write("diagkit: ", string.format(fmt, ...), "\n") end
+  local ok, host = pcall(require, "diagkit.host")
+  if ok and type(host) == "table" and host.log then
+    host.log("debug", string.format(fmt, ...))
+  elseif self.verbose then
+    io.stderr:write("diagkit: ", string.format(fmt, ...), "\n")
+  end
 end
 
 --- Runs another playbook and merges its findings into this report.
@@ -287,29 +310,56 @@ function Ctx:run(id, raw)
   return sub
 end
 
+local active_recorder -- the recorder of the run in progress, if any
+
 --- Runs a playbook definition with raw params. Returns a report table; a
 --- bad parameter returns nil and a message (a usage error).
---- opts.modules: a table of fake modules ({proc=..., codes=...}) for tests.
+--- opts.modules: a table of fake modules ({proc=..., codes=...}) for tests
+--- (diagkit.testing builds them from recordings).
+--- opts.record: a folder; the native calls made through ctx and the report
+--- are saved there as <id>.calls.json and <id>.report.json (--record DIR).
+--- opts.recorder: a diagkit.recording recorder to record into (not saved).
 function M.run(def, raw, opts)
   opts = opts or {}
   local values, perr = params_mod.resolve(def.params, raw or {})
   if not values then return nil, perr end
-  local sys = require "diagkit.sys"
+  -- diagkit.testing runs playbooks in a stock lua5.4 without the native
+  -- modules: the clock then comes from os.clock.
+  local sys_ok, sys = pcall(require, "diagkit.sys")
+  local function clock_ms() return sys_ok and sys.clock_ms() or os.clock() * 1000 end
+  -- opts.record = DIR: record every native call through ctx and save
+  -- DIR/<id>.calls.json and DIR/<id>.report.json. A playbook run from inside
+  -- a recorded run (ctx:run, or playbook.run in a playbook) records into the
+  -- same recording.
+  local recorder = opts.recorder or active_recorder
+  if opts.record then
+    local dir_ok, derr = require("diagkit.recording").prepare_dir(opts.record)
+    if not dir_ok then return nil, derr end
+    recorder = require("diagkit.recording").new()
+  end
   local ctx = setmetatable({
     playbook = def, params = values, findings = {}, facts = {}, unknowns = {},
-    injected = opts.modules, verbose = opts.verbose,
+    injected = opts.modules, verbose = opts.verbose, recorder = recorder,
   }, Ctx)
   for name, mod in pairs(opts.modules or {}) do rawset(ctx, name, mod) end
   local started = os.time()
-  local t0 = sys.clock_ms()
+  local t0 = clock_ms()
+  local outer = active_recorder
+  active_recorder = recorder
   local ok, err = xpcall(def.run, debug.traceback, ctx, values)
+  active_recorder = outer
   local errors = {}
   if not ok then errors[#errors + 1] = tostring(err) end
-  return report_mod.new {
+  local rep = report_mod.new {
     playbook = def, params = values, findings = ctx.findings, facts = ctx.facts,
     unknowns = ctx.unknowns, errors = errors, started = started,
-    duration_ms = sys.clock_ms() - t0,
+    duration_ms = clock_ms() - t0,
   }
+  if opts.record then
+    local saved, serr = require("diagkit.recording").save(opts.record, recorder, def, values, rep)
+    if not saved then return nil, serr end
+  end
+  return rep
 end
 
 return M

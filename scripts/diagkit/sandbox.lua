@@ -149,7 +149,7 @@ M.NATIVE = {
     live = "meta" },
   svc = { query = "meta" },
   sys = { clock_ms = "pure", isatty = "pure", pid = "pure", platform = "pure", realpath = "meta" },
-  trace = { parse_procmon_csv = "pure", parse_strace = "pure", procmon_csv = { read = 1 },
+  trace = { parse_procmon_csv = "pure", parse_strace = "pure", parse_pml = "pure", procmon_csv = { read = 1 },
     strace_file = { read = 1 }, pml = { read = 1 },
     -- added by diagkit/tracing.lua
     failures = "pure", run = "exec" },

@@ -7,6 +7,7 @@
 -- and says what they mean (diagkit.causes).
 
 local causes = require "diagkit.causes"
+local progress = require "diagkit.progress"
 
 -- Names for the commonest codes, used only when diagkit.codes is not available.
 local FALLBACK_NAMES = {
@@ -482,12 +483,15 @@ return diagkit.playbook {
           unreadable(path, state, init)
         else
           local n = 0
+          local bar = progress.new { label = "event-log: " .. path }
           local ok, err = pcall(function()
             for r in iter, state, init, closer do
               n = n + 1
+              bar:update(n, "events")
               consider(r, path)
             end
           end)
+          bar:done()
           if not ok then unreadable(path, tostring(err)) end
           scanned[#scanned + 1] = { channel = path, records_matched_filter = n }
         end
@@ -498,10 +502,15 @@ return diagkit.playbook {
         else
           local info = f:info()
           local n = 0
+          -- progress by chunk: records come out in file order
+          local bar = progress.new { label = "event-log: " .. basename(path) .. " chunks", total = info.chunks }
+          bar:update(0)
           for r in f:records(filter) do
             n = n + 1
+            bar:update(r.chunk or 0, n .. " matched")
             consider(r, basename(path))
           end
+          bar:done()
           local warnings = f:warnings()
           scanned[#scanned + 1] = { path = path, records_matched_filter = n, dirty = info.dirty,
             chunks = info.chunks, warnings = #warnings }

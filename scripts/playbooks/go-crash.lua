@@ -150,12 +150,12 @@ local function commas(n)
   end
 end
 
+local progress = require "diagkit.progress"
+
 local function read_input(path)
   if path == "-" then return io.stdin:read("a"), "stdin" end
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
+  local s, err = progress.read_file(path, "go-crash: reading " .. path)
+  if not s then return nil, err end
   return s, path
 end
 
@@ -194,7 +194,8 @@ end
 
 local function analyse(ctx, p, text, source, run)
   -- the per-goroutine list is not needed: buckets and the crashed goroutine are
-  local g = ctx.gocrash.parse(text, { module = p.module, goroutines = false })
+  local g = progress.busy("go-crash: parsing " .. source, ctx.gocrash.parse, text,
+    { module = p.module, goroutines = false })
   local fu = g.first_user_frame
   local words = KIND[g.cause or ""] or DEFAULT
   ctx:fact("go", {

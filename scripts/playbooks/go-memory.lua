@@ -5,13 +5,10 @@
 
 local MB = 1024 * 1024
 
+local progress = require "diagkit.progress"
+
 local function read(path)
-  if path == "-" then return io.stdin:read("a") end
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
-  return s
+  return progress.read_file(path, "go-memory: reading " .. path)
 end
 
 local function first_line(path)
@@ -71,7 +68,7 @@ local function slope(xs, ys)
 end
 
 local function analyse(ctx, p, text, source)
-  local g = ctx.gocrash.parse(text, { goroutines = false })
+  local g = progress.busy("go-memory: parsing " .. source, ctx.gocrash.parse, text, { goroutines = false })
   local gc = g.gc
   if #gc == 0 then
     ctx:unknown(string.format("no gctrace lines ('gc N @...s N%%: ...') in %s; run the program with GODEBUG=gctrace=1", source))
@@ -88,6 +85,15 @@ local function analyse(ctx, p, text, source)
   local first, last = gc[1], gc[#gc]
   local dur = last.at - first.at
   local rate = slope(xs, live) -- MB per second
+  -- the heap over time (the HTML report's line chart), at most about 500 points
+  local series, step = { at_s = {}, live_mb = {}, goal_mb = {} }, math.max(1, #gc // 500)
+  for i = 1, #gc, step do
+    local at = #series.at_s + 1
+    series.at_s[at], series.live_mb[at], series.goal_mb[at] = xs[i], live[i], gc[i].goal_mb
+    if not gc[i].goal_mb then series.no_goal = true end
+  end
+  if series.no_goal then series.goal_mb, series.no_goal = nil, nil end -- old gctrace lines have no goal
+  ctx:fact("gc_series", series)
   ctx:fact("gc", { cycles = #gc, seconds = dur, live_first_mb = first.heap_live_mb, live_last_mb = last.heap_live_mb,
     max_goal_mb = max_goal, max_heap_mb = max_end, gc_cpu_percent = last.cpu_percent,
     live_growth_mb_per_s = rate, forced = (function() local n = 0 for _, e in ipairs(gc) do if e.forced then n = n + 1 end end return n end)() })

@@ -3,6 +3,8 @@
 -- the first frame in the user's code for both accesses and where the two
 -- goroutines were created.
 
+local progress = require "diagkit.progress"
+
 local function where(f)
   if not f then return "?" end
   return string.format("%s:%d", f.file, f.line or 0)
@@ -44,22 +46,13 @@ return diagkit.playbook {
   },
   examples = { "go test -race ./... 2>race.txt; diagkit run go-race -p log=race.txt" },
   run = function(ctx, p)
-    local text, err
-    if p.log == "-" then
-      text = io.stdin:read("a")
-    else
-      local f
-      f, err = io.open(p.log, "rb")
-      if f then
-        text = f:read("a")
-        f:close()
-      end
-    end
+    local text, err = progress.read_file(p.log, "go-race: reading " .. p.log)
     if not text then
       ctx:unknown(string.format("cannot read %s: %s", p.log, tostring(err)))
       return
     end
-    local g = ctx.gocrash.parse(text, { module = p.module, goroutines = false })
+    local g = progress.busy("go-race: parsing " .. p.log, ctx.gocrash.parse, text,
+      { module = p.module, goroutines = false })
     if #g.races == 0 then
       ctx:unknown(string.format("no 'WARNING: DATA RACE' report in %s (%d lines)", p.log, g.lines))
       return

@@ -3,12 +3,11 @@
 -- files) and report the stacks whose goroutine count grows: how many, how
 -- fast, and where they block.
 
+local progress = require "diagkit.progress"
+
 local function read(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
-  return s
+  if path == "-" then return nil, "a dump must be a file, not stdin" end
+  return progress.read_file(path, "goroutine-leak: reading " .. path)
 end
 
 -- A bucket's identity across dumps: state and frames (function, file, line).
@@ -47,9 +46,12 @@ return diagkit.playbook {
       error("goroutine-leak needs at least two dumps (-p dump=first.txt,second.txt)", 0)
     end
     local snaps = {}
+    local bar = progress.new { label = "goroutine-leak: dumps", total = #p.dump }
     for i, path in ipairs(p.dump) do
+      bar:update(i - 1, path)
       local text, err = read(path)
       if not text then
+        bar:done()
         ctx:unknown(string.format("cannot read %s: %s", path, tostring(err)))
         return
       end
@@ -67,6 +69,7 @@ return diagkit.playbook {
           detail = g.stopped.reason, evidence = { { kind = "file", value = path } } }
       end
     end
+    bar:done()
     local first, last = snaps[1], snaps[#snaps]
     local totals = {}
     for i, s in ipairs(snaps) do totals[i] = s.total end
@@ -74,13 +77,16 @@ return diagkit.playbook {
     local span_s = (first.time and last.time and last.time > first.time) and (last.time - first.time) or nil
 
     -- every signature seen in the last dump, with its count in each dump
-    local grew = {}
+    local grew, buckets = {}, {}
     for sig, b in pairs(last.by) do
       local counts, monotonic = {}, true
       for i, s in ipairs(snaps) do
         counts[i] = s.by[sig] and s.by[sig].count or 0
         if i > 1 and counts[i] < counts[i - 1] then monotonic = false end
       end
+      local top = b.first_user_frame or b.frames[1]
+      buckets[#buckets + 1] = { state = b.state, counts = counts, frame = top and string.format("%s %s:%d",
+        top.func, top.file:match("[^/\\]+$") or top.file, top.line or 0) or "?" }
       local growth = counts[#counts] - counts[1]
       -- a running goroutine is the one taking the dump (or busy), not a leak
       if growth >= p.min_growth and b.state ~= "running" then
@@ -88,6 +94,13 @@ return diagkit.playbook {
       end
     end
     table.sort(grew, function(x, y) return x.growth > y.growth end)
+    -- the largest stacks of the last dump with their count in each dump (the HTML report's bar chart)
+    table.sort(buckets, function(x, y)
+      if x.counts[#x.counts] ~= y.counts[#y.counts] then return x.counts[#x.counts] > y.counts[#y.counts] end
+      return x.frame < y.frame
+    end)
+    for i = #buckets, 21, -1 do buckets[i] = nil end
+    ctx:fact("goroutine_buckets", buckets)
 
     if #grew == 0 then
       ctx:finding { id = "goroutine-leak.none", severity = "info",

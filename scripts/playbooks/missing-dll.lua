@@ -196,7 +196,8 @@ return diagkit.playbook {
       sysroot = p.sysroot, syswow64 = p.syswow64, windir = p.windir, path = p.path,
       ld_library_path = p.ld_library_path,
     })
-    local r, err, ecode = deps.walk(program, opts)
+    local r, err, ecode = require("diagkit.progress").busy("missing-dll: walking the dependencies of " .. program,
+      deps.walk, program, opts)
     if not r then
       ctx:unknown(string.format("cannot analyse %s: %s (%s)", program, tostring(err), tostring(ecode)))
       return
@@ -207,7 +208,8 @@ return diagkit.playbook {
       modules = (function()
         local l = {}
         for _, m in ipairs(r.modules) do
-          l[#l + 1] = { name = m.name, path = m.path, how = m.how, found = m.found, delay = m.delay, apiset = m.apiset }
+          l[#l + 1] = { name = m.name, path = m.path, how = m.how, found = m.found, delay = m.delay, apiset = m.apiset,
+            depth = m.depth, parent = m.parent } -- parent: the first importer's name (the HTML report's tree)
         end
         return l
       end)(),

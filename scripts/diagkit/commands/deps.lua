@@ -188,7 +188,12 @@ function M.run(args)
   local status = 0
   local walkers = {}
   local results = {}
-  for _, file in ipairs(files) do
+  -- progress on a TTY, per binary (never with --format json)
+  local progress = require "diagkit.progress"
+  progress.configure { format = format }
+  local bar = progress.new { label = "deps", total = #files }
+  for i, file in ipairs(files) do
+    bar:update(i - 1, file)
     local o = {}
     for k, v in pairs(base) do o[k] = v end
     local note
@@ -201,6 +206,7 @@ function M.run(args)
       walkers[key] = w
     end
     local r, err, code = w:walk(file, { tree = format == "text", modules = format ~= "summary" })
+    bar:clear()
     if not r then
       io.stderr:write("diagkit deps: ", err, " (", tostring(code), ")\n")
       status = math.max(status, 3)
@@ -224,6 +230,7 @@ function M.run(args)
       end
     end
   end
+  bar:done()
   for _, w in pairs(walkers) do w:close() end
   if format == "json" then
     io.stdout:write(json.encode(#files == 1 and results[1] or results, { indent = "  " }), "\n")

@@ -1,0 +1,93 @@
+/*
+** The PML reader alone, and the CSV parser on the CSV export of the same
+** capture: reads both files into memory, parses each N times and prints the
+** best time, MB/s and events/s. The callbacks look at every event so the
+** parse cannot be optimised away.
+**   bench_pml <capture.pml> <capture.csv> <runs>
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "pml.h"
+#include "trace.h"
+
+static int count_pml(void *ud, const dkt_pml_event *e) {
+  size_t *n = ud;
+  *n += 1 + (e->path != NULL);
+  return 0;
+}
+
+static int count_csv(void *ud, const dkt_event *e) {
+  size_t *n = ud;
+  *n += 1 + (e->path != NULL);
+  return 0;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)size + 1);
+  if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(1);
+  }
+  fclose(f);
+  *len = (size_t)size;
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s <capture.pml> <capture.csv> <runs>\n", argv[0]);
+    return 64;
+  }
+  size_t plen, clen;
+  char *pml = slurp(argv[1], &plen), *csv = slurp(argv[2], &clen);
+  int runs = atoi(argv[3]);
+  char err[256];
+  double best = 1e9, best_csv = 1e9;
+  size_t events = 0, csv_events = 0, n = 0;
+  for (int i = 0; i < runs; i++) {
+    double t0 = now();
+    dkt_pml *p;
+    if (dkt_pml_open((const unsigned char *)pml, plen, &p, err, sizeof err) != DKT_PML_OK ||
+        dkt_pml_events(p, count_pml, &n, err, sizeof err) != DKT_PML_OK) {
+      fprintf(stderr, "%s\n", err);
+      return 1;
+    }
+    events = dkt_pml_get_info(p)->events;
+    dkt_pml_close(p);
+    double t = now() - t0;
+    if (t < best) best = t;
+    dkt_stats st;
+    t0 = now();
+    if (dkt_parse_procmon_csv(csv, clen, count_csv, &n, &st, err, sizeof err) == DKT_ERROR) {
+      fprintf(stderr, "%s\n", err);
+      return 1;
+    }
+    t = now() - t0;
+    if (t < best_csv) best_csv = t;
+    csv_events = st.events;
+  }
+  printf("pml  %8.2f ms %6.0f MB/s %9.0f events/s  %zu events, %zu bytes\n", best * 1e3, (double)plen / 1e6 / best,
+         (double)events / best, events, plen);
+  printf("csv  %8.2f ms %6.0f MB/s %9.0f events/s  %zu events, %zu bytes\n", best_csv * 1e3,
+         (double)clen / 1e6 / best_csv, (double)csv_events / best_csv, csv_events, clen);
+  free(pml);
+  free(csv);
+  return n == 0;
+}
