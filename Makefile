@@ -11,7 +11,7 @@ PREFIX    ?= /usr/local
 CMAKE_GEN  = cmake -S . -DDK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST      = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build crashers demo test test-linux test-asan test-win64 win64 fuzz fuzz-smoke bench install clean
+.PHONY: all deps build crashers demo test test-linux test-asan test-win64 win64 fuzz fuzz-smoke bench install package clean
 
 all: build
 
@@ -68,6 +68,14 @@ bench: build crashers
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A .deb of the Linux build and a zip of the Windows one, in dist/.
+package: build win64
+	@mkdir -p dist
+	@cd $(BUILD) && cpack -G DEB -B $(CURDIR)/dist >/dev/null
+	@cd $(WIN64) && cpack -G ZIP -B $(CURDIR)/dist >/dev/null
+	@rm -rf dist/_CPack_Packages
+	@ls dist/*.deb dist/*.zip
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(WIN64) $(FUZZ) examples/crashers/build examples/crashers/build-win64

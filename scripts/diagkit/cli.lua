@@ -114,6 +114,15 @@ local function note(def)
   if def.note then io.stderr:write("diagkit: note: ", def.note, "\n") end
 end
 
+local function wants_nagios(args)
+  for i = 2, #args do
+    if args[i] == "--" then return false end
+    if (args[i] == "-f" or args[i] == "--format") and args[i + 1] == "nagios" then return true end
+    if args[i] == "--format=nagios" then return true end
+  end
+  return false
+end
+
 local function wants_help(args, first)
   for i = first, #args do
     if args[i] == "--" then return false end
@@ -369,6 +378,12 @@ function M.main(args)
   if ok then return status end
   if cliargs.is_usage(status) then
     io.stderr:write("diagkit: ", status.message, "\n")
+    -- A monitoring system reads 64 as "out of bounds": under --format nagios
+    -- a usage error is the plugin convention's UNKNOWN, with a status line.
+    if (cmd == "run" or cmd == "check") and wants_nagios(args) then
+      out("DIAGKIT UNKNOWN - " .. status.message:gsub("|", "/") .. "\n")
+      return EXIT.unknown
+    end
     return EXIT.usage
   end
   error(status, 0)

@@ -59,6 +59,7 @@ check_output() { # file status
     "DIAGKIT "*" WARNING - "*) [ "$2" -eq 1 ] ;;
     "DIAGKIT "*" CRITICAL - "*) [ "$2" -eq 2 ] ;;
     "DIAGKIT "*" UNKNOWN - "*) [ "$2" -eq 3 ] ;;
+    "DIAGKIT UNKNOWN - "*) [ "$2" -eq 3 ] ;; # a usage error: no playbook ran
     *) false ;;
   esac || { echo "status line does not match exit status $2: $first"; return 1; }
   [ "$(printf '%s' "$first" | tr -cd '|' | wc -c)" -le 1 ] || { echo "more than one '|': $first"; return 1; }
@@ -109,8 +110,12 @@ run_case "hang is killed" 1 "WARNING - 0 error(s), 1 warning(s): The program was
 run_case "no log to read" 3 "DIAGKIT GO-CRASH UNKNOWN - could not diagnose" \
   "check_diagkit!go-crash!-p log=$tmp/missing.log"
 
+# A usage error is the plugin's UNKNOWN (3) with a status line, not 64.
+run_case "usage error" 3 "DIAGKIT UNKNOWN - unknown parameter 'nope'" \
+  "check_diagkit!exit-code!-p nope=1 -- /bin/true"
+
 # Every service in the file expands to a command line diagkit accepts (no usage
-# error 64): its programs do not exist here, so the results are CRITICAL/UNKNOWN.
+# error): its programs do not exist here, so the results are CRITICAL/UNKNOWN.
 n=0
 while IFS= read -r cc; do
   n=$((n + 1))
@@ -119,7 +124,7 @@ while IFS= read -r cc; do
   /bin/sh -c "$line" >"$tmp/out" 2>"$tmp/err"
   status=$?
   set -e
-  if [ "$status" -gt 3 ] || ! check_output "$tmp/out" "$status"; then
+  if [ "$status" -gt 3 ] || grep -q '^DIAGKIT UNKNOWN - ' "$tmp/out" || ! check_output "$tmp/out" "$status"; then
     echo "FAIL service $n ($cc): exit $status"; cat "$tmp/out" "$tmp/err"; fails=$((fails + 1))
   else
     echo "ok   service $n: $(head -n1 "$tmp/out" | cut -c1-100)"
