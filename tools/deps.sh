@@ -13,7 +13,7 @@ set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-filesystem
   libpcre2-dev zlib1g-dev lua-busted libcmocka-dev libacl1-dev mingw-w64 wine64 wine dpkg-dev
   golang-go python3 python3-jsonschema python3-impacket clang xz-utils
-  strace acl libwin-hivex-perl libhivex-bin libevtx-utils python3-evtx ansible-core)
+  strace acl libwin-hivex-perl libhivex-bin libevtx-utils python3-evtx ansible-core chromium)
 # The tests also use some of the peer tools as references: hivexregedit writes
 # the fixture hives, evtxexport and python-evtx check the EVTX reader record by
 # record, setfacl builds ACL trees; so those are in the list above.

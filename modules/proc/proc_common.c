@@ -61,6 +61,41 @@ int dk_capbuf_append(dk_capbuf *b, const char *p, size_t n) {
   return 0;
 }
 
+int dk_capbuf_space(dk_capbuf *b, size_t want, char **at, size_t *room) {
+  /* The first read goes through the caller's buffer: a run that prints
+  ** nothing (only EOF to read) allocates nothing. */
+  if (b->alloc == 0) return 1;
+  if (b->len < b->limit) {
+    if (b->alloc == b->len) {
+      /* Double: a big stream soon reads in full chunks. */
+      size_t na = b->alloc * 2;
+      if (na > b->limit || na < b->alloc) na = b->limit;
+      char *nd = realloc(b->data, na);
+      if (nd == NULL) return -1;
+      b->data = nd;
+      b->alloc = na;
+    }
+    *at = b->data + b->len;
+    *room = b->alloc - b->len < want ? b->alloc - b->len : want;
+    return 0;
+  }
+  size_t ring = b->limit - b->head;
+  if (ring == 0) return 1;
+  *at = b->data + b->head + b->ring_pos;
+  *room = ring - b->ring_pos < want ? ring - b->ring_pos : want;
+  return 0;
+}
+
+void dk_capbuf_commit(dk_capbuf *b, size_t n) {
+  b->total += n;
+  if (b->len < b->limit) {
+    b->len += n;
+  } else {
+    b->truncated = 1;
+    b->ring_pos = (b->ring_pos + n) % (b->limit - b->head);
+  }
+}
+
 static void reverse(char *p, size_t n) {
   for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
     char t = p[i];

@@ -27,6 +27,14 @@ typedef struct dk_capbuf {
 
 void dk_capbuf_init(dk_capbuf *b, size_t limit);
 int dk_capbuf_append(dk_capbuf *b, const char *p, size_t n); /* -1: out of memory */
+/* For read() straight into the buffer (no second copy of big outputs):
+** where the next bytes go and how many fit contiguously (at most want).
+** Returns 0 with *at and *room set; 1 when the caller should read into its
+** own buffer and dk_capbuf_append (nothing allocated yet, or nothing kept);
+** -1 when out of memory. Then
+** dk_capbuf_commit(b, n) with the n bytes actually read there. */
+int dk_capbuf_space(dk_capbuf *b, size_t want, char **at, size_t *room);
+void dk_capbuf_commit(dk_capbuf *b, size_t n);
 /* Puts the ring in order and hands the buffer to out (NUL-terminated). -1: OOM. */
 int dk_capbuf_finish(dk_capbuf *b, dk_proc_output *out);
 void dk_capbuf_free(dk_capbuf *b);

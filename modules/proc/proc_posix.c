@@ -733,11 +733,35 @@ static ssize_t write_nosigpipe(int fd, const void *p, size_t n) {
   return w;
 }
 
-static int drain_fd(int *fd, dk_capbuf *b, char *buf, size_t bufsize) {
+/* A pipe of the default 64 KiB holds the writer to a context switch per
+** 64 KiB; once a stream proves big (a read filled the whole buffer), grow
+** its pipe to 1 MiB (Linux's default pipe-max-size), once. Small outputs,
+** the common case, never pay for the bigger pipe. */
+static void grow_pipe(int fd, int *grown) {
+#ifdef F_SETPIPE_SZ
+  if (!*grown) fcntl(fd, F_SETPIPE_SZ, 1 << 20); /* may fail (limits): harmless */
+#else
+  (void)fd;
+#endif
+  *grown = 1;
+}
+
+/* Reads what the pipe holds straight into the capture buffer (big outputs
+** are copied once, by the kernel); buf is for bytes that are not kept. */
+static int drain_fd(int *fd, dk_capbuf *b, char *buf, size_t bufsize, int *grown) {
   for (int i = 0; i < 16; i++) { /* bounded: give the other pipe its turn */
-    ssize_t n = read(*fd, buf, bufsize);
+    char *at = buf;
+    size_t room = bufsize;
+    int kept = dk_capbuf_space(b, bufsize, &at, &room);
+    if (kept < 0) return -1;
+    if (kept > 0) at = buf, room = bufsize;
+    ssize_t n = read(*fd, at, room);
     if (n > 0) {
-      if (dk_capbuf_append(b, buf, (size_t)n) != 0) return -1;
+      if (kept == 0)
+        dk_capbuf_commit(b, (size_t)n);
+      else if (dk_capbuf_append(b, buf, (size_t)n) != 0)
+        return -1;
+      if ((size_t)n == room && room >= 65536) grow_pipe(*fd, grown);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -750,7 +774,12 @@ static int drain_fd(int *fd, dk_capbuf *b, char *buf, size_t bufsize) {
 
 int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_result *res,
                            char *errbuf, size_t errlen) {
-  char buf[65536];
+  /* 64 KiB reads to start with; once a pipe has grown (a big stream),
+  ** 256 KiB reads, a quarter of the grown pipe per system call, from the heap
+  ** (an embedder's threads may have small stacks; small runs never pay). */
+  char small[65536], *big = NULL, *buf = small;
+  size_t bufsize = sizeof small;
+  int out_grown = 0, err_grown = 0;
   double deadline = spec->timeout_ms > 0 ? c->t0 + (double)spec->timeout_ms : -1;
   double grace = spec->kill_grace_ms >= 0 ? (double)spec->kill_grace_ms : DK_PROC_DEFAULT_KILL_GRACE_MS;
   double drain = spec->drain_ms >= 0 ? (double)spec->drain_ms : DK_PROC_DEFAULT_DRAIN_MS;
@@ -801,6 +830,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
     if (pr < 0) {
       if (errno == EINTR) continue;
       dk_proc_set_err(errbuf, errlen, "poll: %s", strerror(errno));
+      free(big);
       return -1;
     }
     if (i_pid >= 0 && pf[i_pid].revents) try_reap(c, 0);
@@ -815,9 +845,15 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
           close_fd(&c->in_fd);
       }
     }
-    if (i_out >= 0 && pf[i_out].revents && drain_fd(&c->out_fd, &c->out, buf, sizeof buf) != 0) goto oom;
-    if (i_err >= 0 && pf[i_err].revents && drain_fd(&c->err_fd, &c->err, buf, sizeof buf) != 0) goto oom;
+    if (i_out >= 0 && pf[i_out].revents && drain_fd(&c->out_fd, &c->out, buf, bufsize, &out_grown) != 0) goto oom;
+    if (i_err >= 0 && pf[i_err].revents && drain_fd(&c->err_fd, &c->err, buf, bufsize, &err_grown) != 0) goto oom;
+    if ((out_grown || err_grown) && big == NULL && (big = malloc(1 << 18)) != NULL) {
+      buf = big;
+      bufsize = 1 << 18;
+    }
   }
+  free(big);
+  big = NULL;
   close_fd(&c->in_fd);
   close_fd(&c->out_fd);
   close_fd(&c->err_fd);
@@ -850,6 +886,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
   if (dk_capbuf_finish(&c->out, &res->out) != 0 || dk_capbuf_finish(&c->err, &res->err) != 0) goto oom;
   return 0;
 oom:
+  free(big);
   errno = ENOMEM;
   dk_proc_set_err(errbuf, errlen, "out of memory capturing output");
   return -1;

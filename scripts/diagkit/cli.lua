@@ -32,10 +32,11 @@ local COMMAND_HELP = {
   list = "Usage: diagkit list [--format text|json]\nLists the playbooks found in the scripts folder and $DIAGKIT_PATH.\n",
   info = "Usage: diagkit info <playbook>\nShows what a playbook does, its parameters and examples.\n",
   run = [[
-Usage: diagkit run <playbook> [-p key=value]... [--format text|json|nagios] [-o FILE] [-v] [-- program args...]
+Usage: diagkit run <playbook> [-p key=value]... [--format text|json|nagios|junit|prometheus|html] [-o FILE] [-v] [-- program args...]
 Runs a playbook and prints its findings.
   -p, --param key=value   set a parameter ('diagkit info <playbook>' lists them)
-  -f, --format FORMAT     text (default), json (schema diagkit.report/1) or nagios
+  -f, --format FORMAT     text (default), json (schema diagkit.report/1), nagios, junit,
+                          prometheus or html (docs/report-formats.md)
   -o, --output FILE       write the report to FILE instead of stdout
   -v, --verbose           progress on stderr
   -- program args...      the program a playbook should run or analyse
@@ -50,7 +51,7 @@ run in a sandbox (docs/sandbox.md):
 Exit status: 0 nothing found, 1 warnings, 2 errors, 3 could not diagnose, 64 usage error.
 ]],
   check = [[
-Usage: diagkit check <file.lua> [-p key=value]... [--format text|json|nagios] [-- program args...]
+Usage: diagkit check <file.lua> [-p key=value]... [--format text|json|nagios|junit|prometheus|html] [-- program args...]
 Runs your own check: a Lua file that returns diagkit.playbook{...}
 (see docs/writing-playbooks.md). Same options and exit status as 'run'.
 Checks that are not bundled (diagkit check FILE, and playbooks from $DIAGKIT_PATH,
@@ -133,9 +134,9 @@ end
 
 local function formatter(name)
   name = name or "text"
-  if not name:match("^[a-z]+$") then usage_error("unknown format '%s' (text, json, nagios)", name) end
+  if not name:match("^[a-z]+$") then usage_error("unknown format '%s' (text, json, nagios, junit, prometheus, html)", name) end
   local ok, f = pcall(require, "diagkit.format." .. name)
-  if not ok then usage_error("unknown format '%s' (text, json, nagios)", name) end
+  if not ok then usage_error("unknown format '%s' (text, json, nagios, junit, prometheus, html)", name) end
   return f
 end
 

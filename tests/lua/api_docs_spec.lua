@@ -4,7 +4,7 @@
 -- modules' functions, must appear in docs/lua-api.md or the module's own
 -- page docs/lua-api/<page>.md, in a heading or in code:
 --   `module.name` (e.g. `proc.run(spec)`) for a module function,
---   `:name(` (e.g. `h:wait([timeout])`) for a handle method or a ctx method.
+--   `:name(` or `:name{` (e.g. `h:wait([timeout])`) for a handle or ctx method.
 require "diagkit"
 local recording = require "diagkit.recording"
 
@@ -50,7 +50,7 @@ local function names(text, prefix, name)
   return text:find("%f[%w_]" .. escape(prefix .. "." .. name) .. "%f[^%w_]") ~= nil
 end
 local function method(text, name)
-  return text:find(":" .. escape(name) .. "%(") ~= nil
+  return text:find(":" .. escape(name) .. "[%({]") ~= nil
 end
 
 -- Missing entries as "where: what" lines.

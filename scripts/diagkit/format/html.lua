@@ -74,6 +74,15 @@ local function value_html(v, depth)
         flat = false
       end
     end
+    local words = n > 0
+    for i = 1, n do
+      if type(v[i]) == "table" or tostring(v[i]):find("%s") then words = false end
+    end
+    if words then -- a list of numbers or names: on one line
+      local parts = {}
+      for i = 1, n do parts[i] = scalar(v[i]) end
+      return el("code", nil, esc(table.concat(parts, ", ")))
+    end
     local shown = math.min(n, MAX_ITEMS)
     local more = n > shown and el("p", nil, esc(string.format("… %d more", n - shown))) or ""
     if flat and n > 0 and ncol <= 12 then
