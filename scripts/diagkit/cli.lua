@@ -39,6 +39,7 @@ Runs a playbook and prints its findings.
                           prometheus or html (docs/report-formats.md)
   -o, --output FILE       write the report to FILE instead of stdout
   -v, --verbose           progress on stderr
+  --record DIR            save the native calls and the report to DIR, for diagkit.testing
   -- program args...      the program a playbook should run or analyse
 Checks that are not bundled (diagkit check FILE, and playbooks from $DIAGKIT_PATH,
 ~/.config/diagkit/playbooks, /etc/diagkit/playbooks, %APPDATA%\\diagkit\\playbooks)
