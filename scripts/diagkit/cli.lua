@@ -19,7 +19,7 @@ diagkit - why does this program not start, exit silently, or crash?
 Usage:
   diagkit list                                  the playbooks, one per line
   diagkit info <playbook>                       what a playbook does and its parameters
-  diagkit run <playbook> [-p key=value]... [--format text|json|nagios] [-- program args...]
+  diagkit run <playbook> [-p key=value]... [--format text|json|nagios|junit|prometheus|html] [-- program args...]
   diagkit check <file.lua> [-p key=value]... [--format ...] [-- program args...]
   diagkit explain <code> [--context go|shell|windows|linux] [--format text|json]
   diagkit version

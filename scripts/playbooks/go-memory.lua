@@ -85,8 +85,8 @@ local function analyse(ctx, p, text, source)
   local first, last = gc[1], gc[#gc]
   local dur = last.at - first.at
   local rate = slope(xs, live) -- MB per second
-  -- the heap over time (the HTML report's line chart), at most about 500 points
-  local series, step = { at_s = {}, live_mb = {}, goal_mb = {} }, math.max(1, #gc // 500)
+  -- the heap over time (the HTML report's line chart), at most 500 points
+  local series, step = { at_s = {}, live_mb = {}, goal_mb = {} }, math.max(1, math.ceil(#gc / 500))
   for i = 1, #gc, step do
     local at = #series.at_s + 1
     series.at_s[at], series.live_mb[at], series.goal_mb[at] = xs[i], live[i], gc[i].goal_mb
