@@ -50,4 +50,12 @@ for pb in flash-exit crash oom; do
     oom) show run oom -p memory_limit=64M -- "$crashers/bigoutput" ;;
   esac
 done
+# Your own check (examples/custom-check, docs/writing-playbooks.md), in the
+# sandbox: it may start the program only because --allow-exec says so.
+[ -x "$crashers/segv" ] && show check examples/custom-check/app-starts.lua --allow-exec -- "$crashers/segv"
+# A check that never ends is stopped by the sandbox's instruction budget.
+spin=$(mktemp --suffix=.lua)
+printf 'return diagkit.playbook{ id = "spin", title = "A check that loops forever", summary = "demo",\n  run = function() while true do end end }\n' >"$spin"
+show check "$spin" --max-instructions 20000000
+rm -f "$spin"
 exit 0
