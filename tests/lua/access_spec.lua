@@ -176,11 +176,16 @@ describe("access.check (POSIX, real files)", function()
     p:close()
     local ok, err = pcall(function()
       local c
-      for _ = 1, 50 do -- wait until the child has switched credentials
-        c = access.credentials { pid = pid }
-        if c and c.uid == 65534 then break end
+      -- Wait until setpriv has exec'd sleep: only then are all its
+      -- credential changes (uid, groups, capabilities) done.
+      for _ = 1, 100 do
+        local comm = io.open("/proc/" .. pid .. "/comm")
+        local name = comm and comm:read("l")
+        if comm then comm:close() end
+        if name == "sleep" then break end
         os.execute("sleep 0.05")
       end
+      c = access.credentials { pid = pid }
       assert.are.equal(65534, c.uid)
       assert.are.same({ 4242 }, c.groups)
       assert.is_false(c.caps.dac_override)
