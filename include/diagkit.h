@@ -121,7 +121,8 @@ DK_API int dk_run_ex(dk_host *h, const char *playbook, const char *params_json, 
 
 /* Asks the run in progress on h to stop; safe from any thread (and from a
 ** signal handler). Lua code stops at once with status DK_UNKNOWN and the
-** error "cancelled"; a native call in progress (a program being run) ends
+** error "cancelled"; a program being run is killed with its process tree
+** within 100 ms; other native work in progress (parsing a big file) ends
 ** first. The flag is cleared when the next run starts. */
 DK_API void dk_cancel(dk_host *h);
 

@@ -23,6 +23,7 @@ struct dk_limits {
   long long budget, spent; /* instructions, while armed */
   int budget_on, ins_tripped;
   int armed;
+  int temporary; /* attached by limits.call for one call only */
   lua_State *main; /* the thread dk_limits_cancel interrupts */
   atomic_int cancel;
 };
@@ -118,6 +119,10 @@ void dk_limits_clear_cancel(dk_limits *lim) {
   lua_sethook(lim->main, lim->orig_hook, lim->orig_mask, lim->orig_count);
 }
 int dk_limits_cancelled(dk_limits *lim) { return atomic_load(&lim->cancel) != 0; }
+/* Only limits that live as long as their state (a host's) hand out the flag:
+** a proc.spawn handle may outlive a limits.call that attached its own. */
+const atomic_int *dk_limits_cancel_flag(dk_limits *lim) { return lim->temporary ? NULL : &lim->cancel; }
+void dk_limits_set_temporary(dk_limits *lim) { lim->temporary = 1; }
 size_t dk_limits_used(const dk_limits *lim) { return lim->used; }
 int dk_limits_armed(const dk_limits *lim) { return lim->armed; }
 

@@ -13,6 +13,7 @@
 
 #include "lua.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct dk_limits dk_limits;
@@ -40,6 +41,10 @@ dk_limits *dk_limits_of(lua_State *L);
 void dk_limits_cancel(dk_limits *lim);
 void dk_limits_clear_cancel(dk_limits *lim);
 int dk_limits_cancelled(dk_limits *lim);
+/* The flag itself, for native code that waits (diagkit.proc polls it). */
+const atomic_int *dk_limits_cancel_flag(dk_limits *lim); /* NULL for temporary limits */
+/* Marks limits attached for one call only (they hand out no cancel flag). */
+void dk_limits_set_temporary(dk_limits *lim);
 
 /* Bytes the state holds now, as the allocator counts them. */
 size_t dk_limits_used(const dk_limits *lim);

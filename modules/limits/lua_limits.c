@@ -56,6 +56,7 @@ static int l_call(lua_State *L) {
   if (lim == NULL) {
     lim = dk_limits_attach(L);
     if (lim == NULL) return luaL_error(L, "limits.call: out of memory");
+    dk_limits_set_temporary(lim);
     own = 1;
   } else if (dk_limits_armed(lim)) {
     return luaL_error(L, "limits.call: calls do not nest");

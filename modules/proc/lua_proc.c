@@ -5,6 +5,7 @@
 **   proc.which(name [, path]) -> path | nil, {candidates tried}
 */
 #include "proc.h"
+#include "budget.h"
 #include "proc_internal.h"
 
 #include <errno.h>
@@ -305,6 +306,9 @@ static int parse_spec(lua_State *L, dk_proc_spec *spec, const char *fn) {
   lua_getfield(L, 1, "allow_batch_args");
   spec->allow_batch_args = lua_toboolean(L, -1);
   lua_pop(L, 1);
+  /* In a host, dk_cancel from another thread also stops the program. */
+  dk_limits *lim = dk_limits_of(L);
+  spec->cancel = lim != NULL ? dk_limits_cancel_flag(lim) : NULL;
   return argv_idx;
 }
 

@@ -22,6 +22,7 @@
 #define DK_PROC_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define DK_PROC_DEFAULT_MAX_OUTPUT ((size_t)16 * 1024 * 1024)
@@ -62,6 +63,10 @@ typedef struct dk_proc_spec {
                             its leftover children still hold open; < 0: default */
   int allow_batch_args;  /* Windows: allow cmd.exe metacharacters in the arguments of a
                             .bat/.cmd target (BatBadBut); refused by default */
+  /* When not NULL and it becomes non-zero (another thread: dk_cancel), the
+  ** wait stops within 100 ms: the tree is killed as on a timeout and the
+  ** status is DK_PROC_CANCELLED. */
+  const atomic_int *cancel;
 } dk_proc_spec;
 
 typedef enum dk_proc_status {
@@ -69,7 +74,8 @@ typedef enum dk_proc_status {
   DK_PROC_SIGNALED,   /* signal (and core_dumped) is valid (POSIX) */
   DK_PROC_TIMEOUT,    /* still running at the timeout; killed with its process tree.
                          exit_code / signal say how it finally ended */
-  DK_PROC_FAILED      /* never started: error_* says why */
+  DK_PROC_FAILED,     /* never started: error_* says why */
+  DK_PROC_CANCELLED   /* spec.cancel was raised; killed with its process tree */
 } dk_proc_status;
 
 typedef struct dk_proc_output {

@@ -151,6 +151,7 @@ const char *dk_proc_status_name(dk_proc_status st) {
   case DK_PROC_SIGNALED: return "signaled";
   case DK_PROC_TIMEOUT: return "timeout";
   case DK_PROC_FAILED: return "failed";
+  case DK_PROC_CANCELLED: return "cancelled";
   }
   return "?";
 }

@@ -779,7 +779,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
   ** (an embedder's threads may have small stacks; small runs never pay). */
   char small[65536], *big = NULL, *buf = small;
   size_t bufsize = sizeof small;
-  int out_grown = 0, err_grown = 0;
+  int out_grown = 0, err_grown = 0, cancelled = 0;
   double deadline = spec->timeout_ms > 0 ? c->t0 + (double)spec->timeout_ms : -1;
   double grace = spec->kill_grace_ms >= 0 ? (double)spec->kill_grace_ms : DK_PROC_DEFAULT_KILL_GRACE_MS;
   double drain = spec->drain_ms >= 0 ? (double)spec->drain_ms : DK_PROC_DEFAULT_DRAIN_MS;
@@ -795,7 +795,8 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
       if (c->out_fd < 0 && c->err_fd < 0) break;
       if (drain_until < 0) drain_until = now + (timed_out ? (grace < 200 ? grace : 200) : drain);
       if (now >= drain_until) break; /* leftover children hold the pipes: stop reading */
-    } else if (deadline >= 0 && !timed_out && now >= deadline) {
+    } else if (!timed_out && ((deadline >= 0 && now >= deadline) || (spec->cancel && atomic_load(spec->cancel)))) {
+      cancelled = !(deadline >= 0 && now >= deadline);
       timed_out = 1;
       close_fd(&c->in_fd);
       kill_tree(c, grace > 0 ? SIGTERM : SIGKILL);
@@ -804,7 +805,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
       kill_tree(c, SIGKILL);
     }
     /* Nothing left to read and no timeout to keep: just wait. */
-    if (!c->reaped && c->out_fd < 0 && c->err_fd < 0 && c->in_fd < 0 && deadline < 0) {
+    if (!c->reaped && c->out_fd < 0 && c->err_fd < 0 && c->in_fd < 0 && deadline < 0 && !spec->cancel) {
       try_reap(c, 1);
       continue;
     }
@@ -825,6 +826,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
       if (wait < 0 || wait > slice) wait = slice;
     }
     if (timed_out && c->killed == SIGKILL && !c->reaped && (wait < 0 || wait > 50)) wait = 50;
+    if (spec->cancel && !timed_out && (wait < 0 || wait > 100)) wait = 100; /* notice a cancel */
     int tmo = wait < 0 ? -1 : (int)(wait + 0.999);
     int pr = poll(pf, (nfds_t)np, tmo);
     if (pr < 0) {
@@ -882,7 +884,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
   } else {
     res->status = DK_PROC_EXITED; /* status lost (reaped elsewhere) */
   }
-  if (timed_out) res->status = DK_PROC_TIMEOUT;
+  if (timed_out) res->status = cancelled ? DK_PROC_CANCELLED : DK_PROC_TIMEOUT;
   if (dk_capbuf_finish(&c->out, &res->out) != 0 || dk_capbuf_finish(&c->err, &res->err) != 0) goto oom;
   return 0;
 oom:

@@ -537,10 +537,23 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
     double left = (double)spec->timeout_ms - (dk_proc_now_ms() - c->t0);
     wait = left <= 0 ? 0 : (DWORD)(left + 0.5);
   }
-  if (WaitForSingleObject(c->process, wait) == WAIT_TIMEOUT) {
-    c->timed_out = 1;
-    dk_proc_os_kill(c, 1);
-    WaitForSingleObject(c->process, 10000);
+  int cancelled = 0;
+  for (;;) {
+    /* With a cancel flag to watch, wait in slices of 100 ms. */
+    DWORD slice = spec->cancel && (wait == INFINITE || wait > 100) ? 100 : wait;
+    DWORD t = GetTickCount();
+    if (WaitForSingleObject(c->process, slice) != WAIT_TIMEOUT) break;
+    if (spec->cancel && atomic_load(spec->cancel)) cancelled = 1;
+    if (wait != INFINITE) {
+      DWORD spent = GetTickCount() - t;
+      wait = spent >= wait ? 0 : wait - spent;
+    }
+    if (cancelled || wait == 0) {
+      c->timed_out = 1;
+      dk_proc_os_kill(c, 1);
+      WaitForSingleObject(c->process, 10000);
+      break;
+    }
   }
   c->exited = 1;
   c->t_exit = dk_proc_now_ms();
@@ -549,7 +562,7 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
 
   DWORD code = 0;
   GetExitCodeProcess(c->process, &code);
-  res->status = c->timed_out ? DK_PROC_TIMEOUT : DK_PROC_EXITED;
+  res->status = c->timed_out ? (cancelled ? DK_PROC_CANCELLED : DK_PROC_TIMEOUT) : DK_PROC_EXITED;
   res->exited = 1;
   res->exit_code = code;
   res->wall_ms = c->t_exit - c->t0;

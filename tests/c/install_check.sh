@@ -6,6 +6,8 @@
 #     pkg-config (shared, and static with --static), as a user's project would;
 # and the .deb CPack makes, unpacked and run. Exit 77 = skipped (not built).
 set -euo pipefail
+# (No `cmd | grep -q` below: grep -q exits at the first match, the writer may
+# get SIGPIPE, and pipefail turns that into a failure now and then.)
 src=${DK_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${DK_BINARY_DIR:-$src/build}
 [ -x "$build/diagkit" ] || { echo "SKIP: $build/diagkit not built"; exit 77; }
@@ -24,14 +26,14 @@ cmake --install "$build" --prefix "$pfx" >/dev/null
 
 # 1. The command, away from the source and build trees.
 cd "$tmp"
-"$pfx/bin/diagkit" list | grep -q '^exit-code ' || fail "installed diagkit list lacks exit-code"
+grep -q '^exit-code ' <<<"$("$pfx/bin/diagkit" list)" || fail "installed diagkit list lacks exit-code"
 set +e
 "$pfx/bin/diagkit" run exit-code --format nagios -- "$segv" >"$tmp/nagios.txt"
 rc=$?
 set -e
 [ $rc -eq 2 ] || fail "installed diagkit run exit-code on segv exited $rc, not 2"
 grep -q 'CRITICAL' "$tmp/nagios.txt" || fail "no CRITICAL line: $(cat "$tmp/nagios.txt")"
-man -l "$pfx/share/man/man1/diagkit.1" 2>/dev/null | grep -q 'why does this program not start' ||
+grep -q 'why does this program not start' <<<"$(man -l "$pfx/share/man/man1/diagkit.1" 2>/dev/null)" ||
   fail "the man page does not render"
 
 # 2. A stock lua5.4 with only the installed tree on its paths.
@@ -57,7 +59,7 @@ rc=$?
 set -e
 [ $rc -eq 2 ] || fail "embed exited $rc: $(cat "$tmp/embed.err")"
 grep -q '^finding 1: error exit.signal.sigsegv' "$tmp/embed.out" || fail "embed output: $(head -3 "$tmp/embed.out")"
-ldd "$tmp/embed" | grep -q "$pfx/lib/libdiagkit.so.0" || fail "embed is not linked to the installed library"
+grep -q "$pfx/lib/libdiagkit.so.0" <<<"$(ldd "$tmp/embed")" || fail "embed is not linked to the installed library"
 # Cancel from the main thread after 300 ms of an endless check.
 printf 'return diagkit.playbook{ id = "spin", title = "t", summary = "s", run = function() while true do end end }\n' \
   >"$tmp/spin.lua"
@@ -73,7 +75,7 @@ ms=$((($(date +%s%N) - start) / 1000000))
 # shellcheck disable=SC2046
 cc -std=c11 -o "$tmp/embed_static" "$src/examples/embed/embed.c" -I"$pfx/include" \
   "$pfx/lib/libdiagkit.a" $(pkg-config --static --libs-only-l diagkit | sed 's/-ldiagkit//') -lpthread
-ldd "$tmp/embed_static" | grep -q libdiagkit && fail "embed_static still needs libdiagkit.so"
+grep -q libdiagkit <<<"$(ldd "$tmp/embed_static")" && fail "embed_static still needs libdiagkit.so"
 set +e
 DIAGKIT_SCRIPTS=$pfx/share/diagkit/scripts "$tmp/embed_static" exit-code '{"argv": ["false"]}' >"$tmp/static.out" 2>&1
 rc=$?
@@ -84,13 +86,13 @@ set -e
 if command -v cpack >/dev/null && command -v dpkg-deb >/dev/null; then
   (cd "$tmp" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >/dev/null)
   deb=$(ls "$tmp"/pkg/*.deb)
-  dpkg-deb -f "$deb" Package Depends | grep -q 'liblua5.4-0' || fail "the .deb lacks its Depends"
+  grep -q 'liblua5.4-0' <<<"$(dpkg-deb -f "$deb" Package Depends)" || fail "the .deb lacks its Depends"
   dpkg-deb -x "$deb" "$tmp/root"
   for f in usr/bin/diagkit usr/share/man/man1/diagkit.1 usr/include/diagkit.h usr/share/diagkit/scripts/diagkit/cli.lua \
     usr/lib/lua/5.4/diagkit/core.so usr/share/lua/5.4/diagkit/init.lua; do
     [ -e "$tmp/root/$f" ] || fail "the .deb lacks /$f"
   done
-  "$tmp/root/usr/bin/diagkit" explain 0xC0000135 | grep -q STATUS_DLL_NOT_FOUND || fail "the .deb's diagkit does not run"
+  grep -q STATUS_DLL_NOT_FOUND <<<"$("$tmp/root/usr/bin/diagkit" explain 0xC0000135)" || fail "the .deb's diagkit does not run"
   echo "deb: $(basename "$deb"), $(dpkg-deb -c "$deb" | wc -l) entries"
 fi
 echo "ok: installed command, stock lua5.4, embed (shared, static, cancel in $ms ms), .deb"

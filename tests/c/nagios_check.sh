@@ -87,7 +87,7 @@ run_case() { # name want_status want_in_first_line check_command
   /bin/sh -c "$line" >"$tmp/out" 2>"$tmp/err"
   status=$?
   set -e
-  if [ "$status" -ne "$2" ] || ! check_output "$tmp/out" "$status" || ! head -n1 "$tmp/out" | grep -qF -- "$3"; then
+  if [ "$status" -ne "$2" ] || ! check_output "$tmp/out" "$status" || ! grep -qF -- "$3" <<<"$(head -n1 "$tmp/out")"; then
     echo "FAIL $1: exit $status (want $2), line: $line"
     cat "$tmp/out" "$tmp/err"
     fails=$((fails + 1))

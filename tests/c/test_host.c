@@ -215,11 +215,12 @@ struct cancel_job {
   const char *check;
   int status;
   char *report;
+  const char *params;
 };
 
 static void *run_job(void *arg) {
   struct cancel_job *j = arg;
-  j->status = dk_run(j->h, j->check, NULL, &j->report);
+  j->status = dk_run(j->h, j->check, j->params, &j->report);
   return NULL;
 }
 
@@ -230,7 +231,7 @@ static void test_cancel_from_another_thread(void **state) {
   opts.sandbox = DK_SANDBOX_OFF; /* no budget: only the cancel can stop it */
   dk_host *h = dk_open(&opts, NULL);
   assert_non_null(h);
-  struct cancel_job j = {h, write_check("forever", "local n = 0 while true do n = n + 1 end"), -1, NULL};
+  struct cancel_job j = {h, write_check("forever", "local n = 0 while true do n = n + 1 end"), -1, NULL, NULL};
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, run_job, &j), 0);
   struct timespec ts = {0, 200 * 1000000L};
@@ -239,6 +240,22 @@ static void test_cancel_from_another_thread(void **state) {
   pthread_join(t, NULL);
   assert_int_equal(j.status, DK_UNKNOWN);
   assert_non_null(strstr(j.report, "cancelled"));
+  dk_free(j.report);
+  /* A program the playbook is running is stopped too, with its tree. */
+  j.check = "exit-code";
+  j.report = NULL;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  j.params = "{\"argv\": [\"sh\", \"-c\", \"sleep 30 & sleep 30\"]}";
+  assert_int_equal(pthread_create(&t, NULL, run_job, &j), 0);
+  nanosleep(&ts, NULL);
+  dk_cancel(h);
+  pthread_join(t, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  assert_int_equal(j.status, DK_UNKNOWN);
+  assert_non_null(strstr(j.report, "cancelled"));
+  assert_true(secs < 5.0); /* not the 30 s of sleep */
   dk_free(j.report);
   /* The host is usable afterwards: the flag is cleared by the next run. */
   char *report = NULL;
