@@ -96,6 +96,16 @@ dk_limits *dk_limits_attach(lua_State *L) {
 
 void dk_limits_free(dk_limits *lim) { free(lim); }
 
+int dk_limits_charge(lua_State *L, dk_limits *lim, long long n) {
+  if (atomic_load(&lim->cancel)) return 1;
+  if (!lim->budget_on) return 0;
+  lim->spent += n;
+  if (!lim->ins_tripped && lim->spent <= lim->budget) return 0;
+  lim->ins_tripped = 1;
+  lua_sethook(L, count_hook, lim->orig_mask | LUA_MASKCOUNT, 1);
+  return 1;
+}
+
 void dk_limits_detach(lua_State *L, dk_limits *lim) {
   if (lim == NULL) return;
   lua_pushnil(L);

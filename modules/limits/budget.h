@@ -54,6 +54,11 @@ size_t dk_limits_used(const dk_limits *lim);
 ** (0 = none). dk_limits_disarm turns them off and says which one tripped. */
 void dk_limits_arm(lua_State *L, dk_limits *lim, size_t cap_bytes, long long instructions);
 
+/* Charges n instructions' worth of work done in C (pattern matching) to an
+** armed budget. Returns 1 when the budget is spent or a cancel is pending:
+** the caller then raises an error (and every later instruction fails too). */
+int dk_limits_charge(lua_State *L, dk_limits *lim, long long n);
+
 /* 1 between dk_limits_arm and dk_limits_disarm. */
 int dk_limits_armed(const dk_limits *lim);
 

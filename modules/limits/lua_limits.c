@@ -10,12 +10,15 @@
 **        "cancelled"     another thread called dk_cancel on the host
 **        "error"         any other error f raised
 **   limits.usage() -> bytes the Lua state holds
+**   limits.find/match/gmatch/gsub: string.find/... whose matching steps count
+**     against the budget of the limits.call in progress (pattern.c)
 **
 ** Calls do not nest: a budget is for one untrusted function at a time.
 ** After a call that tripped a limit the garbage is collected, so the state
 ** is ready for the next call.
 */
 #include "budget.h"
+#include "pattern.h"
 
 #include "lauxlib.h"
 #include "lua.h"
@@ -92,5 +95,6 @@ static int l_usage(lua_State *L) {
 int luaopen_diagkit_limits(lua_State *L) {
   static const luaL_Reg fns[] = {{"call", l_call}, {"usage", l_usage}, {NULL, NULL}};
   luaL_newlib(L, fns);
+  dk_pattern_register(L); /* limits.find/match/gmatch/gsub */
   return 1;
 }

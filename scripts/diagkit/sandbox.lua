@@ -290,13 +290,33 @@ local function text_only(mode, fn)
   return "t"
 end
 
+-- The string functions a check sees, for string.find(...) and for s:find(...)
+-- alike: the pattern functions count their steps against the instruction
+-- budget (modules/limits/pattern.c), so a pattern that backtracks for
+-- minutes inside one call stops like an endless loop.
+local guarded_string = copy_lib(string, { "dump" })
+for _, k in ipairs { "find", "match", "gmatch", "gsub" } do guarded_string[k] = limits[k] end
+
+--- limits.call with the string metatable pointing at the guarded functions
+--- for the length of the call (method calls on strings do not go through
+--- the check's environment).
+function M.call(policy, f, ...)
+  local smt = getmetatable("")
+  local saved = smt.__index
+  smt.__index = guarded_string
+  local r = table.pack(pcall(limits.call, f, policy.limits, ...))
+  smt.__index = saved
+  if not r[1] then error(r[2], 0) end
+  return table.unpack(r, 2, r.n)
+end
+
 function M.env(policy, dk)
   local env = {}
   for _, k in ipairs { "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
     "rawset", "select", "tonumber", "tostring", "type", "xpcall", "_VERSION" } do
     env[k] = _G[k]
   end
-  env.string = forbidding(copy_lib(string, { "dump" }), "string", { "dump" })
+  env.string = forbidding(copy_lib(guarded_string), "string", { "dump" })
   env.table = copy_lib(table)
   env.math = copy_lib(math)
   env.utf8 = copy_lib(utf8)
@@ -482,7 +502,7 @@ function M.load(path, policy)
   local env = M.env(policy, M.dk(policy))
   local chunk, err = loadfile(path, "t", env)
   if not chunk then return nil, err end
-  local ok, def, kind = limits.call(chunk, policy.limits)
+  local ok, def, kind = M.call(policy, chunk)
   if not ok then return nil, path .. ": " .. M.describe(def, kind, policy) end
   if type(def) ~= "table" or getmetatable(def) ~= playbook.definition_mt then
     return nil, path .. ": must return diagkit.playbook{...}"
@@ -496,7 +516,7 @@ function M.load(path, policy)
       if spec.type == "path" and type(params[name]) == "string" then M.allow(policy, params[name]) end
     end
     local copy = M.plain(params, "params")
-    local ran, rerr, rkind = limits.call(user_run, policy.limits, sandbox_ctx(ctx, policy, copy), copy)
+    local ran, rerr, rkind = M.call(policy, user_run, sandbox_ctx(ctx, policy, copy), copy)
     -- A table error: the report shows the message without a traceback of
     -- the host's own frames, which would say nothing about the check.
     if not ran then error(setmetatable({ message = M.describe(rerr, rkind, policy) }, stopped_mt), 0) end

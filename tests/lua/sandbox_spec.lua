@@ -95,6 +95,37 @@ describe("the sandbox", function()
     assert_stopped(check("repbomb2", [[ local s = string.rep("x", 1 << 30) ]]), "64 MiB")
   end)
 
+  it("stops a pattern that backtracks inside one string.find call", function()
+    -- No Lua instruction runs while the C matcher backtracks: the pattern
+    -- functions charge their steps to the same budget.
+    assert_stopped(check("patbomb", [[ local s = ("a"):rep(3000) ; s:find(".-.-.-.-.-.-b") ]]),
+      "more than 20000000 instructions")
+    assert_stopped(check("patbomb2", [[ string.match(("a"):rep(3000), "(.-)(.-)(.-)(.-)$b") ]]),
+      "more than 20000000 instructions")
+    assert_stopped(check("patbomb3", [[ for _ in ("ab"):rep(2000):gmatch(".-.-.-.-c") do end ]]), "instructions")
+    assert_stopped(check("patbomb4", [[ ("a"):rep(3000):gsub(".-.-.-.-.-b", "") ]]), "instructions")
+  end)
+
+  it("gives checks the same pattern results as the string library", function()
+    local same = check("patterns", [[
+      local s = "key = value ; (nested (parens)) 42"
+      ctx:fact("r", { s:find("(%w+)%s*=%s*(%w+)"), s:match("%b()"), select(2, s:gsub("%d", "#")),
+        string.find(s, "value", 1, true), s:match("()%d+()") })
+      local words = {}
+      for w in s:gmatch("%a+") do words[#words + 1] = w end
+      ctx:fact("words", words)]])
+    local rep = assert(run(same))
+    assert.are.same({}, rep.errors)
+    local s = "key = value ; (nested (parens)) 42"
+    -- The same expressions in the host, with the real string library.
+    assert.are.same({ s:find("(%w+)%s*=%s*(%w+)"), s:match("%b()"), select(2, s:gsub("%d", "#")),
+      string.find(s, "value", 1, true), s:match("()%d+()") }, rep.facts.r)
+    assert.are.same({ 1, "(nested (parens))", 2, 7, 33, 35 }, rep.facts.r)
+    assert.are.same({ "key", "value", "nested", "parens" }, rep.facts.words)
+    -- The host's own string metatable is back to the real functions.
+    assert.are.equal(string.find, ("").find)
+  end)
+
   it("stops runaway recursion", function()
     assert_stopped(check("recurse", [[
       local function f(n) return 1 + f(n + 1) end ; f(1)]], nil), "stack overflow")
