@@ -66,14 +66,18 @@ require "diagkit"
 local r = require("diagkit.proc").run { argv = { "$work/flood", "$mib" }, timeout = 120 }
 assert(r.status == "exited" and r.exit_code == 0 and r.truncated, r.status)
 LUA
+cc -O2 -o "$work/pipe_reader" "$src/bench/proc_bench/pipe_reader.c"
 hyperfine -N --warmup 1 --runs 5 --export-json "$work/r.json" \
   -n "cat $((mib * 2)) MiB > /dev/null" "cat $work/zeros" \
-  -n "proc.run capture of $((mib * 2)) MiB (both pipes)" "lua5.4 $work/flood.lua" >/dev/null
+  -n "proc.run capture of $((mib * 2)) MiB (both pipes)" "lua5.4 $work/flood.lua" \
+  -n "one pipe, best C reader" "sh -c '$work/flood $mib 2>/dev/null | $work/pipe_reader'" >/dev/null
 python3 - "$work/r.json" "$mib" <<'PY'
 import json, sys
 rs = json.load(open(sys.argv[1]))["results"]
 mib = int(sys.argv[2]) * 2
-cat, ours = rs[0]["median"], rs[1]["median"]
+cat, ours, pipe = rs[0]["median"], rs[1]["median"], rs[2]["median"]
 print(f"{mib} MiB: cat {mib/cat:.0f} MiB/s, proc.run capture {mib/ours:.0f} MiB/s: {cat/ours*100:.0f}% of cat (target >= 50%)")
+print(f"  the pipe itself on this machine: one pipe read by a bare C loop {mib/2/pipe:.0f} MiB/s; "
+      f"proc.run is {pipe*2/ours*100:.0f}% of it (two pipes, captured)")
 PY
 rm -f "$work/zeros"
