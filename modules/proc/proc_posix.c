@@ -238,6 +238,11 @@ static void kill_tree(dk_proc_child *c, int sig) {
   ** we reap, and from then on only pids read from /proc. */
   if (!c->reaped) kill(-c->pid, sig);
 #ifdef __linux__
+  if (c->start_ticks == 0 && !c->reaped) {
+    char st;
+    pid_t a, b, d;
+    read_stat(c->pid, &st, &a, &b, &d, &c->start_ticks);
+  }
   pid_t v[1024];
   size_t n = collect_tree(c, v, sizeof v / sizeof v[0]);
   for (size_t i = 0; i < n; i++)
@@ -250,6 +255,13 @@ static void kill_tree(dk_proc_child *c, int sig) {
 ** none is left (each death may hand us its own children). */
 static void reap_orphans(dk_proc_child *c, int kill_them) {
 #ifdef __linux__
+  if (!kill_them) {
+    /* Only zombies to reap: when no child of ours is a zombie at all (one
+    ** system call, nothing reaped), skip the scan of /proc. */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0) return;
+  }
   for (int round = 0; round < 64; round++) {
     pid_t v[256];
     pthread_mutex_lock(&reg_lock);
@@ -598,13 +610,8 @@ int dk_proc_os_start(const dk_proc_spec *spec, dk_proc_child **outp, dk_proc_res
   }
   c->pid = pid;
   res->pid = pid;
-#ifdef __linux__
-  {
-    char st;
-    pid_t a, b, d;
-    read_stat(pid, &st, &a, &b, &d, &c->start_ticks);
-  }
-#endif
+  /* c->start_ticks is read when it is needed, in kill_tree, while the child
+  ** is alive: most runs are never killed and skip the /proc read. */
 
   close_fd(&p_rep[1]);
   close_fd(&p_in[0]);
