@@ -104,9 +104,8 @@ function M.readable(policy, path)
   real = norm(real)
   local sep = windows and "\\" or "/"
   for _, dir in ipairs(policy.read) do
-    if real == dir or real:sub(1, #dir + 1) == (dir:sub(-1) == sep and dir or dir .. sep) then
-      return true
-    end
+    local prefix = dir:sub(-1) == sep and dir or dir .. sep -- "/" and "C:\" end in one already
+    if real == dir or real:sub(1, #prefix) == prefix then return true end
   end
   return false
 end

@@ -195,6 +195,8 @@ describe("the sandbox", function()
     assert.are.same({}, run(other, policy { allow_read = { data } }).errors)
     local escape = check("escape", [[io.open("]] .. data .. [[/../reader.lua")]])
     assert.truthy(run(escape, policy { allow_read = { data } }).errors[1]:find("cannot read"))
+    -- The root folder allows everything (its path already ends in the separator).
+    assert.are.same({}, run(other, policy { allow_read = { "/" } }).errors)
   end)
 
   it("starts processes only with allow_exec", function()
