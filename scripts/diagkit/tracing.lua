@@ -142,7 +142,10 @@ local function run(spec)
     if not proc.which("Procmon.exe") and not proc.which("Procmon64.exe") then
       return nil, "Process Monitor (Procmon.exe) is not on PATH: download it from Sysinternals to trace file access", "ENOENT"
     end
-    return nil, "driving Process Monitor from diagkit is not implemented yet: capture with Procmon and pass the CSV export", "ENOTSUP"
+    -- Not done: Procmon captures through its kernel driver, which Wine cannot
+    -- load, so driving it could not be tested where diagkit is built (issue 3).
+    return nil, "diagkit does not drive Process Monitor: capture with Procmon and read its log with " ..
+      "trace.pml (or a CSV export with trace.procmon_csv)", "ENOTSUP"
   end
   local strace = proc.which("strace")
   if not strace then return nil, "strace is not installed (apt install strace)", "ENOENT" end
