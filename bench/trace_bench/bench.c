@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_io.h"
 #include "trace.h"
 
 static int count(void *ud, const dkt_event *e) {
@@ -17,31 +18,13 @@ static int count(void *ud, const dkt_event *e) {
   return 0;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s <strace log> <runs>\n", argv[0]);
     return 64;
   }
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) {
-    perror(argv[1]);
-    return 1;
-  }
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)size + 1);
-  if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-    fprintf(stderr, "cannot read %s\n", argv[1]);
-    return 1;
-  }
-  fclose(f);
+  size_t size;
+  char *buf = slurp(argv[1], &size);
   int runs = atoi(argv[2]);
   double best = 1e9;
   size_t n = 0;
@@ -50,7 +33,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < runs; i++) {
     n = 0;
     double t0 = now();
-    if (dkt_parse_strace(buf, (size_t)size, count, &n, &st, err, sizeof err) == DKT_ERROR) {
+    if (dkt_parse_strace(buf, size, count, &n, &st, err, sizeof err) == DKT_ERROR) {
       fprintf(stderr, "%s\n", err);
       return 1;
     }

@@ -2,8 +2,9 @@
 ** Budgets for untrusted Lua code (see budget.h). Why a hook and an allocator
 ** rather than a timer: both are exact and deterministic (the same check stops
 ** at the same place on every machine), and neither needs a second thread.
-** What they cannot stop is a single C call that runs long (a pattern match
-** over a huge string); the sandbox guards those calls itself.
+** What the hook cannot see is a single C call that runs long; the one a
+** check can make run away (a backtracking pattern match) charges its steps
+** through dk_limits_charge (pattern.c).
 */
 #include "budget.h"
 
@@ -62,16 +63,7 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     if (lim->orig_hook != NULL) lim->orig_hook(L, ar);
     return;
   }
-  if (lim->budget_on) {
-    lim->spent += DK_LIMITS_PERIOD;
-    if (lim->ins_tripped || lim->spent > lim->budget) {
-      lim->ins_tripped = 1;
-      /* From now on every instruction fails, so a pcall in a loop cannot
-      ** swallow the error and go on. */
-      lua_sethook(L, count_hook, lim->orig_mask | LUA_MASKCOUNT, 1);
-      luaL_error(L, "instruction budget exceeded");
-    }
-  }
+  if (dk_limits_charge(L, lim, DK_LIMITS_PERIOD)) luaL_error(L, "instruction budget exceeded");
   if (lim->orig_hook != NULL && (lim->orig_mask & LUA_MASKCOUNT)) lim->orig_hook(L, ar);
 }
 
@@ -102,6 +94,8 @@ int dk_limits_charge(lua_State *L, dk_limits *lim, long long n) {
   lim->spent += n;
   if (!lim->ins_tripped && lim->spent <= lim->budget) return 0;
   lim->ins_tripped = 1;
+  /* From now on every instruction fails, so a pcall in a loop cannot
+  ** swallow the error and go on. */
   lua_sethook(L, count_hook, lim->orig_mask | LUA_MASKCOUNT, 1);
   return 1;
 }

@@ -22,20 +22,25 @@ void dk_capbuf_init(dk_capbuf *b, size_t limit) {
   b->head = limit / 2;
 }
 
+/* Grows the storage to at least need bytes (never past the limit), doubling
+** from 4 KiB so that a big stream soon reads in full chunks. */
+static int grow(dk_capbuf *b, size_t need) {
+  size_t na = b->alloc ? b->alloc : 4096;
+  while (na < need) na = na > b->limit / 2 ? b->limit : na * 2;
+  if (na > b->limit) na = b->limit;
+  char *nd = realloc(b->data, na);
+  if (nd == NULL) return -1;
+  b->data = nd;
+  b->alloc = na;
+  return 0;
+}
+
 int dk_capbuf_append(dk_capbuf *b, const char *p, size_t n) {
   b->total += n;
   if (b->len < b->limit) {
     size_t room = b->limit - b->len;
     size_t k = n < room ? n : room;
-    if (b->len + k > b->alloc) {
-      size_t na = b->alloc ? b->alloc : 4096;
-      while (na < b->len + k) na = na > b->limit / 2 ? b->limit : na * 2;
-      if (na > b->limit) na = b->limit;
-      char *nd = realloc(b->data, na);
-      if (nd == NULL) return -1;
-      b->data = nd;
-      b->alloc = na;
-    }
+    if (b->len + k > b->alloc && grow(b, b->len + k) != 0) return -1;
     memcpy(b->data + b->len, p, k);
     b->len += k;
     p += k;
@@ -66,15 +71,7 @@ int dk_capbuf_space(dk_capbuf *b, size_t want, char **at, size_t *room) {
   ** nothing (only EOF to read) allocates nothing. */
   if (b->alloc == 0) return 1;
   if (b->len < b->limit) {
-    if (b->alloc == b->len) {
-      /* Double: a big stream soon reads in full chunks. */
-      size_t na = b->alloc * 2;
-      if (na > b->limit || na < b->alloc) na = b->limit;
-      char *nd = realloc(b->data, na);
-      if (nd == NULL) return -1;
-      b->data = nd;
-      b->alloc = na;
-    }
+    if (b->alloc == b->len && grow(b, b->len + 1) != 0) return -1;
     *at = b->data + b->len;
     *room = b->alloc - b->len < want ? b->alloc - b->len : want;
     return 0;

@@ -761,7 +761,6 @@ static int drain_fd(int *fd, dk_capbuf *b, char *buf, size_t bufsize, int *grown
     size_t room = bufsize;
     int kept = dk_capbuf_space(b, bufsize, &at, &room);
     if (kept < 0) return -1;
-    if (kept > 0) at = buf, room = bufsize;
     ssize_t n = read(*fd, at, room);
     if (n > 0) {
       if (kept == 0)

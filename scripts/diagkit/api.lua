@@ -19,7 +19,6 @@ local function log(level, message)
   local fn = host().log
   if fn then fn(level, message) end
 end
-M.log = log
 
 local function usage(message)
   return report.EXIT.usage, json.encode({ error = message }), {}

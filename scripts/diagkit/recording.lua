@@ -327,13 +327,8 @@ function Recorder:iterator(f)
       list[#list + 1] = { error = encode(r[2]) }
       error(r[2], 0)
     end
-    local out = { n = r.n - 1 }
-    local encoded = json.array()
-    for i = 2, r.n do
-      local live, enc = self:result(r[i])
-      out[i - 1], encoded[i - 1] = live, enc
-    end
-    list[#list + 1] = { n = r.n - 1, values = encoded }
+    local out, recorded = self:results(r)
+    list[#list + 1] = recorded
     return table.unpack(out, 1, out.n)
   end
   return wrapper, { ["$iterator"] = list }
@@ -346,6 +341,14 @@ function Recorder:result(v)
   if t == "userdata" then return self:handle(v) end
   if t == "function" then return self:iterator(v) end
   return v, encode(v, self.hook)
+end
+
+-- The values of a successful pcall r (r[1] is true): what the caller gets,
+-- and their recorded form {n =, values =}.
+function Recorder:results(r)
+  local out, values = { n = r.n - 1 }, json.array()
+  for i = 2, r.n do out[i - 1], values[i - 1] = self:result(r[i]) end
+  return out, { n = r.n - 1, values = values }
 end
 
 function Recorder:wrap_fn(where, f)
@@ -382,13 +385,8 @@ function Recorder:wrap_fn(where, f)
       entry.error = encode(r[2], self.hook)
       error(r[2], 0)
     end
-    local out = { n = r.n - 1 }
-    local values = json.array()
-    for i = 2, r.n do
-      local live, enc = self:result(r[i])
-      out[i - 1], values[i - 1] = live, enc
-    end
-    entry.results = { n = r.n - 1, values = values }
+    local out
+    out, entry.results = self:results(r)
     return table.unpack(out, 1, out.n)
   end
 end
