@@ -1,7 +1,7 @@
 /* Host platform layer, Win32 half (see platform.h). Paths are UTF-8 outside,
 ** UTF-16 towards the API. */
 #include "platform.h"
-#include "utf8_win32.h"
+#include "dk_text.h"
 
 #include <windows.h>
 #include <stdlib.h>
