@@ -6,6 +6,7 @@
 */
 #include "diagkit.h"
 #include "budget.h"
+#include "embedded.h"
 #include "modules.h"
 #include "platform.h"
 
@@ -23,7 +24,7 @@ struct dk_host {
   lua_State *L;
   dk_limits *limits;    /* budgets of sandboxed checks, and dk_cancel's flag */
   dk_options opts;      /* as given; the strings are read in dk_open only */
-  char scripts_dir[DK_PATH_MAX];
+  char scripts_dir[DK_PATH_MAX]; /* "" when the scripts built into the binary are used */
 };
 
 static char *dup_string(const char *s) {
@@ -75,6 +76,83 @@ static int find_scripts(const dk_options *opts, char *out, size_t size) {
   return -1;
 }
 
+/* {=========== scripts built into the binary */
+
+static const dk_embedded_file *bundled_find(const char *path) {
+  for (const dk_embedded_file *f = dk_embedded_files; f->path != NULL; f++)
+    if (strcmp(f->path, path) == 0) return f;
+  return NULL;
+}
+
+/* [-0, +1, m] Loads a bundled file as a chunk named like a path, so that
+** errors and tracebacks read "diagkit.exe!/playbooks/x.lua:12:". */
+static int bundled_load(lua_State *L, const dk_embedded_file *f) {
+  lua_pushfstring(L, "@bundled/%s", f->path);
+  int st = luaL_loadbufferx(L, (const char *)f->data, f->size, lua_tostring(L, -1), "t");
+  lua_remove(L, -2);
+  return st;
+}
+
+/* package.searchers entry: require "diagkit.cli" finds bundled diagkit/cli.lua
+** (or diagkit/init.lua for "diagkit"). */
+static int bundled_searcher(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (const char *p = name; *p; p++) luaL_addchar(&b, *p == '.' ? '/' : *p);
+  luaL_pushresult(&b);
+  const char *base = lua_tostring(L, -1);
+  const char *tries[2] = {lua_pushfstring(L, "%s.lua", base), lua_pushfstring(L, "%s/init.lua", base)};
+  for (int i = 0; i < 2; i++) {
+    const dk_embedded_file *f = bundled_find(tries[i]);
+    if (f == NULL) continue;
+    if (bundled_load(L, f) != LUA_OK) return lua_error(L);
+    lua_pushfstring(L, "bundled/%s", f->path);
+    return 2;
+  }
+  lua_pushfstring(L, "no bundled file '%s'", tries[0]);
+  return 1;
+}
+
+/* diagkit.host.bundled_load(path) -> chunk | nil, message */
+static int host_bundled_load(lua_State *L) {
+  const dk_embedded_file *f = bundled_find(luaL_checkstring(L, 1));
+  if (f == NULL) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "no bundled file '%s'", lua_tostring(L, 1));
+    return 2;
+  }
+  if (bundled_load(L, f) != LUA_OK) {
+    luaL_pushfail(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  return 1;
+}
+
+/* [-0, +0, e] With no scripts folder: require looks in the binary, and
+** diagkit.host.bundled lists what is there for the playbook catalogue. */
+static void use_bundled(lua_State *L) {
+  lua_getglobal(L, "package");
+  lua_pushliteral(L, "");
+  lua_setfield(L, -2, "path");
+  lua_getfield(L, -1, "searchers");
+  lua_pushcfunction(L, bundled_searcher);
+  lua_rawseti(L, -2, 2); /* after preload, before the (now empty) path */
+  lua_pop(L, 2);
+}
+
+static void push_bundled_list(lua_State *L) {
+  lua_newtable(L);
+  int i = 0;
+  for (const dk_embedded_file *f = dk_embedded_files; f->path != NULL; f++) {
+    lua_pushstring(L, f->path);
+    lua_rawseti(L, -2, ++i);
+  }
+}
+
+/* }=========== */
+
 #ifdef DK_STATIC_LFS
 /* The Windows build links LuaFileSystem in; elsewhere lfs.so is found on cpath. */
 int luaopen_lfs(lua_State *L);
@@ -125,15 +203,26 @@ static int host_init(lua_State *L) {
   lua_setfield(L, -2, "lfs");
   lua_pop(L, 1);
 #endif
-  lua_getglobal(L, "package");
-  lua_pushfstring(L, "%s%c?.lua;%s%c?%cinit.lua", dir, dk_path_sep, dir, dk_path_sep, dk_path_sep);
-  lua_setfield(L, -2, "path");
-  lua_pop(L, 1);
+  if (dir[0] != '\0') {
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s%c?.lua;%s%c?%cinit.lua", dir, dk_path_sep, dir, dk_path_sep, dk_path_sep);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+  } else {
+    use_bundled(L);
+  }
   /* diagkit.host: facts only the host knows (a stock lua5.4 has no such module). */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  lua_createtable(L, 0, 6);
-  lua_pushstring(L, dir);
-  lua_setfield(L, -2, "scripts_dir");
+  lua_createtable(L, 0, 8);
+  if (dir[0] != '\0') {
+    lua_pushstring(L, dir);
+    lua_setfield(L, -2, "scripts_dir");
+  } else {
+    push_bundled_list(L);
+    lua_setfield(L, -2, "bundled");
+  }
+  lua_pushcfunction(L, host_bundled_load);
+  lua_setfield(L, -2, "bundled_load");
   lua_pushstring(L, dk_version());
   lua_setfield(L, -2, "version");
   lua_pushboolean(L, 1);
@@ -171,9 +260,15 @@ dk_host *dk_open(const dk_options *opts, char **err) {
   }
   if (opts != NULL) h->opts = *opts;
   if (find_scripts(opts, h->scripts_dir, sizeof h->scripts_dir) != 0) {
-    set_error(err, "cannot find the diagkit scripts (diagkit/cli.lua); set DIAGKIT_SCRIPTS");
-    free(h);
-    return NULL;
+    const char *given = opts != NULL && opts->scripts_dir != NULL ? opts->scripts_dir : getenv("DIAGKIT_SCRIPTS");
+    if (given != NULL && given[0] != '\0') {
+      /* A folder asked for by name and not there is a mistake to report,
+         not a reason to quietly run other scripts. */
+      set_error(err, "cannot find the diagkit scripts in the folder given (DIAGKIT_SCRIPTS or dk_options.scripts_dir): it has no diagkit/cli.lua");
+      free(h);
+      return NULL;
+    }
+    h->scripts_dir[0] = '\0'; /* the scripts built into the binary */
   }
   h->L = luaL_newstate();
   if (h->L == NULL) {

@@ -5,7 +5,12 @@
 #include "diagkit.h"
 #include "platform.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+/* EX_IOERR (sysexits.h): the report was made but could not be written. */
+#define DK_EX_IOERR 74
 
 int main(int argc, char **argv) {
   if (dk_prepare_process(&argc, &argv) != 0) {
@@ -21,5 +26,12 @@ int main(int argc, char **argv) {
   }
   int status = dk_main(h, argc, argv);
   dk_close(h);
+  /* The CLI checks its own writes; this catches what stdio still buffers
+     (a full disk, /dev/full, a closed pipe) so that a lost report is never
+     exit status 0. */
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "diagkit: cannot write the output: %s\n", errno ? strerror(errno) : "write error");
+    return status == DK_UNKNOWN ? DK_UNKNOWN : DK_EX_IOERR;
+  }
   return status;
 }

@@ -6,12 +6,31 @@
 ** check can make run away (a backtracking pattern match) charges its steps
 ** through dk_limits_charge (pattern.c).
 */
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#endif
 #include "budget.h"
 
 #include "lauxlib.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#else
+#include <time.h>
+#endif
+
+static long long now_ms(void) {
+#ifdef _WIN32
+  return (long long)GetTickCount64();
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#endif
+}
 
 struct dk_limits {
   lua_Alloc orig_alloc;
@@ -23,6 +42,8 @@ struct dk_limits {
   int cap_on, mem_tripped;
   long long budget, spent; /* instructions, while armed */
   int budget_on, ins_tripped;
+  long long deadline;  /* now_ms() value, 0 = none */
+  int time_tripped;
   int armed;
   int temporary; /* attached by limits.call for one call only */
   lua_State *main; /* the thread dk_limits_cancel interrupts */
@@ -63,7 +84,8 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     if (lim->orig_hook != NULL) lim->orig_hook(L, ar);
     return;
   }
-  if (dk_limits_charge(L, lim, DK_LIMITS_PERIOD)) luaL_error(L, "instruction budget exceeded");
+  if (dk_limits_charge(L, lim, DK_LIMITS_PERIOD))
+    luaL_error(L, lim->time_tripped ? "time limit exceeded" : "instruction budget exceeded");
   if (lim->orig_hook != NULL && (lim->orig_mask & LUA_MASKCOUNT)) lim->orig_hook(L, ar);
 }
 
@@ -90,10 +112,10 @@ void dk_limits_free(dk_limits *lim) { free(lim); }
 
 int dk_limits_charge(lua_State *L, dk_limits *lim, long long n) {
   if (atomic_load(&lim->cancel)) return 1;
-  if (!lim->budget_on) return 0;
-  lim->spent += n;
-  if (!lim->ins_tripped && lim->spent <= lim->budget) return 0;
-  lim->ins_tripped = 1;
+  if (lim->deadline && !lim->time_tripped && now_ms() > lim->deadline) lim->time_tripped = 1;
+  if (lim->budget_on) lim->spent += n;
+  if (!lim->ins_tripped && !lim->time_tripped && (!lim->budget_on || lim->spent <= lim->budget)) return 0;
+  if (!lim->time_tripped) lim->ins_tripped = 1;
   /* From now on every instruction fails, so a pcall in a loop cannot
   ** swallow the error and go on. */
   lua_sethook(L, count_hook, lim->orig_mask | LUA_MASKCOUNT, 1);
@@ -138,16 +160,25 @@ void dk_limits_arm(lua_State *L, dk_limits *lim, size_t cap_bytes, long long ins
   lim->budget_on = instructions > 0;
   lim->budget = instructions;
   lim->spent = 0;
+  lim->deadline = 0;
+  lim->time_tripped = 0;
   /* A hook L already had (a debugger, a coverage tool) keeps getting its own
   ** events from ours; a count hook of its own then ticks at our period. */
   lua_sethook(L, count_hook, lim->orig_mask | LUA_MASKCOUNT, DK_LIMITS_PERIOD);
 }
 
+void dk_limits_set_deadline(dk_limits *lim, long long ms) { lim->deadline = ms > 0 ? now_ms() + ms : 0; }
+
+int dk_limits_tripped(const dk_limits *lim) {
+  return lim->ins_tripped || lim->time_tripped || lim->mem_tripped || atomic_load(&lim->cancel);
+}
+
 int dk_limits_disarm(lua_State *L, dk_limits *lim) {
   int tripped = (lim->mem_tripped ? DK_LIMIT_MEMORY : 0) | (lim->ins_tripped ? DK_LIMIT_INSTRUCTIONS : 0) |
-                (dk_limits_cancelled(lim) ? DK_LIMIT_CANCELLED : 0);
+                (lim->time_tripped ? DK_LIMIT_TIME : 0) | (dk_limits_cancelled(lim) ? DK_LIMIT_CANCELLED : 0);
   lim->cap_on = lim->budget_on = lim->armed = 0;
-  lim->mem_tripped = lim->ins_tripped = 0;
+  lim->mem_tripped = lim->ins_tripped = lim->time_tripped = 0;
+  lim->deadline = 0;
   if (!dk_limits_cancelled(lim)) lua_sethook(L, lim->orig_hook, lim->orig_mask, lim->orig_count);
   return tripped;
 }

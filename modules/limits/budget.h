@@ -53,6 +53,16 @@ size_t dk_limits_used(const dk_limits *lim);
 ** most cap_bytes (0 = none), and at most instructions VM instructions
 ** (0 = none). dk_limits_disarm turns them off and says which one tripped. */
 void dk_limits_arm(lua_State *L, dk_limits *lim, size_t cap_bytes, long long instructions);
+/* A wall-clock deadline beside the budget, for work an instruction count does
+** not see (many short C calls, each cheap in instructions but not in time):
+** at most ms milliseconds from now (0 = none). Call after dk_limits_arm;
+** checked at every hook tick and every dk_limits_charge. */
+void dk_limits_set_deadline(dk_limits *lim, long long ms);
+/* 1 once an armed limit has tripped or a cancel is pending: from then on no
+** code of the check should run (the sandbox's xpcall and coroutine wrappers
+** ask this before calling a message handler or closing a coroutine, since
+** Lua runs those with hooks off when the error came from a hook). */
+int dk_limits_tripped(const dk_limits *lim);
 
 /* Charges n instructions' worth of work done in C (pattern matching) to an
 ** armed budget. Returns 1 when the budget is spent or a cancel is pending:
@@ -62,7 +72,7 @@ int dk_limits_charge(lua_State *L, dk_limits *lim, long long n);
 /* 1 between dk_limits_arm and dk_limits_disarm. */
 int dk_limits_armed(const dk_limits *lim);
 
-enum { DK_LIMIT_NONE = 0, DK_LIMIT_MEMORY = 1, DK_LIMIT_INSTRUCTIONS = 2, DK_LIMIT_CANCELLED = 4 };
+enum { DK_LIMIT_NONE = 0, DK_LIMIT_MEMORY = 1, DK_LIMIT_INSTRUCTIONS = 2, DK_LIMIT_CANCELLED = 4, DK_LIMIT_TIME = 8 };
 int dk_limits_disarm(lua_State *L, dk_limits *lim);
 
 #endif

@@ -1,15 +1,21 @@
 /*
 ** diagkit.limits: run a function under an instruction budget and a memory cap.
 **
-**   limits.call(f, {instructions = N, memory = BYTES}, ...)
+**   limits.call(f, {instructions = N, memory = BYTES, milliseconds = MS}, ...)
 **     -> true, results...            f returned
 **     -> false, err, kind            f raised err; kind says why it stopped:
 **        "instructions"  the budget ran out (an endless loop)
 **        "memory"        the cap was reached (a memory bomb)
+**        "time"          the wall-clock deadline passed (work the count misses)
 **        "stack"         stack overflow (runaway recursion)
 **        "cancelled"     another thread called dk_cancel on the host
 **        "error"         any other error f raised
 **   limits.usage() -> bytes the Lua state holds
+**   limits.tripped() -> true once the call in progress tripped a limit or was
+**     cancelled: the sandbox then calls no more of the check's code (message
+**     handlers and __close run with hooks off after an error from a hook)
+**   limits.rep(s, n [, sep]): string.rep that charges its copying to the
+**     budget and refuses results past the memory cap before building them
 **   limits.find/match/gmatch/gsub: string.find/... whose matching steps count
 **     against the budget of the limits.call in progress (pattern.c)
 **
@@ -42,6 +48,7 @@ static lua_Integer opt_field(lua_State *L, int t, const char *name) {
 static const char *kind_of(lua_State *L, int status, int tripped) {
   if (tripped & DK_LIMIT_CANCELLED) return "cancelled";
   if (tripped & DK_LIMIT_INSTRUCTIONS) return "instructions";
+  if (tripped & DK_LIMIT_TIME) return "time";
   if (tripped & DK_LIMIT_MEMORY) return "memory";
   if (status == LUA_ERRMEM) return "memory";
   const char *msg = lua_tostring(L, -1);
@@ -54,6 +61,7 @@ static int l_call(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_Integer memory = opt_field(L, 2, "memory");
   lua_Integer instructions = opt_field(L, 2, "instructions");
+  lua_Integer ms = opt_field(L, 2, "milliseconds");
   dk_limits *lim = dk_limits_of(L);
   int own = 0;
   if (lim == NULL) {
@@ -67,6 +75,7 @@ static int l_call(lua_State *L) {
   lua_remove(L, 2); /* f, args... */
   int nargs = lua_gettop(L) - 1;
   dk_limits_arm(L, lim, (size_t)memory, (long long)instructions);
+  dk_limits_set_deadline(lim, (long long)ms);
   int status = lua_pcall(L, nargs, LUA_MULTRET, 0);
   int tripped = dk_limits_disarm(L, lim);
   if (own) dk_limits_detach(L, lim);
@@ -92,8 +101,47 @@ static int l_usage(lua_State *L) {
   return 1;
 }
 
+static int l_tripped(lua_State *L) {
+  dk_limits *lim = dk_limits_of(L);
+  lua_pushboolean(L, lim != NULL && dk_limits_armed(lim) && dk_limits_tripped(lim));
+  return 1;
+}
+
+/* string.rep with its work charged: Lua 5.4's loops n times even when the
+** result is empty, so rep("", math.maxinteger) never returns inside one C call. */
+static int l_rep(lua_State *L) {
+  size_t l, lsep;
+  const char *s = luaL_checklstring(L, 1, &l);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  const char *sep = luaL_optlstring(L, 3, "", &lsep);
+  if (n <= 0 || l + lsep == 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  if (l + lsep < l || l + lsep > (size_t)LUA_MAXINTEGER / (lua_Unsigned)n)
+    return luaL_error(L, "resulting string too large");
+  size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+  dk_limits *lim = dk_limits_of(L);
+  /* One instruction's worth per 64 bytes copied, charged up front. */
+  if (lim != NULL && dk_limits_armed(lim) && dk_limits_charge(L, lim, (long long)(total / 64)))
+    return luaL_error(L, "instruction budget exceeded (in string.rep)");
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, total); /* through the capped allocator */
+  for (lua_Integer i = 0; i < n; i++) {
+    memcpy(p, s, l);
+    p += l;
+    if (lsep > 0 && i + 1 < n) {
+      memcpy(p, sep, lsep);
+      p += lsep;
+    }
+  }
+  luaL_pushresultsize(&b, total);
+  return 1;
+}
+
 int luaopen_diagkit_limits(lua_State *L) {
-  static const luaL_Reg fns[] = {{"call", l_call}, {"usage", l_usage}, {NULL, NULL}};
+  static const luaL_Reg fns[] = {{"call", l_call},       {"usage", l_usage}, {"tripped", l_tripped},
+                                 {"rep", l_rep},         {NULL, NULL}};
   luaL_newlib(L, fns);
   dk_pattern_register(L); /* limits.find/match/gmatch/gsub */
   return 1;

@@ -2,6 +2,9 @@
 ** modules/support: errors, UTF-16 <-> UTF-8, the file layer (kinds of file,
 ** size caps, FIFOs that must not block) and the Lua helpers.
 */
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L /* truncate, mkfifo */
+#endif
 #include "dk_err.h" /* first: printf on mingw-w64 */
 
 #include <setjmp.h>
