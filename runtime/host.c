@@ -153,6 +153,95 @@ static void push_bundled_list(lua_State *L) {
 
 /* }=========== */
 
+/* {=========== the Windows console
+** Lua writes with fwrite, which a Windows console shows in its code page:
+** UTF-8 turns into mojibake (ZoÃ«). When stdout or stderr is a console, the
+** file method write, io.write and print go through WriteConsoleW instead;
+** files and pipes still get the UTF-8 bytes. */
+
+/* Writes arguments first..top of L to fd's console; returns 0 or -1. */
+static int console_put(lua_State *L, FILE *f, int fd, int first) {
+  fflush(f); /* what stdio still holds comes first */
+  for (int i = first; i <= lua_gettop(L); i++) {
+    size_t n;
+    const char *s = luaL_checklstring(L, i, &n);
+    if (dk_console_write(fd, s, n) != 0) return -1;
+  }
+  return 0;
+}
+
+static int console_fd(FILE *f) { return f == stdout && dk_console_is(1) ? 1 : f == stderr && dk_console_is(2) ? 2 : 0; }
+
+/* file:write(...) */
+static int console_file_write(lua_State *L) {
+  luaL_Stream *p = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  int fd = p->closef != NULL ? console_fd(p->f) : 0;
+  if (fd == 0) {
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the io library's own write */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+  }
+  if (console_put(L, p->f, fd, 2) != 0) return luaL_fileresult(L, 0, NULL);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* io.write(...): the default output's write. */
+static int console_io_write(lua_State *L) {
+  lua_getglobal(L, "io");
+  lua_getfield(L, -1, "output");
+  lua_call(L, 0, 1);
+  lua_remove(L, -2);
+  lua_insert(L, 1);
+  lua_getfield(L, 1, "write");
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* print(...) with tostring, tabs and a newline, as the base library's. */
+static int console_print(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_addchar(&b, '\n');
+  luaL_pushresult(&b);
+  size_t len;
+  const char *s = lua_tolstring(L, -1, &len);
+  if (console_fd(stdout)) {
+    fflush(stdout);
+    dk_console_write(1, s, len);
+  } else {
+    fwrite(s, 1, len, stdout);
+    fflush(stdout);
+  }
+  return 0;
+}
+
+static void console_install(lua_State *L) {
+  if (!dk_console_is(1) && !dk_console_is(2)) return; /* pipes and files: UTF-8 bytes as they are */
+  luaL_getmetatable(L, LUA_FILEHANDLE);
+  lua_getfield(L, -1, "__index");
+  lua_getfield(L, -1, "write");
+  lua_pushcclosure(L, console_file_write, 1);
+  lua_setfield(L, -2, "write");
+  lua_pop(L, 2);
+  lua_getglobal(L, "io");
+  lua_pushcfunction(L, console_io_write);
+  lua_setfield(L, -2, "write");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, console_print);
+  lua_setglobal(L, "print");
+}
+
+/* }=========== */
+
 #ifdef DK_STATIC_LFS
 /* The Windows build links LuaFileSystem in; elsewhere lfs.so is found on cpath. */
 int luaopen_lfs(lua_State *L);
@@ -196,6 +285,7 @@ static int host_init(lua_State *L) {
   dk_host *h = lua_touserdata(L, 1);
   const char *dir = h->scripts_dir;
   luaL_openlibs(L);
+  console_install(L);
   dk_preload_modules(L);
 #ifdef DK_STATIC_LFS
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);

@@ -24,6 +24,13 @@ int dk_is_file(const char *path);
 ** UTF-8 output. Returns 0, or -1 when out of memory. */
 int dk_prepare_process(int *argc, char ***argv);
 
+/* Windows consoles: 1 when fd (1 or 2) is a console, where UTF-8 must go
+** through WriteConsoleW (the console's code page, 936 on a Chinese Windows,
+** would turn it into mojibake). dk_console_write writes n bytes of UTF-8
+** there; returns 0, or -1 on failure. POSIX: never a console in this sense. */
+int dk_console_is(int fd);
+int dk_console_write(int fd, const char *s, size_t n);
+
 /* The path separator used when joining paths for this OS. */
 extern const char dk_path_sep;
 

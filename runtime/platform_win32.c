@@ -61,3 +61,35 @@ int dk_prepare_process(int *argc, char ***argv) {
   SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
   return 0;
 }
+
+static HANDLE console_handle(int fd) {
+  HANDLE h = GetStdHandle(fd == 2 ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
+  DWORD mode;
+  if (fd < 1 || fd > 2 || h == NULL || h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode)) return NULL;
+  return h;
+}
+
+int dk_console_is(int fd) { return console_handle(fd) != NULL; }
+
+int dk_console_write(int fd, const char *s, size_t n) {
+  HANDLE h = console_handle(fd);
+  if (h == NULL || n > 0x7fffffff) return -1;
+  if (n == 0) return 0;
+  /* Invalid UTF-8 becomes U+FFFD rather than failing the whole write. */
+  int wn = MultiByteToWideChar(CP_UTF8, 0, s, (int)n, NULL, 0);
+  if (wn <= 0) return -1;
+  wchar_t *w = malloc((size_t)wn * sizeof *w);
+  if (w == NULL) return -1;
+  MultiByteToWideChar(CP_UTF8, 0, s, (int)n, w, wn);
+  int rc = 0;
+  for (int done = 0; done < wn;) {
+    DWORD wrote = 0, chunk = (DWORD)(wn - done > 16384 ? 16384 : wn - done);
+    if (!WriteConsoleW(h, w + done, chunk, &wrote, NULL) || wrote == 0) {
+      rc = -1;
+      break;
+    }
+    done += (int)wrote;
+  }
+  free(w);
+  return rc;
+}

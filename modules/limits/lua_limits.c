@@ -14,6 +14,10 @@
 **   limits.tripped() -> true once the call in progress tripped a limit or was
 **     cancelled: the sandbox then calls no more of the check's code (message
 **     handlers and __close run with hooks off after an error from a hook)
+**   limits.open(path) -> file, real, alias | nil, message, code: path opened
+**     read-only, with the canonical path of the file actually opened (what
+**     the sandbox's policy judges) and a name that reopens that same file
+**     for native functions ("/proc/self/fd/N"; nil where the OS has none)
 **   limits.rep(s, n [, sep]): string.rep that charges its copying to the
 **     budget and refuses results past the memory cap before building them
 **   limits.find/match/gmatch/gsub: string.find/... whose matching steps count
@@ -24,6 +28,7 @@
 ** is ready for the next call.
 */
 #include "budget.h"
+#include "open_checked.h"
 #include "pattern.h"
 
 #include "lauxlib.h"
@@ -139,9 +144,37 @@ static int l_rep(lua_State *L) {
   return 1;
 }
 
+/* As liolib.c closes the files io.open made (file:close, __gc, __close). */
+static int io_fclose(lua_State *L) {
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  int res = fclose(p->f);
+  return luaL_fileresult(L, res == 0, NULL);
+}
+
+static int l_open(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  dk_opened o;
+  dk_err e;
+  luaL_Stream *p = (luaL_Stream *)lua_newuserdatauv(L, sizeof(luaL_Stream), 0);
+  p->closef = NULL; /* a closed file until it holds one */
+  luaL_setmetatable(L, LUA_FILEHANDLE);
+  if (dk_open_checked(path, &o, &e) != 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, e.msg);
+    lua_pushstring(L, e.code);
+    return 3;
+  }
+  p->f = o.f;
+  p->closef = io_fclose;
+  lua_pushstring(L, o.real);
+  if (o.alias[0]) lua_pushstring(L, o.alias);
+  else lua_pushnil(L);
+  return 3;
+}
+
 int luaopen_diagkit_limits(lua_State *L) {
   static const luaL_Reg fns[] = {{"call", l_call},       {"usage", l_usage}, {"tripped", l_tripped},
-                                 {"rep", l_rep},         {NULL, NULL}};
+                                 {"rep", l_rep},         {"open", l_open},   {NULL, NULL}};
   luaL_newlib(L, fns);
   dk_pattern_register(L); /* limits.find/match/gmatch/gsub */
   return 1;
