@@ -2,19 +2,17 @@
 # Start-up cost of the CLI (issue 2: `diagkit list` and `diagkit explain X`
 # under 15 ms median). The peer is the floor: a bare `lua5.4 -e ''`, which
 # does no work at all; the ratio says what diagkit adds on top of Lua itself.
-set -euo pipefail
-build=${1:-build}
+. "$(dirname "$0")/lib.sh"
+bench_init cli_startup "${1:-build}"
 dk="$build/diagkit"
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+bench_scratch
+out=$scratch
 hyperfine -N --warmup 20 --min-runs 200 --export-json "$out/r.json" \
   -n "lua5.4 -e ''" "lua5.4 -e ''" \
   -n "diagkit list" "$dk list" \
   -n "diagkit explain 0xC0000005" "$dk explain 0xC0000005" \
   -n "diagkit explain 139" "$dk explain 139" >/dev/null
-python3 - "$out/r.json" <<'PY'
-import json, sys
-rs = json.load(open(sys.argv[1]))["results"]
+bench_report "$out/r.json" <<'PY'
 base = rs[0]["median"]
 print(f"{'command':32} {'median ms':>10} {'mean ms':>9} {'vs lua5.4':>10}")
 for r in rs:

@@ -10,13 +10,10 @@
 #       resolved path as ldd for every library of every file (checked here).
 #
 #   bench/bench_deps.sh <build dir>    (a Release build for meaningful numbers)
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "$build" && pwd)
+. "$(dirname "$0")/lib.sh"
+bench_init deps "${1:-build}"
+bench_work
 W=${DK_BENCH_WINE_DLLS:-/usr/lib/x86_64-linux-gnu/wine/x86_64-windows}
-work="$build/bench-deps"
-mkdir -p "$work"
 now() { date +%s.%N; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.1f}x' if b > 0 else 'inf')" "$1" "$2"; }
 [ -x "$build/diagkit" ] || { echo "bench_deps: skipped: $build/diagkit not built"; exit 0; }

@@ -8,17 +8,14 @@
 #   bench/bench_evtx.sh <build dir>      (a Release build: make bench, or cmake -DCMAKE_BUILD_TYPE=Release)
 #
 # Needs ../shared/data/evtx (the real samples) and hyperfine; skips otherwise.
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
+bench_init evtx "${1:-build}"
 dk="$build/diagkit"
 data=${DK_EVTX_SAMPLES:-$src/../shared/data/evtx}
 if [ ! -f "$data/security.evtx" ]; then echo "bench_evtx: skipped: no samples in $data"; exit 0; fi
-for t in hyperfine evtxexport evtx_dump.py; do
-  command -v "$t" >/dev/null || { echo "bench_evtx: skipped: $t not installed"; exit 0; }
-done
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+bench_need hyperfine evtxexport evtx_dump.py
+bench_scratch
+out=$scratch
 file="$data/security.evtx"
 size=$(stat -c %s "$file")
 records=$("$dk" evtx "$file" --format jsonl | wc -l)

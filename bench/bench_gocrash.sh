@@ -10,15 +10,9 @@
 # Targets: >= 5x the peer, >= 300 MB/s.
 #
 #   bench/bench_gocrash.sh <build dir>     (a Release build for meaningful numbers)
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "$build" && pwd)
-for t in go hyperfine cc lua5.4; do
-  command -v "$t" >/dev/null || { echo "bench_gocrash: skipped: $t not installed"; exit 0; }
-done
-work="$build/bench-gocrash"
-mkdir -p "$work"
+. "$(dirname "$0")/lib.sh"
+bench_init gocrash "${1:-build}" go hyperfine cc lua5.4
+bench_work
 export GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$work/gocache" GOTOOLCHAIN=local GOTELEMETRY=off
 n=${DK_BENCH_GOROUTINES:-100000}
 dump="$work/goroutines-$n.txt"
@@ -27,11 +21,12 @@ if [ ! -s "$dump" ]; then
   GOTRACEBACK=all "$work/goroutines" "$n" 2>"$dump" >/dev/null || true
 fi
 (cd "$src/bench/gocrash_regexp" && go build -o "$work/gocrash_regexp" .)
-cc -O2 -std=c11 -I"$src/modules/gocrash" -o "$work/bench_c" "$src/bench/gocrash_bench/bench.c" "$src/modules/gocrash/gocrash.c"
+bench_cc "$work/bench_c" -I"$src/modules/gocrash" "$src/bench/gocrash_bench/bench.c" "$src/modules/gocrash/gocrash.c"
 
 size=$(stat -c %s "$dump")
 echo "dump: $n goroutines + main, $size bytes ($(go version | cut -d' ' -f3)); $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
-lua="lua5.4 -e package.path='$src/scripts/?.lua;$src/scripts/?/init.lua;'..package.path;package.cpath='$build/lua/?.so;'..package.cpath"
+bench_lua_env
+lua=lua5.4
 c_line=$("$work/bench_c" "$dump" 20)
 lua_all=$($lua "$src/bench/gocrash_bench/lua_parse.lua" "$dump" true 5)
 lua_none=$($lua "$src/bench/gocrash_bench/lua_parse.lua" "$dump" false 5)
@@ -45,9 +40,8 @@ hyperfine -N -i --warmup 1 --min-runs 5 --export-json "$work/hyperfine.json" \
   -n "diagkit run go-crash" "$build/diagkit run go-crash --format json -p log=$dump" \
   -n "Go regexp peer (panicparse stand-in)" "$work/gocrash_regexp $dump" >/dev/null
 
-python3 - "$work/hyperfine.json" "$size" "$c_line" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+bench_report "$work/hyperfine.json" "$size" "$c_line" <<'PY'
+res = {r["command"]: r for r in rs}
 size = int(sys.argv[2])
 c_ms = float(sys.argv[3].split()[0])
 dk = res["diagkit run go-crash"]["mean"]

@@ -6,17 +6,11 @@
 # pcre2grep's throughput.
 #
 #   bench/bench_log.sh <build dir>      (a Release build for meaningful numbers)
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "$build" && pwd)
-for t in pcre2grep hyperfine lua5.4 python3; do
-  command -v "$t" >/dev/null || { echo "bench_log: skipped: $t not installed"; exit 0; }
-done
+. "$(dirname "$0")/lib.sh"
+bench_init log "${1:-build}" pcre2grep hyperfine lua5.4 python3
 [ -f "$build/lua/diagkit/core.so" ] || { echo "bench_log: skipped: $build/lua/diagkit/core.so not built"; exit 0; }
+bench_work
 mb=${DK_BENCH_LOG_MB:-1024}
-work="$build/bench-log"
-mkdir -p "$work"
 file="$work/synthetic-$mb.log"
 if [ ! -s "$file" ]; then
   python3 - "$work/block.log" <<'PY'
@@ -45,7 +39,7 @@ size=$(stat -c %s "$file")
 p1='ERROR'
 p2='timeout after \d+ms'
 p3='status=5\d\d user=(\w+)'
-export LUA_PATH_5_4="$src/scripts/?.lua;$src/scripts/?/init.lua;;" LUA_CPATH_5_4="$build/lua/?.so;;"
+bench_lua_env
 lua=lua5.4
 echo "file: $size bytes, $(wc -l <"$file") lines; pcre2 $(pcre2grep --version | awk '{print $3}'); $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "log.scan: $($lua "$src/bench/gocrash_bench/log_scan.lua" "$file" "$p1" "$p2" "$p3")"
@@ -55,9 +49,8 @@ hyperfine -N --warmup 1 --min-runs 3 --export-json "$work/hyperfine.json" \
   -n "pcre2grep -c, 3 patterns" "pcre2grep -c -e $p1 -e '$p2' -e '$p3' $file" \
   -n "log.scan, 1 pattern" "$lua $src/bench/gocrash_bench/log_scan.lua $file '$p2'" \
   -n "pcre2grep -c, 1 pattern" "pcre2grep -c '$p2' $file" >/dev/null
-python3 - "$work/hyperfine.json" "$size" <<'PY'
-import json, sys
-res = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+bench_report "$work/hyperfine.json" "$size" <<'PY'
+res = {r["command"]: r["mean"] for r in rs}
 size = int(sys.argv[2])
 print(f"{'command':28s} {'s':>7s} {'MB/s':>7s}")
 for name, t in res.items():

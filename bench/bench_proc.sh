@@ -7,20 +7,13 @@
 #     head and tail kept): throughput vs `cat FILE > /dev/null` reading the
 #     same bytes, the ceiling. Target: >= 50% of it, and no deadlock.
 #   bench/bench_proc.sh <build dir>      (a Release build for meaningful numbers)
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "$build" && pwd)
-for t in cc lua5.4 hyperfine; do
-  command -v "$t" >/dev/null || { echo "bench_proc: skipped: $t not installed"; exit 0; }
-done
-work="$build/bench-proc"
-mkdir -p "$work"
+. "$(dirname "$0")/lib.sh"
+bench_init proc "${1:-build}" cc lua5.4 hyperfine
+bench_work
+bench_lua_env
 cc -O2 -std=c11 -o "$work/spawn_loop" "$src/bench/proc_bench/spawn_loop.c"
 runs=${DK_BENCH_SPAWNS:-2000}
 cat >"$work/spawn.lua" <<LUA
-package.path = "$src/scripts/?.lua;$src/scripts/?/init.lua;" .. package.path
-package.cpath = "$build/lua/?.so;" .. package.cpath
 require "diagkit"
 local proc = require "diagkit.proc"
 local sys = require "diagkit.sys"
@@ -60,8 +53,6 @@ C
 cc -O2 -o "$work/flood" "$work/flood.c"
 head -c $((mib * 2 * 1024 * 1024)) /dev/zero >"$work/zeros"
 cat >"$work/flood.lua" <<LUA
-package.path = "$src/scripts/?.lua;$src/scripts/?/init.lua;" .. package.path
-package.cpath = "$build/lua/?.so;" .. package.cpath
 require "diagkit"
 local r = require("diagkit.proc").run { argv = { "$work/flood", "$mib" }, timeout = 120 }
 assert(r.status == "exited" and r.exit_code == 0 and r.truncated, r.status)
@@ -71,9 +62,7 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$work/r.json" \
   -n "cat $((mib * 2)) MiB > /dev/null" "cat $work/zeros" \
   -n "proc.run capture of $((mib * 2)) MiB (both pipes)" "lua5.4 $work/flood.lua" \
   -n "one pipe, best C reader" "sh -c '$work/flood $mib 2>/dev/null | $work/pipe_reader'" >/dev/null
-python3 - "$work/r.json" "$mib" <<'PY'
-import json, sys
-rs = json.load(open(sys.argv[1]))["results"]
+bench_report "$work/r.json" "$mib" <<'PY'
 mib = int(sys.argv[2]) * 2
 cat, ours, pipe = rs[0]["median"], rs[1]["median"], rs[2]["median"]
 print(f"{mib} MiB: cat {mib/cat:.0f} MiB/s, proc.run capture {mib/ours:.0f} MiB/s: {cat/ours*100:.0f}% of cat (target >= 50%)")

@@ -5,17 +5,11 @@
 #  2. access.check on a 10-component path vs namei -l on the same path.
 # Usage: bench/bench_reg.sh <build dir>. Real hives come from
 # ../shared/data/registry when present, else a script-built hive is used.
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "$build" && pwd)
-for t in hyperfine hivexregedit hivexml namei; do
-  command -v $t >/dev/null || { echo "bench_reg: $t missing, skipped"; exit 0; }
-done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-lpath="$src/scripts/?.lua;$src/scripts/?/init.lua"
-export LUA_PATH="$lpath;;" LUA_CPATH="$build/lua/?.so;;"
+. "$(dirname "$0")/lib.sh"
+bench_init reg "${1:-build}" hyperfine hivexregedit hivexml namei
+bench_scratch
+tmp=$scratch
+bench_lua_env
 hives=()
 shared="$src/../shared/data/registry"
 for n in SYSTEM NTUSER.DAT; do
@@ -32,9 +26,8 @@ for h in "${hives[@]}"; do
     -n "diagkit" "lua5.4 $src/tests/fixtures/reg/export.lua $h" \
     -n "hivexregedit" "hivexregedit --export $h \\" \
     -n "hivexml" "hivexml $h" --output=null >/dev/null 2>"$tmp/hf.err" || { cat "$tmp/hf.err"; exit 1; }
-  python3 - "$tmp/$name.json" "$name" "$(stat -c %s "$h")" <<'PY'
-import json, sys
-rs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+  bench_report "$tmp/$name.json" "$name" "$(stat -c %s "$h")" <<'PY'
+rs = {r["command"]: r for r in rs}
 d = rs["diagkit"]["median"]
 print(f"  {sys.argv[2]} ({int(sys.argv[3])/1e6:.1f} MB): diagkit {d*1000:.1f} ms, "
       f"hivexregedit {rs['hivexregedit']['median']*1000:.1f} ms ({rs['hivexregedit']['median']/d:.1f}x slower), "
@@ -64,9 +57,8 @@ hyperfine -N --warmup 10 --min-runs 100 --export-json "$tmp/n.json" \
   -n "namei -l" "namei -l $path" \
   -n "diagkit run permissions" "$build/diagkit run permissions -p path=$path -p user=nobody --format json" \
   --output=null >/dev/null 2>"$tmp/hf.err" || { cat "$tmp/hf.err"; exit 1; }
-python3 - "$tmp/n.json" "$per" "$n" <<'PY'
-import json, sys
-rs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+bench_report "$tmp/n.json" "$per" "$n" <<'PY'
+rs = {r["command"]: r for r in rs}
 per = float(sys.argv[2]) / 1000
 nm = rs["namei -l"]["median"]
 cli = rs["diagkit run permissions"]["median"]

@@ -7,16 +7,11 @@
 # reader on a real capture (see the end of this file).
 #
 #   bench/bench_trace.sh <build dir>      (a Release build for meaningful numbers)
-set -euo pipefail
-build=${1:-build}
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "$build" && pwd)
-for t in strace hyperfine cc lua5.4; do
-  command -v "$t" >/dev/null || { echo "bench_trace: skipped: $t not installed"; exit 0; }
-done
+. "$(dirname "$0")/lib.sh"
+bench_init trace "${1:-build}" strace hyperfine cc lua5.4
+bench_work
+bench_lua_env
 mb=${DK_BENCH_TRACE_MB:-100}
-work="$build/bench-trace"
-mkdir -p "$work"
 log="$work/strace-$mb.log"
 if [ ! -s "$log" ]; then
   strace -f -tt -y -qq -e trace=file,process,desc -o "$work/one.log" \
@@ -27,12 +22,10 @@ fi
 size=$(stat -c %s "$log")
 echo "input: $log, $size bytes, $(wc -l <"$log") lines"
 
-cc -O2 -std=c11 -I"$src/modules/trace" -o "$work/bench_c" "$src/bench/trace_bench/bench.c" "$src/modules/trace/strace.c"
+bench_cc "$work/bench_c" -I"$src/modules/trace" "$src/bench/trace_bench/bench.c" "$src/modules/trace/strace.c"
 echo "parser alone (best of 5): $("$work/bench_c" "$log" 5)"
 
 cat >"$work/lua_parse.lua" <<LUA
-package.path = "$src/scripts/?.lua;$src/scripts/?/init.lua;" .. package.path
-package.cpath = "$build/lua/?.so;" .. package.cpath
 require "diagkit"
 local ev = assert(require("diagkit.trace").strace_file(arg[1], { paths_only = arg[2] == "paths" }))
 io.write(#ev, " events\n")
@@ -41,9 +34,7 @@ hyperfine -N --warmup 1 --runs 5 --export-json "$work/r.json" \
   -n "wc -l" "wc -l $log" \
   -n "trace.strace_file (paths_only)" "lua5.4 $work/lua_parse.lua $log paths" \
   -n "trace.strace_file (every event)" "lua5.4 $work/lua_parse.lua $log all" >/dev/null
-python3 - "$work/r.json" "$size" <<'PY'
-import json, sys
-rs = json.load(open(sys.argv[1]))["results"]
+bench_report "$work/r.json" "$size" <<'PY'
 size = int(sys.argv[2])
 base = rs[0]["median"]
 print(f"{'command':34} {'median s':>9} {'MB/s':>8} {'vs wc -l':>9}")
@@ -64,13 +55,11 @@ if [ ! -f "$shared/UTC64Process.pml.xz" ] || ! command -v xz >/dev/null; then
 fi
 xz -dc "$shared/UTC64Process.pml.xz" >"$work/p.pml"
 xz -dc "$shared/UTC64Process.csv.xz" >"$work/p.csv"
-cc -O2 -std=c11 -I"$src/modules/trace" -o "$work/bench_pml" "$src/bench/trace_bench/bench_pml.c" \
+bench_cc "$work/bench_pml" -I"$src/modules/trace" "$src/bench/trace_bench/bench_pml.c" \
   "$src/modules/trace/pml.c" "$src/modules/trace/procmon_csv.c"
 echo "PML reader and CSV parser alone (best of 20), the same capture:"
 "$work/bench_pml" "$work/p.pml" "$work/p.csv" 20
 cat >"$work/lua_pml.lua" <<LUA
-package.path = "$src/scripts/?.lua;$src/scripts/?/init.lua;" .. package.path
-package.cpath = "$build/lua/?.so;" .. package.cpath
 require "diagkit"
 local trace = require "diagkit.trace"
 if arg[2] == "none" then return end -- start-up only: the baseline
@@ -97,9 +86,7 @@ else
   echo "bench_trace: procmon-parser not compared (set PROCMON_PARSER to a checkout of eronnen/procmon-parser)"
 fi
 hyperfine -N --warmup 1 --runs 10 --export-json "$work/pml.json" "${cmds[@]}" >/dev/null
-python3 - "$work/pml.json" "$(stat -c %s "$work/p.pml")" "$(stat -c %s "$work/p.csv")" <<'PY'
-import json, sys
-rs = json.load(open(sys.argv[1]))["results"]
+bench_report "$work/pml.json" "$(stat -c %s "$work/p.pml")" "$(stat -c %s "$work/p.csv")" <<'PY'
 pml, csv = int(sys.argv[2]), int(sys.argv[3])
 # MB/s and events/s of the parse itself: the median less its baseline's
 # (the interpreter's start-up and the module's import).

@@ -9,20 +9,13 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "bench_io.h"
+#include "../bench_io.h"
 #include "trace.h"
 
-static int count(void *ud, const dkt_event *e) {
-  size_t *n = ud;
-  *n += 1 + (e->path != NULL);
-  return 0;
-}
+BENCH_COUNTER(count, dkt_event)
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s <strace log> <runs>\n", argv[0]);
-    return 64;
-  }
+  check_usage(argc, argv, 3, 3, "<strace log> <runs>");
   size_t size;
   char *buf = slurp(argv[1], &size);
   int runs = atoi(argv[2]);

@@ -10,27 +10,15 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "bench_io.h"
+#include "../bench_io.h"
 #include "pml.h"
 #include "trace.h"
 
-static int count_pml(void *ud, const dkt_pml_event *e) {
-  size_t *n = ud;
-  *n += 1 + (e->path != NULL);
-  return 0;
-}
-
-static int count_csv(void *ud, const dkt_event *e) {
-  size_t *n = ud;
-  *n += 1 + (e->path != NULL);
-  return 0;
-}
+BENCH_COUNTER(count_pml, dkt_pml_event)
+BENCH_COUNTER(count_csv, dkt_event)
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s <capture.pml> <capture.csv> <runs>\n", argv[0]);
-    return 64;
-  }
+  check_usage(argc, argv, 4, 4, "<capture.pml> <capture.csv> <runs>");
   size_t plen, clen;
   char *pml = slurp(argv[1], &plen), *csv = slurp(argv[2], &clen);
   int runs = atoi(argv[3]);

@@ -3,7 +3,7 @@
 ** /proc/PID/status) and the path walk of dk_access_check().
 */
 #define _GNU_SOURCE
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "access.h"
 
 #include <acl/libacl.h>
@@ -22,21 +22,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <stdarg.h>
-/* snprintf that truncates silently (messages may be cut, never overflow). */
-DK_PRINTF(3, 4) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, len, fmt, ap);
-  va_end(ap);
-}
 
 #define MAX_LINKS 40
 
 #define seterr(err, len, code, c, ...)                                                                           \
   do {                                                                                                           \
     if (code) *(code) = (c);                                                                                     \
-    dkfmt(err, len, __VA_ARGS__);                                                                                \
+    dk_fail(err, len, __VA_ARGS__);                                                                                \
   } while (0)
 
 static uint64_t read_capeff(const char *status_path) {
@@ -55,7 +47,7 @@ static void fill_name(dk_pcred *cred) {
   struct passwd pwd, *pw = NULL;
   char buf[16384];
   if (getpwuid_r((uid_t)cred->uid, &pwd, buf, sizeof buf, &pw) == 0 && pw)
-    dkfmt(cred->name, sizeof cred->name, "%s", pw->pw_name);
+    dk_fail(cred->name, sizeof cred->name, "%s", pw->pw_name);
 }
 
 int dk_pcred_current(dk_pcred *cred, char *err, size_t errlen, const char **code) {
@@ -70,7 +62,7 @@ int dk_pcred_current(dk_pcred *cred, char *err, size_t errlen, const char **code
   }
   for (int i = 0; i < n; i++) cred->groups[cred->ngroups++] = (uint32_t)gs[i];
   cred->caps = read_capeff("/proc/self/status");
-  dkfmt(cred->source, sizeof cred->source, "process");
+  dk_fail(cred->source, sizeof cred->source, "process");
   fill_name(cred);
   return 0;
 }
@@ -99,13 +91,13 @@ int dk_pcred_user(const char *who, dk_pcred *cred, char *err, size_t errlen, con
   }
   cred->uid = (uint32_t)pw->pw_uid;
   cred->gid = (uint32_t)pw->pw_gid;
-  dkfmt(cred->name, sizeof cred->name, "%s", pw->pw_name);
+  dk_fail(cred->name, sizeof cred->name, "%s", pw->pw_name);
   gid_t gs[DK_MAX_GROUPS];
   int n = DK_MAX_GROUPS;
   if (getgrouplist(pw->pw_name, pw->pw_gid, gs, &n) < 0) n = DK_MAX_GROUPS;
   for (int i = 0; i < n && i < DK_MAX_GROUPS; i++) cred->groups[cred->ngroups++] = (uint32_t)gs[i];
   cred->caps = root_caps(cred->uid);
-  dkfmt(cred->source, sizeof cred->source, "user database");
+  dk_fail(cred->source, sizeof cred->source, "user database");
   return 0;
 }
 
@@ -120,8 +112,8 @@ static int fs_id(const char *rest, uint32_t *out) {
 int dk_pcred_pid(long pid, dk_pcred *cred, char *err, size_t errlen, const char **code) {
   memset(cred, 0, sizeof *cred);
   char path[64], pidtxt[32];
-  dkfmt(path, sizeof path, "/proc/%ld/status", pid);
-  dkfmt(pidtxt, sizeof pidtxt, "%ld", pid);
+  dk_fail(path, sizeof path, "/proc/%ld/status", pid);
+  dk_fail(pidtxt, sizeof pidtxt, "%ld", pid);
   FILE *f = fopen(path, "r");
   if (!f) {
     int e = errno;
@@ -151,7 +143,7 @@ int dk_pcred_pid(long pid, dk_pcred *cred, char *err, size_t errlen, const char 
     seterr(err, errlen, code, "DK_BAD_FORMAT", "%s has no Uid:/Gid: lines", path);
     return -1;
   }
-  dkfmt(cred->source, sizeof cred->source, "/proc/%ld/status", pid);
+  dk_fail(cred->source, sizeof cred->source, "/proc/%ld/status", pid);
   fill_name(cred);
   return 0;
 }
@@ -179,8 +171,8 @@ static dk_astep *add_step(dk_aresult *r, const char *path, int index, const char
   if (!s->path) return NULL;
   r->nsteps++;
   s->index = index;
-  dkfmt(s->role, sizeof s->role, "%s", role);
-  dkfmt(s->need, sizeof s->need, "%s", need);
+  dk_fail(s->role, sizeof s->role, "%s", role);
+  dk_fail(s->need, sizeof s->need, "%s", need);
   return s;
 }
 
@@ -188,13 +180,13 @@ static void deny(dk_aresult *r, const char *errname, const char *kind, const cha
   r->allowed = 0;
   r->err = errname;
   r->denied_index = (int)r->nsteps - 1;
-  dkfmt(r->rule_kind, sizeof r->rule_kind, "%s", kind);
-  dkfmt(r->rule_text, sizeof r->rule_text, "%s", text);
+  dk_fail(r->rule_kind, sizeof r->rule_kind, "%s", kind);
+  dk_fail(r->rule_text, sizeof r->rule_text, "%s", text);
   if (r->nsteps > 0) {
     dk_astep *s = &r->steps[r->nsteps - 1];
     s->ok = 0;
-    if (kind != s->rule_kind) dkfmt(s->rule_kind, sizeof s->rule_kind, "%s", kind);
-    if (text != s->text) dkfmt(s->text, sizeof s->text, "%s", text);
+    if (kind != s->rule_kind) dk_fail(s->rule_kind, sizeof s->rule_kind, "%s", kind);
+    if (text != s->text) dk_fail(s->text, sizeof s->text, "%s", text);
   }
 }
 
@@ -252,9 +244,9 @@ static int decide_step(dk_astep *s, const char *path, const struct stat *st, con
   s->gid = obj.gid;
   s->has_acl = n > 0;
   s->ok = d.allowed;
-  dkfmt(s->via, sizeof s->via, "%s", d.via ? d.via : "");
-  dkfmt(s->rule_kind, sizeof s->rule_kind, "%s", d.rule_kind ? d.rule_kind : "mode");
-  dkfmt(s->text, sizeof s->text, "%s", d.text);
+  dk_fail(s->via, sizeof s->via, "%s", d.via ? d.via : "");
+  dk_fail(s->rule_kind, sizeof s->rule_kind, "%s", d.rule_kind ? d.rule_kind : "mode");
+  dk_fail(s->text, sizeof s->text, "%s", d.text);
   return d.allowed;
 }
 
@@ -278,8 +270,8 @@ static int lsm_active(void) {
 }
 
 static void join(char *out, size_t len, const char *dir, const char *name) {
-  if (strcmp(dir, "/") == 0) dkfmt(out, len, "/%s", name);
-  else dkfmt(out, len, "%s/%s", dir, name);
+  if (strcmp(dir, "/") == 0) dk_fail(out, len, "/%s", name);
+  else dk_fail(out, len, "%s/%s", dir, name);
 }
 
 static void parent_of(char *p) {
@@ -291,11 +283,26 @@ static void parent_of(char *p) {
 #define OOM(x)                                                                                                   \
   do {                                                                                                           \
     if (!(x)) {                                                                                                  \
-      dkfmt(err, errlen, "out of memory");                                                                    \
+      dk_fail(err, errlen, "out of memory");                                                                    \
       free(rest);                                                                                                \
       return -1;                                                                                                 \
     }                                                                                                            \
   } while (0)
+
+/* The walk's way out with a verdict: the last step is denied for the formatted reason. */
+#define DENY(errname, kind, ...)                                                                                 \
+  do {                                                                                                           \
+    dk_fail(text, sizeof text, __VA_ARGS__);                                                                     \
+    deny(r, errname, kind, text);                                                                                \
+    free(rest);                                                                                                  \
+    return 0;                                                                                                    \
+  } while (0)
+
+static void set_owner(dk_astep *s, const struct stat *st) {
+  s->mode = (uint32_t)st->st_mode;
+  s->uid = (uint32_t)st->st_uid;
+  s->gid = (uint32_t)st->st_gid;
+}
 
 static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const dk_sysctls *sc, dk_aresult *r,
                        int depth, char *err, size_t errlen);
@@ -326,15 +333,15 @@ static int check_script(const char *path, const struct stat *st, const dk_pcred 
   /* read permission on the script itself */
   dk_astep *s = add_step(r, path, index, "object", "r");
   if (!s) {
-    dkfmt(err, errlen, "out of memory");
+    dk_fail(err, errlen, "out of memory");
     return -1;
   }
   if (!decide_step(s, path, st, cred, DK_R)) {
-    dkfmt(text, sizeof text, "a script must be readable as well: its interpreter %s opens it (%s)", p, s->text);
+    dk_fail(text, sizeof text, "a script must be readable as well: its interpreter %s opens it (%s)", p, s->text);
     deny(r, "EACCES", s->rule_kind, text);
     return 0;
   }
-  dkfmt(s->text, sizeof s->text, "readable by the interpreter %s", p);
+  dk_fail(s->text, sizeof s->text, "readable by the interpreter %s", p);
   if (depth >= 4) return 0; /* the kernel allows a few levels of interpreters */
   dk_aresult sub;
   if (check_depth(p, DK_OP_EXEC, cred, sc, &sub, depth + 1, err, errlen) != 0) {
@@ -345,16 +352,16 @@ static int check_script(const char *path, const struct stat *st, const dk_pcred 
     dk_astep *t = add_step(r, sub.steps[i].path, sub.steps[i].index, "interpreter", sub.steps[i].need);
     if (!t) {
       dk_aresult_free(&sub);
-      dkfmt(err, errlen, "out of memory");
+      dk_fail(err, errlen, "out of memory");
       return -1;
     }
     char *keep_path = t->path;
     *t = sub.steps[i];
     t->path = keep_path;
-    dkfmt(t->role, sizeof t->role, "interpreter");
+    dk_fail(t->role, sizeof t->role, "interpreter");
   }
   if (!sub.allowed) {
-    dkfmt(text, sizeof text, "the interpreter %s of this script cannot be executed: %s", p, sub.rule_text);
+    dk_fail(text, sizeof text, "the interpreter %s of this script cannot be executed: %s", p, sub.rule_text);
     deny(r, sub.err ? sub.err : "EACCES", sub.rule_kind, text);
   }
   dk_aresult_free(&sub);
@@ -388,14 +395,14 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
   size_t restcap = strlen(path) + 2;
   char *rest = malloc(restcap);
   if (!rest) {
-    dkfmt(err, errlen, "out of memory");
+    dk_fail(err, errlen, "out of memory");
     return -1;
   }
-  dkfmt(rest, restcap, "%s", path);
+  dk_fail(rest, restcap, "%s", path);
   if (path[0] == '/') {
     strcpy(cur, "/");
   } else if (!getcwd(cur, sizeof cur)) {
-    dkfmt(err, errlen, "getcwd failed: %s", strerror(errno));
+    dk_fail(err, errlen, "getcwd failed: %s", strerror(errno));
     free(rest);
     return -1;
   }
@@ -425,7 +432,7 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
         free(rest);
         return 0;
       }
-      dkfmt(next, sizeof next, "%s", cur);
+      dk_fail(next, sizeof next, "%s", cur);
       if (parent_op) {
         dk_astep *s = add_step(r, cur, index, "object", "");
         OOM(s);
@@ -449,7 +456,7 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
     int last = *p == '\0';
     /* Search permission on the directory we look the name up in. */
     if (lstat(cur, &cst) != 0) {
-      dkfmt(err, errlen, "cannot stat %s: %s", cur, strerror(errno));
+      dk_fail(err, errlen, "cannot stat %s: %s", cur, strerror(errno));
       free(rest);
       return -1;
     }
@@ -463,7 +470,7 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
     index++;
     if (strcmp(name, ".") == 0) {
       if (last) {
-        dkfmt(next, sizeof next, "%s", cur);
+        dk_fail(next, sizeof next, "%s", cur);
         break;
       }
       continue;
@@ -471,7 +478,7 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
     if (strcmp(name, "..") == 0) {
       parent_of(cur);
       if (last) {
-        dkfmt(next, sizeof next, "%s", cur);
+        dk_fail(next, sizeof next, "%s", cur);
         break;
       }
       continue;
@@ -486,7 +493,7 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
       }
       dk_astep *m = add_step(r, next, index, last ? "object" : "search", "");
       OOM(m);
-      dkfmt(text, sizeof text, "%s does not exist", next);
+      dk_fail(text, sizeof text, "%s does not exist", next);
       deny(r, e == ENOENT ? "ENOENT" : e == ENOTDIR ? "ENOTDIR" : "EACCES", "path", text);
       free(rest);
       return 0;
@@ -505,30 +512,25 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
       target[tl] = '\0';
       dk_astep *m = add_step(r, next, index, "symlink", "");
       OOM(m);
-      m->mode = (uint32_t)st.st_mode;
-      m->uid = (uint32_t)st.st_uid;
-      m->gid = (uint32_t)st.st_gid;
+      set_owner(m, &st);
       m->ok = 1;
       /* fs.protected_symlinks (may_follow_link): in a sticky world-writable folder, only links owned
          by the follower or by the folder's owner are followed, whatever the capabilities. */
       if (prot_symlinks && (uint32_t)st.st_uid != cred->uid &&
           (cst.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) && cst.st_uid != st.st_uid) {
-        dkfmt(text, sizeof text,
+        DENY("EACCES", "sysctl",
               "fs.protected_symlinks=%d: %s is owned by uid %u in the sticky world-writable folder %s (owner uid "
               "%u); only its owner or the folder's owner may follow it",
               prot_symlinks, next, (unsigned)st.st_uid, cur, (unsigned)cst.st_uid);
-        deny(r, "EACCES", "sysctl", text);
-        free(rest);
-        return 0;
       }
-      dkfmt(m->via, sizeof m->via, "symlink");
-      dkfmt(m->rule_kind, sizeof m->rule_kind, "path");
-      dkfmt(m->text, sizeof m->text, "symbolic link to %s (its own mode bits are ignored)", target);
+      dk_fail(m->via, sizeof m->via, "symlink");
+      dk_fail(m->rule_kind, sizeof m->rule_kind, "path");
+      dk_fail(m->text, sizeof m->text, "symbolic link to %s (its own mode bits are ignored)", target);
       /* rest := target + "/" + remaining */
       size_t need = (size_t)tl + strlen(p) + 3;
       char *nr = malloc(need);
       OOM(nr);
-      dkfmt(nr, need, "%s%s%s", target, *p ? "/" : "", p);
+      dk_fail(nr, need, "%s%s%s", target, *p ? "/" : "", p);
       free(rest);
       rest = nr;
       p = rest;
@@ -540,29 +542,24 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
       if (!S_ISDIR(st.st_mode)) {
         dk_astep *m = add_step(r, next, index, "search", "x");
         OOM(m);
-        m->mode = (uint32_t)st.st_mode;
-        m->uid = (uint32_t)st.st_uid;
-        m->gid = (uint32_t)st.st_gid;
-        dkfmt(text, sizeof text, "%s is not a directory", next);
-        deny(r, "ENOTDIR", "path", text);
-        free(rest);
-        return 0;
+        set_owner(m, &st);
+        DENY("ENOTDIR", "path", "%s is not a directory", next);
       }
-      dkfmt(cur, sizeof cur, "%s", next);
+      dk_fail(cur, sizeof cur, "%s", next);
       continue;
     }
     break;
   }
 
   /* cur: the directory holding the object; next: the object (may not exist for create). */
-  dkfmt(r->resolved, sizeof r->resolved, "%s", next);
+  dk_fail(r->resolved, sizeof r->resolved, "%s", next);
   struct stat ost;
   int exists = lstat(next, &ost) == 0;
   unsigned long mf;
   if (parent_op) {
     struct stat pst;
     if (lstat(cur, &pst) != 0) {
-      dkfmt(err, errlen, "cannot stat %s: %s", cur, strerror(errno));
+      dk_fail(err, errlen, "cannot stat %s: %s", cur, strerror(errno));
       free(rest);
       return -1;
     }
@@ -570,22 +567,14 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
     OOM(s);
     mf = mount_flags(cur);
     if (mf & ST_RDONLY) {
-      s->mode = (uint32_t)pst.st_mode;
-      s->uid = (uint32_t)pst.st_uid;
-      s->gid = (uint32_t)pst.st_gid;
-      dkfmt(text, sizeof text, "%s is on a read-only mount", cur);
-      deny(r, "EROFS", "mount", text);
-      free(rest);
-      return 0;
+      set_owner(s, &pst);
+      DENY("EROFS", "mount", "%s is on a read-only mount", cur);
     }
     unsigned pf = inode_flags(cur);
     if (pf & (FS_IMMUTABLE_FL | ((op != DK_OP_CREATE) ? FS_APPEND_FL : 0))) {
       s->mode = (uint32_t)pst.st_mode;
-      dkfmt(text, sizeof text, "the directory %s has the %s inode flag (lsattr)", cur,
+      DENY("EPERM", "flag", "the directory %s has the %s inode flag (lsattr)", cur,
                (pf & FS_IMMUTABLE_FL) ? "immutable (+i)" : "append-only (+a)");
-      deny(r, "EPERM", "flag", text);
-      free(rest);
-      return 0;
     }
     if (!decide_step(s, cur, &pst, cred, DK_W | DK_X)) {
       deny(r, "EACCES", s->rule_kind, s->text);
@@ -604,17 +593,12 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
           ((pst.st_mode & S_IWOTH) || (prot >= 2 && (pst.st_mode & S_IWGRP)))) {
         dk_astep *m = add_step(r, next, index, "object", "w");
         OOM(m);
-        m->mode = (uint32_t)ost.st_mode;
-        m->uid = (uint32_t)ost.st_uid;
-        m->gid = (uint32_t)ost.st_gid;
-        dkfmt(text, sizeof text,
+        set_owner(m, &ost);
+        DENY("EACCES", "sysctl",
               "fs.protected_%s=%d: %s exists, belongs to uid %u, and its sticky folder %s to uid %u: "
               "opening it with O_CREAT is refused, even for root",
               S_ISREG(ost.st_mode) ? "regular" : "fifos", prot, next, (unsigned)ost.st_uid, cur,
               (unsigned)pst.st_uid);
-        deny(r, "EACCES", "sysctl", text);
-        free(rest);
-        return 0;
       }
       /* open(O_CREAT) of an existing file opens it for writing. */
       op = DK_OP_WRITE;
@@ -622,38 +606,30 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
       if (!exists) {
         dk_astep *m = add_step(r, next, index, "object", "");
         OOM(m);
-        dkfmt(text, sizeof text, "%s does not exist", next);
-        deny(r, "ENOENT", "path", text);
-        free(rest);
-        return 0;
+        DENY("ENOENT", "path", "%s does not exist", next);
       }
       dk_astep *m = add_step(r, next, index, "object", "");
       OOM(m);
-      m->mode = (uint32_t)ost.st_mode;
-      m->uid = (uint32_t)ost.st_uid;
-      m->gid = (uint32_t)ost.st_gid;
+      set_owner(m, &ost);
       m->ok = 1;
-      dkfmt(m->rule_kind, sizeof m->rule_kind, "mode");
-      dkfmt(m->text, sizeof m->text, "the entry itself needs no permission bits");
+      dk_fail(m->rule_kind, sizeof m->rule_kind, "mode");
+      dk_fail(m->text, sizeof m->text, "the entry itself needs no permission bits");
       unsigned of = S_ISLNK(ost.st_mode) ? 0 : inode_flags(next);
       if (of & (FS_IMMUTABLE_FL | FS_APPEND_FL)) {
-        dkfmt(text, sizeof text, "%s has the %s inode flag (lsattr): even root cannot delete or rename it", next,
+        DENY("EPERM", "flag", "%s has the %s inode flag (lsattr): even root cannot delete or rename it", next,
                  (of & FS_IMMUTABLE_FL) ? "immutable (+i)" : "append-only (+a)");
-        deny(r, "EPERM", "flag", text);
-        free(rest);
-        return 0;
       }
       if ((pst.st_mode & S_ISVTX) && cred->uid != (uint32_t)ost.st_uid && cred->uid != (uint32_t)pst.st_uid) {
         if (cred->caps & DK_CAP_BIT(DK_CAP_FOWNER)) {
-          dkfmt(m->text, sizeof m->text, "sticky directory: not the owner of the file or the directory, but "
+          dk_fail(m->text, sizeof m->text, "sticky directory: not the owner of the file or the directory, but "
                                             "CAP_FOWNER overrides");
-          dkfmt(m->rule_kind, sizeof m->rule_kind, "capability");
+          dk_fail(m->rule_kind, sizeof m->rule_kind, "capability");
         } else {
-          dkfmt(text, sizeof text,
+          dk_fail(text, sizeof text,
                    "%s is sticky (+t): only the file's owner (uid %u), the directory's owner (uid %u) or "
                    "CAP_FOWNER may delete or rename entries",
                    cur, (unsigned)ost.st_uid, (unsigned)pst.st_uid);
-          dkfmt(m->need, sizeof m->need, "sticky");
+          dk_fail(m->need, sizeof m->need, "sticky");
           deny(r, "EPERM", "sticky", text);
           free(rest);
           return 0;
@@ -678,53 +654,33 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
   dk_astep *s = add_step(r, next, index, "object", need);
   OOM(s);
   if (!exists) {
-    dkfmt(text, sizeof text, "%s does not exist", next);
-    deny(r, "ENOENT", "path", text);
-    free(rest);
-    return 0;
+    DENY("ENOENT", "path", "%s does not exist", next);
   }
-  s->mode = (uint32_t)ost.st_mode;
-  s->uid = (uint32_t)ost.st_uid;
-  s->gid = (uint32_t)ost.st_gid;
+  set_owner(s, &ost);
   if ((op == DK_OP_LIST || op == DK_OP_SEARCH) && !S_ISDIR(ost.st_mode)) {
-    dkfmt(text, sizeof text, "%s is not a directory", next);
-    deny(r, "ENOTDIR", "path", text);
-    free(rest);
-    return 0;
+    DENY("ENOTDIR", "path", "%s is not a directory", next);
   }
   if (op == DK_OP_EXEC && S_ISDIR(ost.st_mode)) {
-    dkfmt(text, sizeof text, "%s is a directory, not a program", next);
-    deny(r, "EACCES", "path", text);
-    free(rest);
-    return 0;
+    DENY("EACCES", "path", "%s is a directory, not a program", next);
   }
   mf = mount_flags(next);
   if (op == DK_OP_WRITE && (mf & ST_RDONLY)) {
-    dkfmt(text, sizeof text, "%s is on a read-only mount", next);
-    deny(r, "EROFS", "mount", text);
-    free(rest);
-    return 0;
+    DENY("EROFS", "mount", "%s is on a read-only mount", next);
   }
   if (op == DK_OP_EXEC && (mf & ST_NOEXEC)) {
-    dkfmt(text, sizeof text, "%s is on a noexec mount: nobody, not even root, may execute it", next);
-    deny(r, "EACCES", "mount", text);
-    free(rest);
-    return 0;
+    DENY("EACCES", "mount", "%s is on a noexec mount: nobody, not even root, may execute it", next);
   }
   if (op == DK_OP_WRITE) {
     unsigned of = inode_flags(next);
     if (of & FS_IMMUTABLE_FL) {
-      dkfmt(text, sizeof text, "%s has the immutable inode flag (+i, lsattr): even root cannot write it", next);
-      deny(r, "EPERM", "flag", text);
-      free(rest);
-      return 0;
+      DENY("EPERM", "flag", "%s has the immutable inode flag (+i, lsattr): even root cannot write it", next);
     }
     if (of & FS_APPEND_FL) {
-      dkfmt(s->text, sizeof s->text, "append-only (+a): only writes with O_APPEND are allowed");
+      dk_fail(s->text, sizeof s->text, "append-only (+a): only writes with O_APPEND are allowed");
     }
   }
   char keep[320];
-  dkfmt(keep, sizeof keep, "%s", s->text);
+  dk_fail(keep, sizeof keep, "%s", s->text);
   if (!decide_step(s, next, &ost, cred, want)) {
     deny(r, "EACCES", s->rule_kind, s->text);
     free(rest);
@@ -732,8 +688,8 @@ static int check_depth(const char *path, dk_op op, const dk_pcred *cred, const d
   }
   if (keep[0]) {
     char both[320];
-    dkfmt(both, sizeof both, "%.150s; %.150s", s->text, keep);
-    dkfmt(s->text, sizeof s->text, "%s", both);
+    dk_fail(both, sizeof both, "%.150s; %.150s", s->text, keep);
+    dk_fail(s->text, sizeof s->text, "%s", both);
   }
   free(rest);
   if (op == DK_OP_EXEC && S_ISREG(ost.st_mode)) return check_script(next, &ost, cred, sc, r, index, depth, err, errlen);

@@ -17,6 +17,14 @@ int dk_win_file_sd(const char *path, uint8_t **out, size_t *len, char *err, size
 int dk_win_key_sd(const char *path, int view, uint8_t **out, size_t *len, char *err, size_t errlen,
                   const char **code);
 
+/* Opens the key a registry path as above names, in view 0, 32 or 64, with the
+** access rights sam (a REGSAM). Returns 0 (ERROR_SUCCESS) with *key (an HKEY
+** to RegCloseKey); -1 with err and *code "EINVAL" for a path with no known
+** root or invalid UTF-8; else the Win32 error of RegOpenKeyExW, for the caller
+** to report. reg_win32.c opens its live keys with it too. */
+long dk_win_key_open(const char *path, int view, unsigned long sam, void **key, char *err, size_t errlen,
+                     const char **code);
+
 typedef struct dk_wgroup {
   char sid[192];
   uint32_t attributes;

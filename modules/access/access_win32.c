@@ -1,5 +1,5 @@
 /* Live security descriptors and the process token, Win32 half (see access_win.h). */
-#include "dk_printf.h"
+#include "dk_err.h"
 
 #include "access_win.h"
 
@@ -9,53 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *code_of(DWORD e) {
-  switch (e) {
-  case ERROR_FILE_NOT_FOUND:
-  case ERROR_PATH_NOT_FOUND:
-  case ERROR_INVALID_NAME:
-  case ERROR_BAD_NETPATH: return "ENOENT";
-  case ERROR_ACCESS_DENIED:
-  case ERROR_PRIVILEGE_NOT_HELD: return "EACCES";
-  default: return "EIO";
-  }
-}
-
-static void win_msg(DWORD e, char *buf, size_t len) {
-  char tmp[256];
-  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, tmp, sizeof tmp,
-                           NULL);
-  while (n > 0 && (tmp[n - 1] == '\r' || tmp[n - 1] == '\n' || tmp[n - 1] == '.')) tmp[--n] = '\0';
-  if (n == 0) snprintf(tmp, sizeof tmp, "Win32 error %lu", (unsigned long)e);
-  snprintf(buf, len, "%s (error %lu)", tmp, (unsigned long)e);
-}
-
-static wchar_t *wide(const char *s) {
-  int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-  if (n <= 0) return NULL;
-  wchar_t *w = malloc((size_t)n * sizeof *w);
-  if (w && MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n) <= 0) {
-    free(w);
-    w = NULL;
-  }
-  return w;
-}
+#include "dk_text.h"
 
 static int fail_win(DWORD e, const char *what, const char *path, char *err, size_t errlen, const char **code) {
-  char m[300];
-  win_msg(e, m, sizeof m);
-  *code = code_of(e);
+  char m[256];
+  dk_win32_message(e, m, sizeof m);
+  *code = dk_win32_code(e);
   if (e == ERROR_ACCESS_DENIED)
-    snprintf(err, errlen, "cannot read the security descriptor of %s (%s): %s; the verdict is unknown", path, what, m);
+    snprintf(err, errlen, "cannot read the security descriptor of %s (%s): %s (error %lu); the verdict is unknown",
+             path, what, m, (unsigned long)e);
   else
-    snprintf(err, errlen, "%s %s: %s", what, path, m);
+    snprintf(err, errlen, "%s %s: %s (error %lu)", what, path, m, (unsigned long)e);
   return -1;
 }
 
 int dk_win_file_sd(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen, const char **code) {
   *out = NULL;
   *len = 0;
-  wchar_t *w = wide(path);
+  wchar_t *w = dk_utf8_to_wide(path);
   if (!w) {
     *code = "EINVAL";
     snprintf(err, errlen, "%s: not valid UTF-8", path);
@@ -88,37 +59,33 @@ int dk_win_file_sd(const char *path, uint8_t **out, size_t *len, char *err, size
   return 0;
 }
 
-static HKEY root_of(const char *path, size_t *skip) {
-  static const struct {
-    const char *name;
-    HKEY key;
-  } roots[] = {{"HKEY_LOCAL_MACHINE", HKEY_LOCAL_MACHINE}, {"HKLM", HKEY_LOCAL_MACHINE},
-               {"HKEY_CURRENT_USER", HKEY_CURRENT_USER},   {"HKCU", HKEY_CURRENT_USER},
-               {"HKEY_CLASSES_ROOT", HKEY_CLASSES_ROOT},   {"HKCR", HKEY_CLASSES_ROOT},
-               {"HKEY_USERS", HKEY_USERS},                 {"HKU", HKEY_USERS},
-               {"HKEY_CURRENT_CONFIG", HKEY_CURRENT_CONFIG}, {"HKCC", HKEY_CURRENT_CONFIG}};
-  for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+static const struct {
+  const char *name;
+  HKEY key;
+} roots[] = {{"HKEY_LOCAL_MACHINE", HKEY_LOCAL_MACHINE}, {"HKLM", HKEY_LOCAL_MACHINE},
+             {"HKEY_CURRENT_USER", HKEY_CURRENT_USER},   {"HKCU", HKEY_CURRENT_USER},
+             {"HKEY_CLASSES_ROOT", HKEY_CLASSES_ROOT},   {"HKCR", HKEY_CLASSES_ROOT},
+             {"HKEY_USERS", HKEY_USERS},                 {"HKU", HKEY_USERS},
+             {"HKEY_CURRENT_CONFIG", HKEY_CURRENT_CONFIG}, {"HKCC", HKEY_CURRENT_CONFIG}};
+
+long dk_win_key_open(const char *path, int view, unsigned long sam, void **key, char *err, size_t errlen,
+                     const char **code) {
+  *key = NULL;
+  HKEY root = NULL;
+  size_t skip = 0;
+  for (size_t i = 0; i < sizeof roots / sizeof roots[0] && !root; i++) {
     size_t n = strlen(roots[i].name);
     if (_strnicmp(path, roots[i].name, n) == 0 && (path[n] == '\0' || path[n] == '\\' || path[n] == '/')) {
-      *skip = n + (path[n] ? 1 : 0);
-      return roots[i].key;
+      skip = n + (path[n] ? 1 : 0);
+      root = roots[i].key;
     }
   }
-  return NULL;
-}
-
-int dk_win_key_sd(const char *path, int view, uint8_t **out, size_t *len, char *err, size_t errlen,
-                  const char **code) {
-  *out = NULL;
-  *len = 0;
-  size_t skip = 0;
-  HKEY root = root_of(path, &skip);
   if (!root) {
     *code = "EINVAL";
     snprintf(err, errlen, "%s: the path must start with HKLM, HKCU, HKCR, HKU or HKCC", path);
     return -1;
   }
-  wchar_t *w = wide(path + skip);
+  wchar_t *w = dk_utf8_to_wide(path + skip);
   if (!w) {
     *code = "EINVAL";
     snprintf(err, errlen, "%s: not valid UTF-8", path);
@@ -126,11 +93,23 @@ int dk_win_key_sd(const char *path, int view, uint8_t **out, size_t *len, char *
   }
   for (wchar_t *c = w; *c; c++)
     if (*c == L'/') *c = L'\\';
-  REGSAM sam = READ_CONTROL | (view == 32 ? KEY_WOW64_32KEY : view == 64 ? KEY_WOW64_64KEY : 0);
+  sam |= view == 32 ? KEY_WOW64_32KEY : view == 64 ? KEY_WOW64_64KEY : 0;
   HKEY hk;
-  LONG rc = RegOpenKeyExW(root, w, 0, sam, &hk);
+  LONG rc = RegOpenKeyExW(root, w, 0, (REGSAM)sam, &hk);
   free(w);
+  if (rc == ERROR_SUCCESS) *key = hk;
+  return rc;
+}
+
+int dk_win_key_sd(const char *path, int view, uint8_t **out, size_t *len, char *err, size_t errlen,
+                  const char **code) {
+  *out = NULL;
+  *len = 0;
+  void *key;
+  LONG rc = dk_win_key_open(path, view, READ_CONTROL, &key, err, errlen, code);
+  if (rc < 0) return -1;
   if (rc != ERROR_SUCCESS) return fail_win((DWORD)rc, "RegOpenKeyEx", path, err, errlen, code);
+  HKEY hk = key;
   SECURITY_INFORMATION si = OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
                             LABEL_SECURITY_INFORMATION;
   DWORD need = 0;

@@ -3,7 +3,7 @@
 **   access.check(path, want, opts)      POSIX path walk + acl(5) + capabilities + mount/inode flags
 **   access.credentials(opts)            who: current process, user=, uid=, pid=
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "access.h"
 #include "sd.h"
 #ifdef _WIN32
@@ -13,41 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 
 int luaopen_diagkit_access(lua_State *L);
-
-static void set_str(lua_State *L, const char *k, const char *v) {
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
-}
 
 #ifndef _WIN32
 static void push_cred(lua_State *L, const dk_pcred *c) {
   lua_createtable(L, 0, 8);
-  set_int(L, "uid", c->uid);
-  set_int(L, "gid", c->gid);
+  dk_lua_setint(L, "uid", c->uid);
+  dk_lua_setint(L, "gid", c->gid);
   lua_createtable(L, (int)c->ngroups, 0);
   for (size_t i = 0; i < c->ngroups; i++) {
     lua_pushinteger(L, c->groups[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "groups");
-  if (c->name[0]) set_str(L, "name", c->name);
-  set_str(L, "source", c->source);
+  if (c->name[0]) dk_lua_setstr(L, "name", c->name);
+  dk_lua_setstr(L, "source", c->source);
   lua_createtable(L, 0, 3);
-  set_bool(L, "dac_override", (c->caps & DK_CAP_BIT(DK_CAP_DAC_OVERRIDE)) != 0);
-  set_bool(L, "dac_read_search", (c->caps & DK_CAP_BIT(DK_CAP_DAC_READ_SEARCH)) != 0);
-  set_bool(L, "fowner", (c->caps & DK_CAP_BIT(DK_CAP_FOWNER)) != 0);
+  dk_lua_setbool(L, "dac_override", (c->caps & DK_CAP_BIT(DK_CAP_DAC_OVERRIDE)) != 0);
+  dk_lua_setbool(L, "dac_read_search", (c->caps & DK_CAP_BIT(DK_CAP_DAC_READ_SEARCH)) != 0);
+  dk_lua_setbool(L, "fowner", (c->caps & DK_CAP_BIT(DK_CAP_FOWNER)) != 0);
   lua_setfield(L, -2, "caps");
 }
 
@@ -133,10 +119,7 @@ static int get_cred(lua_State *L, int idx, dk_pcred *cred) {
   lua_pop(L, 1);
   return 0;
 fail:
-  lua_pushnil(L);
-  lua_pushstring(L, err);
-  lua_pushstring(L, code);
-  return 3;
+  return dk_lua_fail(L, err, code);
 }
 
 static int l_credentials(lua_State *L) {
@@ -172,57 +155,54 @@ static int l_check(lua_State *L) {
   char err[256];
   if (dk_access_check(path, op, cred, &sc, &r, err, sizeof err) != 0) {
     dk_aresult_free(&r);
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, "EIO");
-    return 3;
+    return dk_lua_fail(L, err, "EIO");
   }
   lua_createtable(L, 0, 12);
-  set_bool(L, "allowed", r.allowed);
-  set_str(L, "want", dk_op_name(op));
-  set_str(L, "path", path);
-  if (r.resolved[0]) set_str(L, "resolved", r.resolved);
+  dk_lua_setbool(L, "allowed", r.allowed);
+  dk_lua_setstr(L, "want", dk_op_name(op));
+  dk_lua_setstr(L, "path", path);
+  if (r.resolved[0]) dk_lua_setstr(L, "resolved", r.resolved);
   push_cred(L, cred);
   lua_setfield(L, -2, "who");
   if (!r.allowed) {
-    set_str(L, "errno", r.err ? r.err : "EACCES");
+    dk_lua_setstr(L, "errno", r.err ? r.err : "EACCES");
     const dk_astep *d = r.denied_index >= 0 ? &r.steps[r.denied_index] : NULL;
     lua_createtable(L, 0, 2);
     if (d) {
-      set_str(L, "component", d->path);
-      set_int(L, "index", d->index);
-      set_int(L, "step", r.denied_index + 1);
+      dk_lua_setstr(L, "component", d->path);
+      dk_lua_setint(L, "index", d->index);
+      dk_lua_setint(L, "step", r.denied_index + 1);
     }
     lua_setfield(L, -2, "denied_at");
     lua_createtable(L, 0, 2);
-    set_str(L, "kind", r.rule_kind);
-    set_str(L, "text", r.rule_text);
+    dk_lua_setstr(L, "kind", r.rule_kind);
+    dk_lua_setstr(L, "text", r.rule_text);
     lua_setfield(L, -2, "rule");
     lua_createtable(L, 0, 2);
-    if (d) set_str(L, "component", d->path);
-    set_str(L, "rule", r.rule_text);
+    if (d) dk_lua_setstr(L, "component", d->path);
+    dk_lua_setstr(L, "rule", r.rule_text);
     lua_setfield(L, -2, "denied_by");
   }
-  set_bool(L, "lsm_active", r.lsm_note);
+  dk_lua_setbool(L, "lsm_active", r.lsm_note);
   lua_createtable(L, (int)r.nsteps, 0);
   for (size_t i = 0; i < r.nsteps; i++) {
     const dk_astep *s = &r.steps[i];
     char ms[11];
     lua_createtable(L, 0, 12);
-    set_str(L, "path", s->path);
-    set_int(L, "index", s->index);
-    set_str(L, "role", s->role);
-    set_str(L, "need", s->need);
+    dk_lua_setstr(L, "path", s->path);
+    dk_lua_setint(L, "index", s->index);
+    dk_lua_setstr(L, "role", s->role);
+    dk_lua_setstr(L, "need", s->need);
     if (s->mode) {
-      set_str(L, "mode", dk_mode_str(s->mode, ms));
-      set_int(L, "uid", s->uid);
-      set_int(L, "gid", s->gid);
+      dk_lua_setstr(L, "mode", dk_mode_str(s->mode, ms));
+      dk_lua_setint(L, "uid", s->uid);
+      dk_lua_setint(L, "gid", s->gid);
     }
-    set_bool(L, "acl", s->has_acl);
-    set_bool(L, "ok", s->ok);
-    if (s->via[0]) set_str(L, "via", s->via);
-    set_str(L, "rule", s->rule_kind);
-    set_str(L, "text", s->text);
+    dk_lua_setbool(L, "acl", s->has_acl);
+    dk_lua_setbool(L, "ok", s->ok);
+    if (s->via[0]) dk_lua_setstr(L, "via", s->via);
+    dk_lua_setstr(L, "rule", s->rule_kind);
+    dk_lua_setstr(L, "text", s->text);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "steps");
@@ -236,21 +216,14 @@ static int l_check(lua_State *L) {
 
 #define SD_BAD "DK_BAD_FORMAT"
 
-static int push_fail(lua_State *L, const char *msg, const char *code) {
-  lua_pushnil(L);
-  lua_pushstring(L, msg);
-  lua_pushstring(L, code);
-  return 3;
-}
-
 static void push_sid_fields(lua_State *L, const dk_sid *sid) {
   char t[200];
   dk_sid_format(sid, t, sizeof t);
-  set_str(L, "sid", t);
+  dk_lua_setstr(L, "sid", t);
   const char *a = dk_sid_alias(sid);
-  if (a) set_str(L, "alias", a);
+  if (a) dk_lua_setstr(L, "alias", a);
   const char *n = dk_sid_name(sid);
-  if (n) set_str(L, "name", n);
+  if (n) dk_lua_setstr(L, "name", n);
 }
 
 static const char *ace_code(uint8_t type) {
@@ -293,24 +266,24 @@ static void push_guid(lua_State *L, const uint8_t *g) {
 
 static void push_acl(lua_State *L, const dk_acl *acl, uint16_t control, int is_dacl, const char *otype) {
   lua_createtable(L, 0, 6);
-  set_bool(L, "present", acl->present);
-  set_bool(L, "null", acl->null);
-  set_bool(L, "protected", (control & (is_dacl ? DK_SE_DACL_PROTECTED : DK_SE_SACL_PROTECTED)) != 0);
-  set_bool(L, "auto_inherited", (control & (is_dacl ? DK_SE_DACL_AUTO_INHERITED : DK_SE_SACL_AUTO_INHERITED)) != 0);
+  dk_lua_setbool(L, "present", acl->present);
+  dk_lua_setbool(L, "null", acl->null);
+  dk_lua_setbool(L, "protected", (control & (is_dacl ? DK_SE_DACL_PROTECTED : DK_SE_SACL_PROTECTED)) != 0);
+  dk_lua_setbool(L, "auto_inherited", (control & (is_dacl ? DK_SE_DACL_AUTO_INHERITED : DK_SE_SACL_AUTO_INHERITED)) != 0);
   lua_createtable(L, acl->count, 0);
   for (size_t i = 0; i < acl->count; i++) {
     const dk_ace *a = &acl->aces[i];
     lua_createtable(L, 0, 14);
-    set_int(L, "index", (lua_Integer)i);
-    set_str(L, "type", dk_ace_type_name(a->type));
+    dk_lua_setint(L, "index", (lua_Integer)i);
+    dk_lua_setstr(L, "type", dk_ace_type_name(a->type));
     const char *c = ace_code(a->type);
-    if (c) set_str(L, "code", c);
-    set_int(L, "flags", a->flags);
-    set_bool(L, "inherit_only", (a->flags & DK_IO) != 0);
-    set_bool(L, "inherited", (a->flags & DK_ID) != 0);
-    set_bool(L, "object_inherit", (a->flags & DK_OI) != 0);
-    set_bool(L, "container_inherit", (a->flags & DK_CI) != 0);
-    set_int(L, "mask", a->mask);
+    if (c) dk_lua_setstr(L, "code", c);
+    dk_lua_setint(L, "flags", a->flags);
+    dk_lua_setbool(L, "inherit_only", (a->flags & DK_IO) != 0);
+    dk_lua_setbool(L, "inherited", (a->flags & DK_ID) != 0);
+    dk_lua_setbool(L, "object_inherit", (a->flags & DK_OI) != 0);
+    dk_lua_setbool(L, "container_inherit", (a->flags & DK_CI) != 0);
+    dk_lua_setint(L, "mask", a->mask);
     push_names(L, a->mask, otype);
     lua_setfield(L, -2, "rights");
     push_sid_fields(L, &a->sid);
@@ -322,10 +295,10 @@ static void push_acl(lua_State *L, const dk_acl *acl, uint16_t control, int is_d
       push_guid(L, a->inherited_object_type);
       lua_setfield(L, -2, "inherited_object_type");
     }
-    if (a->data_len) set_int(L, "data_bytes", (lua_Integer)a->data_len);
+    if (a->data_len) dk_lua_setint(L, "data_bytes", (lua_Integer)a->data_len);
     char sd[512];
     dk_sddl_ace(a, sd, sizeof sd);
-    set_str(L, "sddl", sd);
+    dk_lua_setstr(L, "sddl", sd);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "aces");
@@ -346,7 +319,7 @@ static const char *level_name(uint32_t rid) {
 
 static void push_sd(lua_State *L, const dk_sd *sd, const char *otype) {
   lua_createtable(L, 0, 8);
-  set_int(L, "control", sd->control);
+  dk_lua_setint(L, "control", sd->control);
   if (sd->has_owner) {
     lua_newtable(L);
     push_sid_fields(L, &sd->owner);
@@ -366,18 +339,18 @@ static void push_sd(lua_State *L, const dk_sd *sd, const char *otype) {
     if (a->type != DK_ACE_MANDATORY_LABEL) continue;
     lua_createtable(L, 0, 4);
     uint32_t rid = a->sid.count ? a->sid.sub[a->sid.count - 1] : 0;
-    set_int(L, "rid", rid);
-    set_str(L, "level", level_name(rid));
-    set_bool(L, "no_write_up", (a->mask & 1u) != 0);
-    set_bool(L, "no_read_up", (a->mask & 2u) != 0);
-    set_bool(L, "no_execute_up", (a->mask & 4u) != 0);
-    set_bool(L, "inherit_only", (a->flags & DK_IO) != 0);
+    dk_lua_setint(L, "rid", rid);
+    dk_lua_setstr(L, "level", level_name(rid));
+    dk_lua_setbool(L, "no_write_up", (a->mask & 1u) != 0);
+    dk_lua_setbool(L, "no_read_up", (a->mask & 2u) != 0);
+    dk_lua_setbool(L, "no_execute_up", (a->mask & 4u) != 0);
+    dk_lua_setbool(L, "inherit_only", (a->flags & DK_IO) != 0);
     lua_setfield(L, -2, "label");
     break;
   }
   char *s = dk_sddl_format(sd);
   if (s) {
-    set_str(L, "sddl", s);
+    dk_lua_setstr(L, "sddl", s);
     free(s);
   }
 }
@@ -401,7 +374,7 @@ static int get_sd(lua_State *L, int idx, dk_sd *sd) {
   int rc = (len > 0 && (unsigned char)s[0] == 1) ? dk_sd_parse((const uint8_t *)s, len, sd, err, sizeof err)
                                                   : dk_sddl_parse(s, len, sd, err, sizeof err);
   lua_pop(L, 1);
-  if (rc != 0) return push_fail(L, err, SD_BAD);
+  if (rc != 0) return dk_lua_fail(L, err, SD_BAD);
   return 0;
 }
 
@@ -411,29 +384,23 @@ static const char *opt_type(lua_State *L, int idx) {
   return t;
 }
 
-static int l_parse_sddl(lua_State *L) {
+/* access.parse_sddl / access.parse_sd: text or binary in, the same table out. */
+static int parse_sd_arg(lua_State *L, int binary) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   const char *t = opt_type(L, 2);
   dk_sd sd;
   char err[256];
-  if (dk_sddl_parse(s, len, &sd, err, sizeof err) != 0) return push_fail(L, err, SD_BAD);
+  int rc = binary ? dk_sd_parse((const uint8_t *)s, len, &sd, err, sizeof err)
+                  : dk_sddl_parse(s, len, &sd, err, sizeof err);
+  if (rc != 0) return dk_lua_fail(L, err, SD_BAD);
   push_sd(L, &sd, t);
   dk_sd_free(&sd);
   return 1;
 }
 
-static int l_parse_sd(lua_State *L) {
-  size_t len;
-  const char *s = luaL_checklstring(L, 1, &len);
-  const char *t = opt_type(L, 2);
-  dk_sd sd;
-  char err[256];
-  if (dk_sd_parse((const uint8_t *)s, len, &sd, err, sizeof err) != 0) return push_fail(L, err, SD_BAD);
-  push_sd(L, &sd, t);
-  dk_sd_free(&sd);
-  return 1;
-}
+static int l_parse_sddl(lua_State *L) { return parse_sd_arg(L, 0); }
+static int l_parse_sd(lua_State *L) { return parse_sd_arg(L, 1); }
 
 static int l_to_binary(lua_State *L) {
   dk_sd sd;
@@ -443,7 +410,7 @@ static int l_to_binary(lua_State *L) {
   size_t len;
   int rc = dk_sd_to_binary(&sd, &b, &len);
   dk_sd_free(&sd);
-  if (rc != 0) return push_fail(L, "security descriptor too large", SD_BAD);
+  if (rc != 0) return dk_lua_fail(L, "security descriptor too large", SD_BAD);
   lua_pushlstring(L, (const char *)b, len);
   free(b);
   return 1;
@@ -630,27 +597,27 @@ static int l_evaluate(lua_State *L) {
     return luaL_error(L, "out of memory");
   }
   lua_createtable(L, 0, 16);
-  set_bool(L, "allowed", r.allowed);
-  set_bool(L, "indeterminate", r.indeterminate);
-  set_str(L, "object_type", otype);
-  set_int(L, "desired", r.desired);
+  dk_lua_setbool(L, "allowed", r.allowed);
+  dk_lua_setbool(L, "indeterminate", r.indeterminate);
+  dk_lua_setstr(L, "object_type", otype);
+  dk_lua_setint(L, "desired", r.desired);
   push_names(L, r.desired, otype);
   lua_setfield(L, -2, "desired_names");
-  set_int(L, "granted", r.granted);
+  dk_lua_setint(L, "granted", r.granted);
   push_names(L, r.granted, otype);
   lua_setfield(L, -2, "granted_names");
-  set_int(L, "missing", r.missing);
+  dk_lua_setint(L, "missing", r.missing);
   push_names(L, r.missing, otype);
   lua_setfield(L, -2, "missing_names");
-  set_str(L, "dacl", r.no_dacl ? "absent" : r.null_dacl ? "null" : r.empty_dacl ? "empty" : "present");
+  dk_lua_setstr(L, "dacl", r.no_dacl ? "absent" : r.null_dacl ? "null" : r.empty_dacl ? "empty" : "present");
   char ace_txt[512], lbl[200];
   if (r.denied_by >= 0) {
     const dk_ace *a = &sd.dacl.aces[r.denied_by];
     lua_createtable(L, 0, 4);
-    set_int(L, "ace", r.denied_by);
+    dk_lua_setint(L, "ace", r.denied_by);
     dk_sddl_ace(a, ace_txt, sizeof ace_txt);
-    set_str(L, "sddl", ace_txt);
-    set_int(L, "bits", r.denied_bits);
+    dk_lua_setstr(L, "sddl", ace_txt);
+    dk_lua_setint(L, "bits", r.denied_bits);
     push_names(L, r.denied_bits, otype);
     lua_setfield(L, -2, "names");
     lua_setfield(L, -2, "denied_by");
@@ -665,49 +632,49 @@ static int l_evaluate(lua_State *L) {
     if (!bits) continue;
     lua_createtable(L, 0, 4);
     if (src >= 0) {
-      set_int(L, "ace", src);
+      dk_lua_setint(L, "ace", src);
       dk_sddl_ace(&sd.dacl.aces[src], ace_txt, sizeof ace_txt);
-      set_str(L, "sddl", ace_txt);
-      set_str(L, "by", "ace");
+      dk_lua_setstr(L, "sddl", ace_txt);
+      dk_lua_setstr(L, "by", "ace");
     } else {
-      set_str(L, "by", src == -2 ? "owner" : src == -3 ? "privilege" : "no-dacl");
+      dk_lua_setstr(L, "by", src == -2 ? "owner" : src == -3 ? "privilege" : "no-dacl");
     }
-    set_int(L, "bits", bits);
+    dk_lua_setint(L, "bits", bits);
     push_names(L, bits, otype);
     lua_setfield(L, -2, "names");
     lua_rawseti(L, -2, ++ng);
   }
   lua_setfield(L, -2, "grants");
   lua_createtable(L, 0, 3);
-  set_bool(L, "is_owner", r.is_owner);
-  set_int(L, "implicit", r.owner_granted);
-  set_bool(L, "owner_rights_ace", r.owner_rights_ace);
+  dk_lua_setbool(L, "is_owner", r.is_owner);
+  dk_lua_setint(L, "implicit", r.owner_granted);
+  dk_lua_setbool(L, "owner_rights_ace", r.owner_rights_ace);
   lua_setfield(L, -2, "owner");
   lua_createtable(L, 0, 6);
-  set_int(L, "object_rid", r.label_rid);
-  set_str(L, "object", level_name(r.label_rid));
-  set_bool(L, "explicit_label", r.label_explicit);
-  set_int(L, "token_rid", tok.integrity);
-  set_str(L, "token", level_name(tok.integrity));
-  set_int(L, "blocked", r.mic_blocked);
+  dk_lua_setint(L, "object_rid", r.label_rid);
+  dk_lua_setstr(L, "object", level_name(r.label_rid));
+  dk_lua_setbool(L, "explicit_label", r.label_explicit);
+  dk_lua_setint(L, "token_rid", tok.integrity);
+  dk_lua_setstr(L, "token", level_name(tok.integrity));
+  dk_lua_setint(L, "blocked", r.mic_blocked);
   push_names(L, r.mic_blocked, otype);
   lua_setfield(L, -2, "blocked_names");
   lua_setfield(L, -2, "integrity");
-  set_int(L, "privilege_granted", r.privilege_granted);
-  set_bool(L, "system_security_denied", r.system_security_denied);
+  dk_lua_setint(L, "privilege_granted", r.privilege_granted);
+  dk_lua_setbool(L, "system_security_denied", r.system_security_denied);
   lua_createtable(L, (int)r.nsteps, 0);
   for (size_t i = 0; i < r.nsteps; i++) {
     const dk_check_step *st = &r.steps[i];
     const dk_ace *a = &sd.dacl.aces[st->ace];
     lua_createtable(L, 0, 6);
-    set_int(L, "ace", st->ace);
+    dk_lua_setint(L, "ace", st->ace);
     dk_sddl_ace(a, ace_txt, sizeof ace_txt);
-    set_str(L, "sddl", ace_txt);
+    dk_lua_setstr(L, "sddl", ace_txt);
     sid_label(&a->sid, lbl, sizeof lbl);
-    set_str(L, "sid", lbl);
-    set_str(L, "outcome", outcome_name(st->outcome));
-    set_int(L, "bits", st->bits);
-    set_str(L, "pass", st->pass ? "restricted" : "token");
+    dk_lua_setstr(L, "sid", lbl);
+    dk_lua_setstr(L, "outcome", outcome_name(st->outcome));
+    dk_lua_setint(L, "bits", st->bits);
+    dk_lua_setstr(L, "pass", st->pass ? "restricted" : "token");
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "steps");
@@ -719,12 +686,12 @@ static int l_evaluate(lua_State *L) {
 /* Standard tokens. */
 static void push_group(lua_State *L, int *n, const char *sid, int enabled, int deny_only) {
   lua_createtable(L, 0, 3);
-  set_str(L, "sid", sid);
-  set_bool(L, "enabled", enabled);
-  if (deny_only) set_bool(L, "deny_only", 1);
+  dk_lua_setstr(L, "sid", sid);
+  dk_lua_setbool(L, "enabled", enabled);
+  if (deny_only) dk_lua_setbool(L, "deny_only", 1);
   dk_sid s;
   char err[64];
-  if (dk_sid_from_string(sid, &s, err, sizeof err) == 0 && dk_sid_name(&s)) set_str(L, "name", dk_sid_name(&s));
+  if (dk_sid_from_string(sid, &s, err, sizeof err) == 0 && dk_sid_name(&s)) dk_lua_setstr(L, "name", dk_sid_name(&s));
   lua_rawseti(L, -2, ++*n);
 }
 
@@ -744,9 +711,9 @@ static int l_token(lua_State *L) {
     return luaL_argerror(L, 1,
                          "filtered-admin, elevated-admin, user, low, system, local-service or network-service expected");
   lua_createtable(L, 0, 6);
-  set_str(L, "kind", name);
-  set_str(L, "user", system ? "S-1-5-18" : ls ? "S-1-5-19" : ns ? "S-1-5-20" : user);
-  set_str(L, "integrity", (system || ls || ns) ? "system" : elevated ? "high" : low ? "low" : "medium");
+  dk_lua_setstr(L, "kind", name);
+  dk_lua_setstr(L, "user", system ? "S-1-5-18" : ls ? "S-1-5-19" : ns ? "S-1-5-20" : user);
+  dk_lua_setstr(L, "integrity", (system || ls || ns) ? "system" : elevated ? "high" : low ? "low" : "medium");
   int n = 0;
   lua_newtable(L);
   if (system || ls || ns) {
@@ -771,12 +738,12 @@ static int l_token(lua_State *L) {
   }
   lua_setfield(L, -2, "groups");
   lua_newtable(L);
-  set_bool(L, "SeChangeNotifyPrivilege", 1);
+  dk_lua_setbool(L, "SeChangeNotifyPrivilege", 1);
   if (elevated || system) {
-    set_bool(L, "SeBackupPrivilege", 0);
-    set_bool(L, "SeRestorePrivilege", 0);
-    set_bool(L, "SeTakeOwnershipPrivilege", 0);
-    set_bool(L, "SeSecurityPrivilege", 0);
+    dk_lua_setbool(L, "SeBackupPrivilege", 0);
+    dk_lua_setbool(L, "SeRestorePrivilege", 0);
+    dk_lua_setbool(L, "SeTakeOwnershipPrivilege", 0);
+    dk_lua_setbool(L, "SeSecurityPrivilege", 0);
   }
   lua_setfield(L, -2, "privileges");
   return 1;
@@ -792,7 +759,7 @@ static int l_rights(lua_State *L) {
 static int l_mask(lua_State *L) {
   uint32_t m;
   char err[200];
-  if (dk_rights_parse(luaL_checkstring(L, 1), &m, err, sizeof err) != 0) return push_fail(L, err, "EINVAL");
+  if (dk_rights_parse(luaL_checkstring(L, 1), &m, err, sizeof err) != 0) return dk_lua_fail(L, err, "EINVAL");
   lua_pushinteger(L, m);
   return 1;
 }
@@ -800,12 +767,12 @@ static int l_mask(lua_State *L) {
 #ifdef _WIN32
 /* Live Windows objects. */
 static int push_live_sd(lua_State *L, int rc, uint8_t *b, size_t len, const char *err, const char *code) {
-  if (rc != 0) return push_fail(L, err, code);
+  if (rc != 0) return dk_lua_fail(L, err, code);
   dk_sd sd;
   char perr[256];
   int prc = dk_sd_parse(b, len, &sd, perr, sizeof perr);
   free(b);
-  if (prc != 0) return push_fail(L, perr, SD_BAD);
+  if (prc != 0) return dk_lua_fail(L, perr, SD_BAD);
   push_sd(L, &sd, "file");
   dk_sd_free(&sd);
   return 1;
@@ -837,26 +804,26 @@ static int l_current_token(lua_State *L) {
   dk_wtoken t;
   char err[512];
   const char *code = "EIO";
-  if (dk_win_current_token(&t, err, sizeof err, &code) != 0) return push_fail(L, err, code);
+  if (dk_win_current_token(&t, err, sizeof err, &code) != 0) return dk_lua_fail(L, err, code);
   lua_createtable(L, 0, 6);
-  set_str(L, "kind", "process");
-  set_str(L, "user", t.user);
+  dk_lua_setstr(L, "kind", "process");
+  dk_lua_setstr(L, "user", t.user);
   lua_pushinteger(L, t.integrity);
   lua_setfield(L, -2, "integrity");
-  set_bool(L, "elevated", t.elevated);
-  set_str(L, "elevation_type", t.elevation_type == 2 ? "full" : t.elevation_type == 3 ? "limited" : "default");
+  dk_lua_setbool(L, "elevated", t.elevated);
+  dk_lua_setstr(L, "elevation_type", t.elevation_type == 2 ? "full" : t.elevation_type == 3 ? "limited" : "default");
   lua_createtable(L, (int)t.ngroups, 0);
   for (size_t i = 0; i < t.ngroups; i++) {
     lua_createtable(L, 0, 4);
-    set_str(L, "sid", t.groups[i].sid);
-    set_int(L, "attributes", t.groups[i].attributes);
-    set_bool(L, "enabled", (t.groups[i].attributes & DK_GROUP_ENABLED) != 0);
-    set_bool(L, "deny_only", (t.groups[i].attributes & DK_GROUP_USE_FOR_DENY_ONLY) != 0);
+    dk_lua_setstr(L, "sid", t.groups[i].sid);
+    dk_lua_setint(L, "attributes", t.groups[i].attributes);
+    dk_lua_setbool(L, "enabled", (t.groups[i].attributes & DK_GROUP_ENABLED) != 0);
+    dk_lua_setbool(L, "deny_only", (t.groups[i].attributes & DK_GROUP_USE_FOR_DENY_ONLY) != 0);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "groups");
   lua_createtable(L, 0, (int)t.nprivs);
-  for (size_t i = 0; i < t.nprivs; i++) set_bool(L, t.privs[i].name, t.privs[i].enabled);
+  for (size_t i = 0; i < t.nprivs; i++) dk_lua_setbool(L, t.privs[i].name, t.privs[i].enabled);
   lua_setfield(L, -2, "privileges");
   dk_wtoken_free(&t);
   return 1;

@@ -3,20 +3,12 @@
 ** fs/namei.c acl_permission_check() + fs/posix_acl.c posix_acl_permission()
 ** + the capability overrides of generic_permission(). See acl(5).
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "access.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include <stdarg.h>
-/* snprintf that truncates silently (messages may be cut, never overflow). */
-DK_PRINTF(3, 4) static void dkfmt(char *buf, size_t len, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, len, fmt, ap);
-  va_end(ap);
-}
 
 const char *dk_perm_str(unsigned perm, char buf[4]) {
   buf[0] = (perm & DK_R) ? 'r' : '-';
@@ -83,9 +75,9 @@ static const char *tag_name(int tag) {
 static void entry_text(const dk_acl_entry *e, char *buf, size_t len) {
   char p[4];
   if (e->tag == DK_ACL_USER || e->tag == DK_ACL_GROUP)
-    dkfmt(buf, len, "%s%u:%s", tag_name(e->tag), (unsigned)e->id, dk_perm_str(e->perm, p));
+    dk_fail(buf, len, "%s%u:%s", tag_name(e->tag), (unsigned)e->id, dk_perm_str(e->perm, p));
   else
-    dkfmt(buf, len, "%s%s", tag_name(e->tag), dk_perm_str(e->perm, p));
+    dk_fail(buf, len, "%s%s", tag_name(e->tag), dk_perm_str(e->perm, p));
 }
 
 /* The DAC rule without capabilities. Fills via/rule_kind/text. */
@@ -96,7 +88,7 @@ static int dac_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, d
     unsigned bits = (obj->mode >> 6) & 7u;
     out->via = "owner";
     out->rule_kind = "mode";
-    dkfmt(out->text, sizeof out->text, "uid %u is the owner; owner has %s, needs %s", (unsigned)cred->uid,
+    dk_fail(out->text, sizeof out->text, "uid %u is the owner; owner has %s, needs %s", (unsigned)cred->uid,
              dk_perm_str(bits, p), w);
     return (want & ~bits) == 0;
   }
@@ -124,7 +116,7 @@ static int dac_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, d
             entry_text(first_group, et, sizeof et);
             out->via = first_group->tag == DK_ACL_GROUP_OBJ ? "group" : "acl-group";
             out->rule_kind = "acl-entry";
-            dkfmt(out->text, sizeof out->text,
+            dk_fail(out->text, sizeof out->text,
                      "a group entry matches (%s) but no single matching group entry has %s; "
                      "other is not consulted",
                      et, w);
@@ -133,7 +125,7 @@ static int dac_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, d
           entry_text(e, et, sizeof et);
           out->via = "other";
           out->rule_kind = "acl-entry";
-          dkfmt(out->text, sizeof out->text, "not owner, no user or group entry matches: %s, needs %s", et, w);
+          dk_fail(out->text, sizeof out->text, "not owner, no user or group entry matches: %s, needs %s", et, w);
           return (e->perm & want) == want;
         }
         if (hit) {
@@ -141,18 +133,18 @@ static int dac_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, d
           out->via = hit->tag == DK_ACL_USER ? "acl-user" : hit->tag == DK_ACL_GROUP_OBJ ? "group" : "acl-group";
           if (hit->tag == DK_ACL_USER && (hit->perm & want) != want) {
             out->rule_kind = "acl-entry";
-            dkfmt(out->text, sizeof out->text, "ACL entry %s matches, needs %s", et, w);
+            dk_fail(out->text, sizeof out->text, "ACL entry %s matches, needs %s", et, w);
             return 0;
           }
           if (mask && (mask->perm & want) != want) {
             out->via = "mask";
             out->rule_kind = "mask";
-            dkfmt(out->text, sizeof out->text, "ACL entry %s matches but the mask (mask::%s) removes %s",
+            dk_fail(out->text, sizeof out->text, "ACL entry %s matches but the mask (mask::%s) removes %s",
                      et, dk_perm_str(mask->perm, p), need_str(want & ~mask->perm, w));
             return 0;
           }
           out->rule_kind = "acl-entry";
-          dkfmt(out->text, sizeof out->text, "ACL entry %s%s grants %s", et,
+          dk_fail(out->text, sizeof out->text, "ACL entry %s%s grants %s", et,
                    mask ? " (within the mask)" : "", w);
           return 1;
         }
@@ -161,23 +153,31 @@ static int dac_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, d
     /* No OTHER entry: a malformed ACL, the kernel says EIO; treat as denied. */
     out->via = "other";
     out->rule_kind = "acl-entry";
-    dkfmt(out->text, sizeof out->text, "the ACL has no other:: entry");
+    dk_fail(out->text, sizeof out->text, "the ACL has no other:: entry");
     return 0;
   }
   if (dk_pcred_in_group(cred, obj->gid)) {
     unsigned bits = (obj->mode >> 3) & 7u;
     out->via = "group";
     out->rule_kind = "mode";
-    dkfmt(out->text, sizeof out->text, "not the owner (uid %u); in group %u, group has %s, needs %s",
+    dk_fail(out->text, sizeof out->text, "not the owner (uid %u); in group %u, group has %s, needs %s",
              (unsigned)obj->uid, (unsigned)obj->gid, dk_perm_str(bits, p), w);
     return (want & ~bits) == 0;
   }
   unsigned bits = obj->mode & 7u;
   out->via = "other";
   out->rule_kind = "mode";
-  dkfmt(out->text, sizeof out->text, "not the owner (uid %u), not in group %u; other has %s, needs %s",
+  dk_fail(out->text, sizeof out->text, "not the owner (uid %u), not in group %u; other has %s, needs %s",
            (unsigned)obj->uid, (unsigned)obj->gid, dk_perm_str(bits, p), w);
   return (want & ~bits) == 0;
+}
+
+/* A capability grants what the DAC rule (text dac) refused. */
+static void cap_override(dk_pdecision *out, const char *cap, const char *dac) {
+  out->allowed = 1;
+  out->via = "capability";
+  out->rule_kind = "capability";
+  dk_fail(out->text, sizeof out->text, "%s overrides (%s)", cap, dac);
 }
 
 void dk_pacl_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, dk_pdecision *out) {
@@ -193,40 +193,17 @@ void dk_pacl_decide(const dk_pobj *obj, const dk_pcred *cred, unsigned want, dk_
   char dac[256];
   memcpy(dac, out->text, sizeof dac);
   if (obj->is_dir) {
-    if (!(want & DK_W) && rs) {
-      out->allowed = 1;
-      out->via = "capability";
-      out->rule_kind = "capability";
-      dkfmt(out->text, sizeof out->text, "CAP_DAC_READ_SEARCH overrides (%s)", dac);
-      return;
-    }
-    if (ovr) {
-      out->allowed = 1;
-      out->via = "capability";
-      out->rule_kind = "capability";
-      dkfmt(out->text, sizeof out->text, "CAP_DAC_OVERRIDE overrides (%s)", dac);
-      return;
-    }
+    if (!(want & DK_W) && rs) cap_override(out, "CAP_DAC_READ_SEARCH", dac);
+    else if (ovr) cap_override(out, "CAP_DAC_OVERRIDE", dac);
     return;
   }
   if (want == DK_R && rs) {
-    out->allowed = 1;
-    out->via = "capability";
-    out->rule_kind = "capability";
-    dkfmt(out->text, sizeof out->text, "CAP_DAC_READ_SEARCH overrides (%s)", dac);
-    return;
-  }
-  if (!(want & DK_X) || (obj->mode & 0111u)) {
-    if (ovr) {
-      out->allowed = 1;
-      out->via = "capability";
-      out->rule_kind = "capability";
-      dkfmt(out->text, sizeof out->text, "CAP_DAC_OVERRIDE overrides (%s)", dac);
-      return;
-    }
+    cap_override(out, "CAP_DAC_READ_SEARCH", dac);
+  } else if (!(want & DK_X) || (obj->mode & 0111u)) {
+    if (ovr) cap_override(out, "CAP_DAC_OVERRIDE", dac);
   } else if (ovr) {
     out->rule_kind = "mode";
-    dkfmt(out->text, sizeof out->text,
+    dk_fail(out->text, sizeof out->text,
              "no execute bit is set for anyone (mode %04o): even CAP_DAC_OVERRIDE (root) cannot execute it",
              (unsigned)(obj->mode & 07777u));
   }

@@ -2,7 +2,7 @@
 ** Binary self-relative security descriptors, SIDs, well-known SID aliases,
 ** generic mappings and rights names. See sd.h.
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "sd.h"
 
 #include <stdarg.h>
@@ -10,18 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-DK_PRINTF(3, 4) static int fail(char *err, size_t len, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && len) vsnprintf(err, len, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
+#include "dk_bytes.h"
 
 void dk_sd_init(dk_sd *sd) { memset(sd, 0, sizeof *sd); }
 
@@ -44,20 +33,20 @@ void dk_sd_free(dk_sd *sd) {
 static int parse_sid(const uint8_t *buf, size_t len, size_t off, dk_sid *sid, size_t *used, const char *what,
                      char *err, size_t errlen) {
   if (off > len || len - off < 8)
-    return fail(err, errlen, "%s SID at offset 0x%zx: needs 8 bytes, %zu left", what, off, off > len ? 0 : len - off);
+    return dk_fail(err, errlen, "%s SID at offset 0x%zx: needs 8 bytes, %zu left", what, off, off > len ? 0 : len - off);
   const uint8_t *p = buf + off;
-  if (p[0] != 1) return fail(err, errlen, "%s SID at offset 0x%zx: revision %u (must be 1)", what, off, p[0]);
+  if (p[0] != 1) return dk_fail(err, errlen, "%s SID at offset 0x%zx: revision %u (must be 1)", what, off, p[0]);
   if (p[1] > DK_SID_MAX_SUB)
-    return fail(err, errlen, "%s SID at offset 0x%zx: %u sub-authorities (at most 15)", what, off, p[1]);
+    return dk_fail(err, errlen, "%s SID at offset 0x%zx: %u sub-authorities (at most 15)", what, off, p[1]);
   size_t need = 8 + 4 * (size_t)p[1];
   if (len - off < need)
-    return fail(err, errlen, "%s SID at offset 0x%zx: %u sub-authorities need %zu bytes, %zu left", what, off, p[1],
+    return dk_fail(err, errlen, "%s SID at offset 0x%zx: %u sub-authorities need %zu bytes, %zu left", what, off, p[1],
                 need, len - off);
   memset(sid, 0, sizeof *sid);
   sid->revision = 1;
   sid->count = p[1];
   for (int i = 0; i < 6; i++) sid->authority = (sid->authority << 8) | p[2 + i];
-  for (int i = 0; i < p[1]; i++) sid->sub[i] = rd32(p + 8 + 4 * i);
+  for (int i = 0; i < p[1]; i++) sid->sub[i] = dk_rd32le(p + 8 + 4 * i);
   if (used) *used = need;
   return 0;
 }
@@ -174,35 +163,35 @@ const char *dk_sid_name(const dk_sid *sid) {
 static int sid_text_parse_strict(const char *s, size_t len, dk_sid *sid, size_t *used, char *err, size_t errlen) {
   size_t i = 0;
   memset(sid, 0, sizeof *sid);
-  if (len < 2 || (s[0] != 'S' && s[0] != 's') || s[1] != '-') return fail(err, errlen, "offset 0: SID must start with S-");
+  if (len < 2 || (s[0] != 'S' && s[0] != 's') || s[1] != '-') return dk_fail(err, errlen, "offset 0: SID must start with S-");
   i = 2;
   uint64_t parts[2 + DK_SID_MAX_SUB + 1];
   int np = 0;
   for (;;) {
-    if (i >= len) return fail(err, errlen, "offset %zu: number expected in SID", i);
+    if (i >= len) return dk_fail(err, errlen, "offset %zu: number expected in SID", i);
     uint64_t v = 0;
     size_t start = i;
     if (np == 1 && i + 1 < len && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
       i += 2;
       size_t hs = i;
       while (i < len && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F'))) {
-        if (i - hs >= 12) return fail(err, errlen, "offset %zu: SID authority longer than 48 bits", start);
+        if (i - hs >= 12) return dk_fail(err, errlen, "offset %zu: SID authority longer than 48 bits", start);
         int d = s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10;
         v = v * 16 + (uint64_t)d;
         i++;
       }
-      if (i == hs) return fail(err, errlen, "offset %zu: hex digits expected", i);
+      if (i == hs) return dk_fail(err, errlen, "offset %zu: hex digits expected", i);
     } else {
       while (i < len && s[i] >= '0' && s[i] <= '9') {
         v = v * 10 + (uint64_t)(s[i] - '0');
-        if (v > 0xFFFFFFFFFFFFull) return fail(err, errlen, "offset %zu: number too large in SID", start);
+        if (v > 0xFFFFFFFFFFFFull) return dk_fail(err, errlen, "offset %zu: number too large in SID", start);
         i++;
       }
-      if (i == start) return fail(err, errlen, "offset %zu: number expected in SID", i);
+      if (i == start) return dk_fail(err, errlen, "offset %zu: number expected in SID", i);
     }
     if (np >= 2 + DK_SID_MAX_SUB)
-      return fail(err, errlen, "offset %zu: more than 15 sub-authorities in SID", start);
-    if (np >= 2 && v > 0xFFFFFFFFu) return fail(err, errlen, "offset %zu: sub-authority over 32 bits", start);
+      return dk_fail(err, errlen, "offset %zu: more than 15 sub-authorities in SID", start);
+    if (np >= 2 && v > 0xFFFFFFFFu) return dk_fail(err, errlen, "offset %zu: sub-authority over 32 bits", start);
     parts[np++] = v;
     if (i < len && s[i] == '-' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9') {
       i++;
@@ -210,8 +199,8 @@ static int sid_text_parse_strict(const char *s, size_t len, dk_sid *sid, size_t 
     }
     break;
   }
-  if (np < 2) return fail(err, errlen, "offset %zu: SID needs a revision and an authority", i);
-  if (parts[0] != 1) return fail(err, errlen, "offset 2: SID revision %llu (must be 1)", (unsigned long long)parts[0]);
+  if (np < 2) return dk_fail(err, errlen, "offset %zu: SID needs a revision and an authority", i);
+  if (parts[0] != 1) return dk_fail(err, errlen, "offset 2: SID revision %llu (must be 1)", (unsigned long long)parts[0]);
   sid->revision = 1;
   sid->authority = parts[1];
   sid->count = (uint8_t)(np - 2);
@@ -222,7 +211,7 @@ static int sid_text_parse_strict(const char *s, size_t len, dk_sid *sid, size_t 
 
 int dk_sid_parse_text(const char *s, size_t len, dk_sid *sid, size_t *used, char *err, size_t errlen) {
   if (len >= 2 && (s[0] == 'S' || s[0] == 's') && s[1] == '-') return sid_text_parse_strict(s, len, sid, used, err, errlen);
-  if (len < 2) return fail(err, errlen, "offset 0: SID expected (two-letter alias or S-1-...)");
+  if (len < 2) return dk_fail(err, errlen, "offset 0: SID expected (two-letter alias or S-1-...)");
   char a[3] = {s[0], s[1], 0};
   for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
     if (aliases[i].alias && strcmp(aliases[i].alias, a) == 0) {
@@ -232,17 +221,17 @@ int dk_sid_parse_text(const char *s, size_t len, dk_sid *sid, size_t *used, char
     }
   for (int i = 0; domain_aliases[i]; i++)
     if (strcmp(domain_aliases[i], a) == 0)
-      return fail(err, errlen,
+      return dk_fail(err, errlen,
                   "offset 0: SID alias '%s' is relative to a domain and cannot be resolved offline; "
                   "write the full SID (S-1-5-21-...)",
                   a);
-  return fail(err, errlen, "offset 0: unknown SID alias '%s'", a);
+  return dk_fail(err, errlen, "offset 0: unknown SID alias '%s'", a);
 }
 
 int dk_sid_from_string(const char *s, dk_sid *sid, char *err, size_t errlen) {
   size_t used = 0, len = strlen(s);
   if (dk_sid_parse_text(s, len, sid, &used, err, errlen) != 0) return -1;
-  if (used != len) return fail(err, errlen, "offset %zu: unexpected text after the SID", used);
+  if (used != len) return dk_fail(err, errlen, "offset %zu: unexpected text after the SID", used);
   return 0;
 }
 
@@ -283,58 +272,58 @@ const char *dk_ace_type_name(uint8_t t) {
 static int parse_acl(const uint8_t *buf, size_t len, size_t off, dk_acl *acl, const char *what, char *err,
                      size_t errlen) {
   if (off > len || len - off < 8)
-    return fail(err, errlen, "%s at offset 0x%zx: the 8-byte ACL header does not fit in %zu bytes", what, off, len);
+    return dk_fail(err, errlen, "%s at offset 0x%zx: the 8-byte ACL header does not fit in %zu bytes", what, off, len);
   const uint8_t *p = buf + off;
   uint8_t rev = p[0];
-  uint16_t size = rd16(p + 2), count = rd16(p + 4);
-  if (rev < 2 || rev > 4) return fail(err, errlen, "%s at offset 0x%zx: ACL revision %u (2 or 4 expected)", what, off, rev);
-  if (size < 8) return fail(err, errlen, "%s at offset 0x%zx: ACL size %u is smaller than its header", what, off, size);
+  uint16_t size = dk_rd16le(p + 2), count = dk_rd16le(p + 4);
+  if (rev < 2 || rev > 4) return dk_fail(err, errlen, "%s at offset 0x%zx: ACL revision %u (2 or 4 expected)", what, off, rev);
+  if (size < 8) return dk_fail(err, errlen, "%s at offset 0x%zx: ACL size %u is smaller than its header", what, off, size);
   if (size > len - off)
-    return fail(err, errlen, "%s at offset 0x%zx: ACL size %u runs past the end of the descriptor (%zu bytes)", what,
+    return dk_fail(err, errlen, "%s at offset 0x%zx: ACL size %u runs past the end of the descriptor (%zu bytes)", what,
                 off, size, len);
   /* Every ACE takes at least 8 bytes (header + mask): a count that cannot fit is a lie. */
   if ((size_t)count * 8 > (size_t)size - 8)
-    return fail(err, errlen, "%s at offset 0x%zx: ACL declares %u ACEs but its %u bytes hold at most %u", what, off,
+    return dk_fail(err, errlen, "%s at offset 0x%zx: ACL declares %u ACEs but its %u bytes hold at most %u", what, off,
                 count, size, (unsigned)((size - 8) / 8));
   acl->revision = rev;
   acl->count = 0;
   acl->aces = count ? calloc(count, sizeof *acl->aces) : NULL;
-  if (count && !acl->aces) return fail(err, errlen, "out of memory");
+  if (count && !acl->aces) return dk_fail(err, errlen, "out of memory");
   size_t pos = 8;
   for (uint16_t i = 0; i < count; i++) {
     size_t aoff = off + pos;
     if (size - pos < 4)
-      return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: header past the end of the ACL (size %u)", what, i, aoff,
+      return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: header past the end of the ACL (size %u)", what, i, aoff,
                   size);
     const uint8_t *a = buf + aoff;
     uint8_t type = a[0], flags = a[1];
-    uint16_t asz = rd16(a + 2);
+    uint16_t asz = dk_rd16le(a + 2);
     if (asz < 8 || asz % 4 != 0)
-      return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: size %u (must be at least 8 and a multiple of 4)", what,
+      return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: size %u (must be at least 8 and a multiple of 4)", what,
                   i, aoff, asz);
     if (asz > size - pos)
-      return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: size %u runs past the end of the ACL", what, i, aoff, asz);
+      return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: size %u runs past the end of the ACL", what, i, aoff, asz);
     if (type > DK_ACE_ACCESS_FILTER || type == DK_ACE_ALLOWED_COMPOUND)
-      return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: unsupported ACE type 0x%02x", what, i, aoff, type);
+      return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: unsupported ACE type 0x%02x", what, i, aoff, type);
     dk_ace *ace = &acl->aces[i];
     acl->count = (uint16_t)(i + 1);
     ace->type = type;
     ace->flags = flags;
-    ace->mask = rd32(a + 4);
+    ace->mask = dk_rd32le(a + 4);
     size_t body = 8;
     if (is_object_ace(type)) {
-      if (asz < 12) return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: object ACE too small", what, i, aoff);
-      ace->object_flags = rd32(a + 8);
+      if (asz < 12) return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: object ACE too small", what, i, aoff);
+      ace->object_flags = dk_rd32le(a + 8);
       body = 12;
       if (ace->object_flags & 1u) {
         if (asz < body + 16)
-          return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: object type GUID past the ACE end", what, i, aoff);
+          return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: object type GUID past the ACE end", what, i, aoff);
         memcpy(ace->object_type, a + body, 16);
         body += 16;
       }
       if (ace->object_flags & 2u) {
         if (asz < body + 16)
-          return fail(err, errlen, "%s: ACE #%u at offset 0x%zx: inherited object type GUID past the ACE end", what,
+          return dk_fail(err, errlen, "%s: ACE #%u at offset 0x%zx: inherited object type GUID past the ACE end", what,
                       i, aoff);
         memcpy(ace->inherited_object_type, a + body, 16);
         body += 16;
@@ -345,12 +334,12 @@ static int parse_acl(const uint8_t *buf, size_t len, size_t off, dk_acl *acl, co
     size_t used;
     char serr[160];
     if (parse_sid(a, asz, body, &ace->sid, &used, sub, serr, sizeof serr) != 0)
-      return fail(err, errlen, "%s: %s (ACE at offset 0x%zx)", what, serr, aoff);
+      return dk_fail(err, errlen, "%s: %s (ACE at offset 0x%zx)", what, serr, aoff);
     body += used;
     if (asz > body) {
       ace->data_len = asz - body;
       ace->data = malloc(ace->data_len);
-      if (!ace->data) return fail(err, errlen, "out of memory");
+      if (!ace->data) return dk_fail(err, errlen, "out of memory");
       memcpy(ace->data, a + body, ace->data_len);
     }
     pos += asz;
@@ -360,28 +349,28 @@ static int parse_acl(const uint8_t *buf, size_t len, size_t off, dk_acl *acl, co
 
 int dk_sd_parse(const uint8_t *buf, size_t len, dk_sd *sd, char *err, size_t errlen) {
   dk_sd_init(sd);
-  if (len < 20) return fail(err, errlen, "security descriptor of %zu bytes (the header alone is 20)", len);
-  if (buf[0] != 1) return fail(err, errlen, "offset 0: revision %u (must be 1)", buf[0]);
-  uint16_t control = rd16(buf + 2);
+  if (len < 20) return dk_fail(err, errlen, "security descriptor of %zu bytes (the header alone is 20)", len);
+  if (buf[0] != 1) return dk_fail(err, errlen, "offset 0: revision %u (must be 1)", buf[0]);
+  uint16_t control = dk_rd16le(buf + 2);
   if (!(control & DK_SE_SELF_RELATIVE))
-    return fail(err, errlen, "offset 2: control 0x%04x lacks SE_SELF_RELATIVE (0x8000): not a self-relative descriptor",
+    return dk_fail(err, errlen, "offset 2: control 0x%04x lacks SE_SELF_RELATIVE (0x8000): not a self-relative descriptor",
                 control);
   sd->control = control;
-  uint32_t oo = rd32(buf + 4), og = rd32(buf + 8), os = rd32(buf + 12), od = rd32(buf + 16);
+  uint32_t oo = dk_rd32le(buf + 4), og = dk_rd32le(buf + 8), os = dk_rd32le(buf + 12), od = dk_rd32le(buf + 16);
   if (oo) {
-    if (oo < 20) return fail(err, errlen, "offset 4: owner offset 0x%x points into the header", oo);
+    if (oo < 20) return dk_fail(err, errlen, "offset 4: owner offset 0x%x points into the header", oo);
     if (parse_sid(buf, len, oo, &sd->owner, NULL, "owner", err, errlen) != 0) return -1;
     sd->has_owner = 1;
   }
   if (og) {
-    if (og < 20) return fail(err, errlen, "offset 8: group offset 0x%x points into the header", og);
+    if (og < 20) return dk_fail(err, errlen, "offset 8: group offset 0x%x points into the header", og);
     if (parse_sid(buf, len, og, &sd->group, NULL, "group", err, errlen) != 0) return -1;
     sd->has_group = 1;
   }
   if (control & DK_SE_SACL_PRESENT) {
     sd->sacl.present = 1;
     if (os == 0) sd->sacl.null = 1;
-    else if (os < 20) return fail(err, errlen, "offset 12: SACL offset 0x%x points into the header", os);
+    else if (os < 20) return dk_fail(err, errlen, "offset 12: SACL offset 0x%x points into the header", os);
     else if (parse_acl(buf, len, os, &sd->sacl, "SACL", err, errlen) != 0) {
       dk_sd_free(sd);
       return -1;
@@ -392,7 +381,7 @@ int dk_sd_parse(const uint8_t *buf, size_t len, dk_sd *sd, char *err, size_t err
     if (od == 0) sd->dacl.null = 1;
     else if (od < 20) {
       dk_sd_free(sd);
-      return fail(err, errlen, "offset 16: DACL offset 0x%x points into the header", od);
+      return dk_fail(err, errlen, "offset 16: DACL offset 0x%x points into the header", od);
     } else if (parse_acl(buf, len, od, &sd->dacl, "DACL", err, errlen) != 0) {
       dk_sd_free(sd);
       return -1;
@@ -616,7 +605,7 @@ void dk_rights_names(uint32_t mask, const char *t, char *buf, size_t len) {
 int dk_rights_parse(const char *s, uint32_t *mask, char *err, size_t errlen) {
   uint32_t m = 0;
   const char *p = s;
-  if (!*p) return fail(err, errlen, "empty access mask");
+  if (!*p) return dk_fail(err, errlen, "empty access mask");
   while (*p) {
     size_t n = strcspn(p, "|, +");
     if (n == 0) {
@@ -624,14 +613,14 @@ int dk_rights_parse(const char *s, uint32_t *mask, char *err, size_t errlen) {
       continue;
     }
     char word[64];
-    if (n >= sizeof word) return fail(err, errlen, "offset %zu: right name too long", (size_t)(p - s));
+    if (n >= sizeof word) return dk_fail(err, errlen, "offset %zu: right name too long", (size_t)(p - s));
     memcpy(word, p, n);
     word[n] = '\0';
     int found = 0;
     if (n > 2 && word[0] == '0' && (word[1] == 'x' || word[1] == 'X')) {
       char *end;
       unsigned long long v = strtoull(word + 2, &end, 16);
-      if (*end || v > 0xFFFFFFFFull || n > 10) return fail(err, errlen, "offset %zu: bad hex mask '%s'", (size_t)(p - s), word);
+      if (*end || v > 0xFFFFFFFFull || n > 10) return dk_fail(err, errlen, "offset %zu: bad hex mask '%s'", (size_t)(p - s), word);
       m |= (uint32_t)v;
       found = 1;
     }
@@ -641,7 +630,7 @@ int dk_rights_parse(const char *s, uint32_t *mask, char *err, size_t errlen) {
     for (size_t k = 0; !found && k < 5; k++)
       for (const named_bits *nb = all[k]; !found && nb->name; nb++)
         if (strcmp(nb->name, word) == 0) m |= nb->bits, found = 1;
-    if (!found) return fail(err, errlen, "offset %zu: unknown access right '%s'", (size_t)(p - s), word);
+    if (!found) return dk_fail(err, errlen, "offset %zu: unknown access right '%s'", (size_t)(p - s), word);
     p += n;
   }
   *mask = m;

@@ -4,7 +4,7 @@
 ** which denied. See sd.h and docs/lua-api/access.md for the semantics chosen
 ** where Windows and Samba differ.
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "sd.h"
 
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 ** and resource-attribute ACEs (they need the binary expression compiler),
 ** domain-relative SID aliases (DA, DU, ... need the domain SID).
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "sd.h"
 
 #include <stdarg.h>

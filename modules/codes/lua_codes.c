@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "codes.h"
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 
 int luaopen_diagkit_codes(lua_State *L);
 
@@ -21,26 +20,15 @@ int luaopen_diagkit_codes(lua_State *L);
 #define SEARCH_DEFAULT 50
 #define SEARCH_MAX 500
 
-static void set_str(lua_State *L, const char *key, const char *s) {
-  if (!s) return;
-  lua_pushstring(L, s);
-  lua_setfield(L, -2, key);
-}
-
-static void set_int(lua_State *L, const char *key, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, key);
-}
-
 /* value, hex and signed: the three ways a 32-bit code gets written. */
 static void push_numbers(lua_State *L, uint32_t v) {
   char hex[16];
   snprintf(hex, sizeof hex, "0x%08X", (unsigned)v);
-  set_int(L, "value", (lua_Integer)v);
-  set_str(L, "hex", hex);
+  dk_lua_setint(L, "value", (lua_Integer)v);
+  dk_lua_setstr(L, "hex", hex);
   /* As a signed 32-bit value (cmd and PowerShell print -1073741819), computed
   ** without an implementation-defined narrowing conversion. */
-  set_int(L, "signed", v >= 0x80000000u ? (lua_Integer)v - (lua_Integer)0x100000000 : (lua_Integer)v);
+  dk_lua_setint(L, "signed", v >= 0x80000000u ? (lua_Integer)v - (lua_Integer)0x100000000 : (lua_Integer)v);
 }
 
 static void push_interp(lua_State *L, const dk_code_interp *it, int with_wraps);
@@ -54,10 +42,10 @@ static void push_wraps(lua_State *L, const dk_code_ref *ref) {
 
 static void push_interp(lua_State *L, const dk_code_interp *it, int with_wraps) {
   lua_createtable(L, 0, 14);
-  set_str(L, "kind", dk_codes_kind_name(it->kind));
+  dk_lua_setstr(L, "kind", dk_codes_kind_name(it->kind));
   push_numbers(L, it->value);
-  set_str(L, "name", it->name);
-  set_str(L, "message", it->message);
+  dk_lua_setstr(L, "name", it->name);
+  dk_lua_setstr(L, "message", it->message);
   if (it->n_aliases > 0) {
     lua_createtable(L, it->n_aliases, 0);
     for (int i = 0; i < it->n_aliases; i++) {
@@ -66,23 +54,23 @@ static void push_interp(lua_State *L, const dk_code_interp *it, int with_wraps) 
     }
     lua_setfield(L, -2, "aliases");
   }
-  set_str(L, "severity", dk_codes_severity_name(it->severity));
+  dk_lua_setstr(L, "severity", dk_codes_severity_name(it->severity));
   if (it->kind == DK_CODE_NTSTATUS || it->kind == DK_CODE_HRESULT) {
     lua_pushboolean(L, it->customer);
     lua_setfield(L, -2, "customer");
   }
   if (it->has_facility) {
     lua_createtable(L, 0, 2);
-    set_int(L, "code", (lua_Integer)it->facility);
-    set_str(L, "name", it->facility_name);
+    dk_lua_setint(L, "code", (lua_Integer)it->facility);
+    dk_lua_setstr(L, "name", it->facility_name);
     lua_setfield(L, -2, "facility");
   }
   if (with_wraps && it->has_wraps) {
     push_wraps(L, &it->wraps);
     lua_setfield(L, -2, "wraps");
   }
-  if (it->signal) set_int(L, "signal", it->signal);
-  if (it->why[0]) set_str(L, "why", it->why);
+  if (it->signal) dk_lua_setint(L, "signal", it->signal);
+  if (it->why[0]) dk_lua_setstr(L, "why", it->why);
 }
 
 /* The input as the C core reads it: integers are formatted (so -11 keeps its sign). */
@@ -118,11 +106,9 @@ static unsigned context_flags(lua_State *L, int idx) {
 }
 
 static int bad_input(lua_State *L, const char *input, const char *why) {
-  lua_pushnil(L);
-  if (input) lua_pushfstring(L, "cannot read '%s' as a code: %s", input, why);
-  else lua_pushfstring(L, "cannot read a non-integral number as a code: %s", why);
-  lua_pushliteral(L, "DK_BAD_INPUT");
-  return 3;
+  const char *msg = input ? lua_pushfstring(L, "cannot read '%s' as a code: %s", input, why)
+                          : lua_pushfstring(L, "cannot read a non-integral number as a code: %s", why);
+  return dk_lua_fail(L, msg, "DK_BAD_INPUT");
 }
 
 static int l_lookup(lua_State *L) {
@@ -207,9 +193,9 @@ static int l_search(lua_State *L) {
 static int l_counts(lua_State *L) {
   lua_createtable(L, 0, DK_CODE_KIND_COUNT + 2);
   for (int k = 0; k < DK_CODE_KIND_COUNT; k++)
-    set_int(L, dk_codes_kind_name((dk_code_kind)k), (lua_Integer)dk_codes_count((dk_code_kind)k));
-  set_int(L, "ntstatus_facilities", (lua_Integer)dk_codes_facility_count(0));
-  set_int(L, "hresult_facilities", (lua_Integer)dk_codes_facility_count(1));
+    dk_lua_setint(L, dk_codes_kind_name((dk_code_kind)k), (lua_Integer)dk_codes_count((dk_code_kind)k));
+  dk_lua_setint(L, "ntstatus_facilities", (lua_Integer)dk_codes_facility_count(0));
+  dk_lua_setint(L, "hresult_facilities", (lua_Integer)dk_codes_facility_count(1));
   return 1;
 }
 

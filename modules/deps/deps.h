@@ -9,8 +9,8 @@
 ** are checked to be NUL-terminated inside it), so the buffer must outlive the
 ** parsed structure.
 **
-**   deps_posix.c / deps_win32.c   files as read-only buffers (mmap /
-**                                 MapViewOfFile), directory listings, file ids
+**   deps_posix.c / deps_win32.c   directory listings, file ids, live Windows
+**                                 facts (files are dk_file buffers)
 **   pe.c        PE headers, imports, delay imports, bound imports, exports,
 **               resources (manifest), CLR header, API-set schema
 **   elf.c       ELF headers, PT_INTERP, dynamic section, versions, symbols
@@ -27,29 +27,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__MINGW32__)
-#define DKD_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#elif defined(__GNUC__)
-#define DKD_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define DKD_PRINTF(f, a)
-#endif
+#include "dk_err.h"
+#include "dk_file.h"
 
-/* {=========== files (deps_posix.c / deps_win32.c) */
+/* {=========== the OS (deps_posix.c / deps_win32.c) */
 
-typedef struct dkd_map {
-  const uint8_t *data;
-  size_t size;
-  void *os1, *os2;
-} dkd_map;
-
-/* Maps path read-only. Returns NULL, or a symbolic code ("ENOENT", "EACCES",
-** "EISDIR", "ENOMEM", "EIO") with a message in msg. */
-const char *dkd_map_open(const char *path, dkd_map *m, char *msg, size_t msg_size);
-void dkd_map_close(dkd_map *m);
-/* Lets the OS drop the pages of a mapping from this process (they come back
-** from the page cache when touched again): keeps the resident set small. */
-void dkd_map_trim(dkd_map *m);
+/* Files are dk_filebuf (modules/support/dk_file.h), opened with
+** DK_FILE_RANDOM: only headers and tables are read. */
 
 /* Calls cb(name, ud) for every entry of dir except . and ..; stops when cb
 ** returns non-zero. Returns 0, or -1 when dir cannot be read. */

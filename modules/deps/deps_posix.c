@@ -1,87 +1,14 @@
 /*
-** diagkit.deps, POSIX half: files as read-only buffers (mmap), directory
-** listings, file identity. The Windows-only facts (system folders,
+** diagkit.deps, POSIX half: directory listings, file identity (files are
+** dk_file buffers). The Windows-only facts (system folders,
 ** KnownDLLs) are absent here.
 */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "deps.h"
-
-static const char *errno_code(int e) {
-  switch (e) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EISDIR: return "EISDIR";
-    case ENOTDIR: return "ENOTDIR";
-    case ENOMEM: return "ENOMEM";
-    case ELOOP: return "ELOOP";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    default: return "EIO";
-  }
-}
-
-static const char *fail(const char *path, int e, char *msg, size_t msg_size) {
-  snprintf(msg, msg_size, "%s: %s", path, strerror(e));
-  return errno_code(e);
-}
-
-const char *dkd_map_open(const char *path, dkd_map *m, char *msg, size_t msg_size) {
-  memset(m, 0, sizeof *m);
-  m->data = (const uint8_t *)"";
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(path, errno, msg, msg_size);
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return fail(path, e, msg, msg_size);
-  }
-  const char *err = NULL;
-  if (S_ISDIR(st.st_mode)) {
-    err = fail(path, EISDIR, msg, msg_size);
-  } else if (!S_ISREG(st.st_mode)) {
-    err = fail(path, EIO, msg, msg_size);
-    snprintf(msg, msg_size, "%s: not a regular file", path);
-  } else if (st.st_size > 0) {
-    if ((unsigned long long)st.st_size > (size_t)-1 / 2) {
-      err = fail(path, ENOMEM, msg, msg_size);
-    } else {
-      void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        err = fail(path, errno, msg, msg_size);
-      } else {
-        /* Only headers and tables are read: no read-ahead around them. */
-        madvise(p, (size_t)st.st_size, MADV_RANDOM);
-        m->data = p;
-        m->size = (size_t)st.st_size;
-      }
-    }
-  }
-  close(fd);
-  return err;
-}
-
-void dkd_map_close(dkd_map *m) {
-  if (m->size > 0) munmap((void *)m->data, m->size);
-  m->data = (const uint8_t *)"";
-  m->size = 0;
-}
-
-void dkd_map_trim(dkd_map *m) {
-  if (m->size > 0) madvise((void *)m->data, m->size, MADV_DONTNEED);
-}
 
 int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *ud) {
   DIR *d = opendir(dir);

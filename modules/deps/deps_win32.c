@@ -1,110 +1,16 @@
 /*
-** diagkit.deps, Windows half: files as read-only buffers (MapViewOfFile),
-** directory listings (FindFirstFileW), file identity, the live system
-** folders and the KnownDLLs list from the registry.
+** diagkit.deps, Windows half: directory listings (FindFirstFileW), file
+** identity, the live system folders and the KnownDLLs list from the registry
+** (files are dk_file buffers).
 */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "deps.h"
-
-static const char *win_code(DWORD e) {
-  switch (e) {
-    case ERROR_FILE_NOT_FOUND:
-    case ERROR_PATH_NOT_FOUND: return "ENOENT";
-    case ERROR_ACCESS_DENIED:
-    case ERROR_SHARING_VIOLATION: return "EACCES";
-    case ERROR_NOT_ENOUGH_MEMORY:
-    case ERROR_OUTOFMEMORY: return "ENOMEM";
-    case ERROR_DIRECTORY: return "EISDIR";
-    default: return "EIO";
-  }
-}
-
-static const char *fail(const char *path, DWORD e, char *msg, size_t msg_size) {
-  snprintf(msg, msg_size, "%s: cannot open (error %lu)", path, (unsigned long)e);
-  return win_code(e);
-}
-
-static wchar_t *widen(const char *s) {
-  int wn = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-  if (wn <= 0) return NULL;
-  wchar_t *w = malloc((size_t)wn * sizeof *w);
-  if (w) MultiByteToWideChar(CP_UTF8, 0, s, -1, w, wn);
-  return w;
-}
-
-static int narrow(const wchar_t *w, char *out, size_t size) {
-  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)size, NULL, NULL);
-  return n > 0 ? 0 : -1;
-}
-
-const char *dkd_map_open(const char *path, dkd_map *m, char *msg, size_t msg_size) {
-  memset(m, 0, sizeof *m);
-  m->data = (const uint8_t *)"";
-  wchar_t *wpath = widen(path);
-  if (!wpath) return fail(path, ERROR_INVALID_NAME, msg, msg_size);
-  HANDLE f = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-  free(wpath);
-  if (f == INVALID_HANDLE_VALUE) return fail(path, GetLastError(), msg, msg_size);
-  BY_HANDLE_FILE_INFORMATION info;
-  if (GetFileInformationByHandle(f, &info) && (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
-    CloseHandle(f);
-    return fail(path, ERROR_DIRECTORY, msg, msg_size);
-  }
-  LARGE_INTEGER size;
-  if (!GetFileSizeEx(f, &size)) {
-    DWORD e = GetLastError();
-    CloseHandle(f);
-    return fail(path, e, msg, msg_size);
-  }
-  if (size.QuadPart == 0) {
-    CloseHandle(f);
-    return NULL;
-  }
-  if ((unsigned long long)size.QuadPart > (size_t)-1 / 2) {
-    CloseHandle(f);
-    return fail(path, ERROR_NOT_ENOUGH_MEMORY, msg, msg_size);
-  }
-  HANDLE map = CreateFileMappingW(f, NULL, PAGE_READONLY, 0, 0, NULL);
-  if (!map) {
-    DWORD e = GetLastError();
-    CloseHandle(f);
-    return fail(path, e, msg, msg_size);
-  }
-  void *view = MapViewOfFile(map, FILE_MAP_READ, 0, 0, 0);
-  if (!view) {
-    DWORD e = GetLastError();
-    CloseHandle(map);
-    CloseHandle(f);
-    return fail(path, e, msg, msg_size);
-  }
-  m->data = view;
-  m->size = (size_t)size.QuadPart;
-  m->os1 = f;
-  m->os2 = map;
-  return NULL;
-}
-
-void dkd_map_close(dkd_map *m) {
-  if (m->size > 0) {
-    UnmapViewOfFile(m->data);
-    CloseHandle((HANDLE)m->os2);
-    CloseHandle((HANDLE)m->os1);
-  }
-  m->data = (const uint8_t *)"";
-  m->size = 0;
-}
-
-void dkd_map_trim(dkd_map *m) {
-  /* Removes the view's pages from the working set; they stay in the cache. */
-  if (m->size > 0) VirtualUnlock((void *)m->data, m->size);
-}
+#include "dk_text.h"
 
 int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *ud) {
   size_t n = strlen(dir);
@@ -112,7 +18,7 @@ int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *u
   if (!pat) return -1;
   memcpy(pat, dir, n);
   memcpy(pat + n, "\\*", 3);
-  wchar_t *w = widen(pat);
+  wchar_t *w = dk_utf8_to_wide(pat);
   free(pat);
   if (!w) return -1;
   WIN32_FIND_DATAW fd;
@@ -120,17 +26,18 @@ int dkd_list_dir(const char *dir, int (*cb)(const char *name, void *ud), void *u
   free(w);
   if (h == INVALID_HANDLE_VALUE) return -1;
   do {
-    char name[MAX_PATH * 3];
-    if (narrow(fd.cFileName, name, sizeof name) != 0) continue;
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
-    if (cb(name, ud)) break;
+    char *name = dk_utf16_to_utf8_alloc(fd.cFileName);
+    if (!name) continue;
+    int stop = strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && cb(name, ud);
+    free(name);
+    if (stop) break;
   } while (FindNextFileW(h, &fd));
   FindClose(h);
   return 0;
 }
 
 int dkd_file_id(const char *path, uint64_t id[2]) {
-  wchar_t *w = widen(path);
+  wchar_t *w = dk_utf8_to_wide(path);
   if (!w) return -1;
   HANDLE f = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                          FILE_FLAG_BACKUP_SEMANTICS, NULL);
@@ -148,12 +55,12 @@ int dkd_file_id(const char *path, uint64_t id[2]) {
 int dkd_os_windows_dirs(char *sys, char *win, char *wow64, size_t size) {
   wchar_t buf[MAX_PATH + 1];
   UINT n = GetSystemDirectoryW(buf, MAX_PATH);
-  if (n == 0 || n >= MAX_PATH || narrow(buf, sys, size) != 0) return 0;
+  if (n == 0 || n >= MAX_PATH || dk_utf16_to_utf8(buf, sys, size) < 0) return 0;
   n = GetWindowsDirectoryW(buf, MAX_PATH);
-  if (n == 0 || n >= MAX_PATH || narrow(buf, win, size) != 0) return 0;
+  if (n == 0 || n >= MAX_PATH || dk_utf16_to_utf8(buf, win, size) < 0) return 0;
   wow64[0] = 0;
   n = GetSystemWow64DirectoryW(buf, MAX_PATH);
-  if (n > 0 && n < MAX_PATH) narrow(buf, wow64, size);
+  if (n > 0 && n < MAX_PATH && dk_utf16_to_utf8(buf, wow64, size) < 0) wow64[0] = 0;
   return 1;
 }
 
@@ -173,7 +80,7 @@ int dkd_os_knowndlls(int (*cb)(const char *name, void *ud), void *ud) {
     data[dlen] = 0;
     data[dlen + 1] = 0;
     char value[512];
-    if (narrow((const wchar_t *)data, value, sizeof value) != 0) continue;
+    if (dk_utf16_to_utf8((const wchar_t *)data, value, sizeof value) < 0) continue;
     count++;
     if (cb(value, ud)) break;
   }

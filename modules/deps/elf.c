@@ -5,36 +5,20 @@
 ** are mapped through PT_LOAD segments; every offset and count is checked.
 */
 #include "deps.h"
-#include <stdarg.h>
+#include "dk_bytes.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-DKD_PRINTF(3, 4)
-static int fail(char *err, size_t err_size, const char *fmt, ...) {
-  if (err && err_size) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
-}
-
+/* Reads in the file's byte order (EI_DATA 2: big-endian). */
 static uint16_t r16(const dkd_elf *e, size_t off) {
-  const uint8_t *p = e->data + off;
-  return e->endian == 2 ? (uint16_t)((p[0] << 8) | p[1]) : (uint16_t)(p[0] | (p[1] << 8));
+  return e->endian == 2 ? dk_rd16be(e->data + off) : dk_rd16le(e->data + off);
 }
 static uint32_t r32(const dkd_elf *e, size_t off) {
-  const uint8_t *p = e->data + off;
-  if (e->endian == 2)
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+  return e->endian == 2 ? dk_rd32be(e->data + off) : dk_rd32le(e->data + off);
 }
 static uint64_t r64(const dkd_elf *e, size_t off) {
-  uint64_t a = r32(e, off), b = r32(e, off + 4);
-  return e->endian == 2 ? (a << 32) | b : (b << 32) | a;
+  return e->endian == 2 ? dk_rd64be(e->data + off) : dk_rd64le(e->data + off);
 }
 /* An address-sized word. */
 static uint64_t rw(const dkd_elf *e, size_t off) { return e->cls == 2 ? r64(e, off) : r32(e, off); }
@@ -103,39 +87,39 @@ static int parse_versions(dkd_elf *e, uint64_t verneed, uint64_t nneed, int have
   if (verneed) {
     size_t off;
     if (dkd_elf_vaddr_to_off(e, verneed, 16, &off) != 0)
-      return fail(err, es, "dynamic section: DT_VERNEED 0x%llx is not in the file", (unsigned long long)verneed);
+      return dk_fail(err, es, "dynamic section: DT_VERNEED 0x%llx is not in the file", (unsigned long long)verneed);
     uint64_t limit = have_nneed ? nneed : 4096;
-    if (limit > 4096) return fail(err, es, "dynamic section: DT_VERNEEDNUM %llu is too large", (unsigned long long)nneed);
+    if (limit > 4096) return dk_fail(err, es, "dynamic section: DT_VERNEEDNUM %llu is too large", (unsigned long long)nneed);
     uint32_t ncap = 0, acap = 0;
     size_t cur = off;
     for (uint64_t i = 0; i < limit; i++) {
       if (cur > e->size || e->size - cur < 16)
-        return fail(err, es, "version needs: entry %llu at offset 0x%zx runs past the end of the file",
+        return dk_fail(err, es, "version needs: entry %llu at offset 0x%zx runs past the end of the file",
                     (unsigned long long)i, cur);
       uint16_t cnt = r16(e, cur + 2);
       uint32_t file = r32(e, cur + 4), aux = r32(e, cur + 8), next = r32(e, cur + 12);
       if (e->nverneed == ncap) {
         ncap = ncap ? ncap * 2 : 8;
         dkd_elf_verneed *n = realloc(e->verneed, ncap * sizeof *n);
-        if (!n) return fail(err, es, "out of memory");
+        if (!n) return dk_fail(err, es, "out of memory");
         e->verneed = n;
       }
       dkd_elf_verneed *vn = &e->verneed[e->nverneed];
       vn->file = dstr(e, file);
       if (!vn->file)
-        return fail(err, es, "version needs: entry %llu (offset 0x%zx): vn_file %u is outside the string table",
+        return dk_fail(err, es, "version needs: entry %llu (offset 0x%zx): vn_file %u is outside the string table",
                     (unsigned long long)i, cur, file);
       vn->first = e->nvernaux;
       size_t a = cur + aux;
       for (uint32_t k = 0; k < cnt; k++) {
         if (a < cur || a > e->size || e->size - a < 16)
-          return fail(err, es, "version needs: aux %u of entry %llu (offset 0x%zx) is outside the file", k,
+          return dk_fail(err, es, "version needs: aux %u of entry %llu (offset 0x%zx) is outside the file", k,
                       (unsigned long long)i, a);
-        if (e->nvernaux >= 65536) return fail(err, es, "version needs: more than 65536 entries");
+        if (e->nvernaux >= 65536) return dk_fail(err, es, "version needs: more than 65536 entries");
         if (e->nvernaux == acap) {
           acap = acap ? acap * 2 : 16;
           dkd_elf_vernaux *n = realloc(e->vernaux, acap * sizeof *n);
-          if (!n) return fail(err, es, "out of memory");
+          if (!n) return dk_fail(err, es, "out of memory");
           e->vernaux = n;
         }
         dkd_elf_vernaux *va = &e->vernaux[e->nvernaux++];
@@ -145,7 +129,7 @@ static int parse_versions(dkd_elf *e, uint64_t verneed, uint64_t nneed, int have
         uint32_t nm = r32(e, a + 8), an = r32(e, a + 12);
         va->name = dstr(e, nm);
         if (!va->name)
-          return fail(err, es, "version needs: aux at offset 0x%zx: vna_name %u is outside the string table", a, nm);
+          return dk_fail(err, es, "version needs: aux at offset 0x%zx: vna_name %u is outside the string table", a, nm);
         if (an == 0) break;
         a += an;
       }
@@ -158,19 +142,19 @@ static int parse_versions(dkd_elf *e, uint64_t verneed, uint64_t nneed, int have
   if (verdef) {
     size_t off;
     if (dkd_elf_vaddr_to_off(e, verdef, 20, &off) != 0)
-      return fail(err, es, "dynamic section: DT_VERDEF 0x%llx is not in the file", (unsigned long long)verdef);
+      return dk_fail(err, es, "dynamic section: DT_VERDEF 0x%llx is not in the file", (unsigned long long)verdef);
     uint64_t limit = have_ndef ? ndef : 65536;
-    if (limit > 65536) return fail(err, es, "dynamic section: DT_VERDEFNUM %llu is too large", (unsigned long long)ndef);
+    if (limit > 65536) return dk_fail(err, es, "dynamic section: DT_VERDEFNUM %llu is too large", (unsigned long long)ndef);
     uint32_t cap = 0;
     size_t cur = off;
     for (uint64_t i = 0; i < limit; i++) {
       if (cur > e->size || e->size - cur < 20)
-        return fail(err, es, "version definitions: entry %llu at offset 0x%zx runs past the end of the file",
+        return dk_fail(err, es, "version definitions: entry %llu at offset 0x%zx runs past the end of the file",
                     (unsigned long long)i, cur);
       if (e->nverdef == cap) {
         cap = cap ? cap * 2 : 16;
         dkd_elf_verdef *n = realloc(e->verdef, cap * sizeof *n);
-        if (!n) return fail(err, es, "out of memory");
+        if (!n) return dk_fail(err, es, "out of memory");
         e->verdef = n;
       }
       dkd_elf_verdef *vd = &e->verdef[e->nverdef];
@@ -183,12 +167,12 @@ static int parse_versions(dkd_elf *e, uint64_t verneed, uint64_t nneed, int have
       if (cnt > 0) {
         size_t a = cur + aux;
         if (a < cur || a > e->size || e->size - a < 8)
-          return fail(err, es, "version definitions: entry %llu (offset 0x%zx): vd_aux is outside the file",
+          return dk_fail(err, es, "version definitions: entry %llu (offset 0x%zx): vd_aux is outside the file",
                       (unsigned long long)i, cur);
         uint32_t nm = r32(e, a);
         vd->name = dstr(e, nm);
         if (!vd->name)
-          return fail(err, es, "version definitions: aux at offset 0x%zx: vda_name %u is outside the string table", a,
+          return dk_fail(err, es, "version definitions: aux at offset 0x%zx: vda_name %u is outside the string table", a,
                       nm);
       }
       e->nverdef++;
@@ -237,16 +221,16 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
   e->data = data;
   e->size = size;
   if (es) err[0] = 0;
-  if (size < 16 || memcmp(data, "\177ELF", 4) != 0) return fail(err, es, "ELF header (offset 0): no \\177ELF magic");
+  if (size < 16 || memcmp(data, "\177ELF", 4) != 0) return dk_fail(err, es, "ELF header (offset 0): no \\177ELF magic");
   e->cls = data[4];
   e->endian = data[5];
   e->osabi = data[7];
   e->abiversion = data[8];
-  if (e->cls != 1 && e->cls != 2) return fail(err, es, "ELF header (offset 4): EI_CLASS %u is not 1 or 2", e->cls);
+  if (e->cls != 1 && e->cls != 2) return dk_fail(err, es, "ELF header (offset 4): EI_CLASS %u is not 1 or 2", e->cls);
   if (e->endian != 1 && e->endian != 2)
-    return fail(err, es, "ELF header (offset 5): EI_DATA %u is not 1 (LSB) or 2 (MSB)", e->endian);
+    return dk_fail(err, es, "ELF header (offset 5): EI_DATA %u is not 1 (LSB) or 2 (MSB)", e->endian);
   size_t ehsize = e->cls == 2 ? 64 : 52;
-  if (size < ehsize) return fail(err, es, "ELF header (offset 0): file of %zu bytes is shorter than the header", size);
+  if (size < ehsize) return dk_fail(err, es, "ELF header (offset 0): file of %zu bytes is shorter than the header", size);
   e->type = r16(e, 16);
   e->machine = r16(e, 18);
   e->entry = rw(e, 24);
@@ -275,18 +259,18 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
   if (phnum == 0xffff) { /* PN_XNUM: the count is in section 0's sh_info */
     size_t need = e->cls == 2 ? 64 : 40;
     if (shoff == 0 || shoff > size || size - shoff < need || shentsize < need)
-      return fail(err, es, "ELF header: e_phnum is PN_XNUM but section 0 (offset 0x%llx) is not in the file",
+      return dk_fail(err, es, "ELF header: e_phnum is PN_XNUM but section 0 (offset 0x%llx) is not in the file",
                   (unsigned long long)shoff);
     nph = r32(e, (size_t)shoff + (e->cls == 2 ? 44 : 28));
   }
   size_t phmin = e->cls == 2 ? 56 : 32;
   if (nph > DKD_ELF_MAX_PHDRS)
-    return fail(err, es, "ELF header (offset 0x%x): e_phnum %u is too large", e->cls == 2 ? 56 : 44, nph);
+    return dk_fail(err, es, "ELF header (offset 0x%x): e_phnum %u is too large", e->cls == 2 ? 56 : 44, nph);
   if (nph && phentsize < phmin)
-    return fail(err, es, "ELF header (offset 0x%x): e_phentsize %u is smaller than a program header", e->cls == 2 ? 54 : 42,
+    return dk_fail(err, es, "ELF header (offset 0x%x): e_phentsize %u is smaller than a program header", e->cls == 2 ? 54 : 42,
                 phentsize);
   if (nph && (phoff > size || (uint64_t)nph * phentsize > size - phoff))
-    return fail(err, es, "program headers (offset 0x%llx): %u entries run past the end of the file",
+    return dk_fail(err, es, "program headers (offset 0x%llx): %u entries run past the end of the file",
                 (unsigned long long)phoff, nph);
   uint64_t dyn_off = 0, dyn_size = 0;
   int have_dyn = 0;
@@ -312,7 +296,7 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
         dkd_elf_load *n = realloc(e->loads, lcap * sizeof *n);
         if (!n) {
           dkd_elf_free(e);
-          return fail(err, es, "out of memory");
+          return dk_fail(err, es, "out of memory");
         }
         e->loads = n;
       }
@@ -327,7 +311,7 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
     } else if (type == 2) { /* PT_DYNAMIC */
       if (off > size || filesz > size - off) {
         dkd_elf_free(e);
-        return fail(err, es, "program header %u (offset 0x%zx): PT_DYNAMIC at 0x%llx size %llu is outside the file", i,
+        return dk_fail(err, es, "program header %u (offset 0x%zx): PT_DYNAMIC at 0x%llx size %llu is outside the file", i,
                     p, (unsigned long long)off, (unsigned long long)filesz);
       }
       dyn_off = off;
@@ -336,7 +320,7 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
     } else if (type == 3) { /* PT_INTERP */
       if (off > size || filesz > size - off || filesz == 0 || !memchr(data + off, 0, (size_t)filesz)) {
         dkd_elf_free(e);
-        return fail(err, es, "program header %u (offset 0x%zx): PT_INTERP at 0x%llx is not a terminated string in the file",
+        return dk_fail(err, es, "program header %u (offset 0x%zx): PT_INTERP at 0x%llx is not a terminated string in the file",
                     i, p, (unsigned long long)off);
       }
       e->interp = (const char *)data + off;
@@ -379,7 +363,7 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
     /* Clamp the table to what the file holds. */
     if (dkd_elf_vaddr_to_off(e, strtab, 1, &off) != 0) {
       dkd_elf_free(e);
-      return fail(err, es, "dynamic section (offset 0x%llx): DT_STRTAB 0x%llx is not in the file",
+      return dk_fail(err, es, "dynamic section (offset 0x%llx): DT_STRTAB 0x%llx is not in the file",
                   (unsigned long long)dyn_off, (unsigned long long)strtab);
     }
     e->strtab_off = off;
@@ -387,14 +371,14 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
     if (e->strsz > size - off) e->strsz = size - off;
   } else if (nneeded) {
     dkd_elf_free(e);
-    return fail(err, es, "dynamic section (offset 0x%llx): DT_NEEDED entries but no DT_STRTAB",
+    return dk_fail(err, es, "dynamic section (offset 0x%llx): DT_NEEDED entries but no DT_STRTAB",
                 (unsigned long long)dyn_off);
   }
   if (nneeded) {
     e->needed = malloc(nneeded * sizeof *e->needed);
     if (!e->needed) {
       dkd_elf_free(e);
-      return fail(err, es, "out of memory");
+      return dk_fail(err, es, "out of memory");
     }
   }
   for (uint64_t i = 0; i < ndyn; i++) {
@@ -413,7 +397,7 @@ int dkd_elf_parse(const uint8_t *data, size_t size, unsigned flags, dkd_elf *e, 
     const char *s = have_strtab ? dstr(e, val) : NULL;
     if (!s) {
       dkd_elf_free(e);
-      return fail(err, es, "dynamic entry %llu (offset 0x%zx): %s string %llu is outside the string table",
+      return dk_fail(err, es, "dynamic entry %llu (offset 0x%zx): %s string %llu is outside the string table",
                   (unsigned long long)i, p, what, (unsigned long long)val);
     }
     *slot = s;
@@ -445,14 +429,14 @@ int dkd_elf_symbols(const dkd_elf *e, dkd_elf_sym **out, uint32_t *n, char *err,
   if (e->nsyms == 0) return 0;
   size_t ent = e->cls == 2 ? 24 : 16;
   if (e->symtab_off > e->size || e->nsyms > (e->size - e->symtab_off) / ent)
-    return fail(err, es, "dynamic symbols (offset 0x%zx): %llu symbols run past the end of the file", e->symtab_off,
+    return dk_fail(err, es, "dynamic symbols (offset 0x%zx): %llu symbols run past the end of the file", e->symtab_off,
                 (unsigned long long)e->nsyms);
   uint64_t count = e->nsyms;
   if (e->has_versym && (e->versym_off > e->size || count > (e->size - e->versym_off) / 2))
-    return fail(err, es, "symbol versions (offset 0x%zx): %llu entries run past the end of the file", e->versym_off,
+    return dk_fail(err, es, "symbol versions (offset 0x%zx): %llu entries run past the end of the file", e->versym_off,
                 (unsigned long long)count);
   dkd_elf_sym *s = malloc((size_t)count * sizeof *s);
-  if (!s) return fail(err, es, "out of memory");
+  if (!s) return dk_fail(err, es, "out of memory");
   for (uint64_t i = 0; i < count; i++) {
     size_t p = e->symtab_off + (size_t)i * ent;
     uint32_t name = r32(e, p);

@@ -6,25 +6,12 @@
 ** The module info is "path/mod/dep/=>/build" lines between 16-byte sentinels.
 */
 #include "deps.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
 static const uint8_t MAGIC[14] = { 0xff, ' ', 'G', 'o', ' ', 'b', 'u', 'i', 'l', 'd', 'i', 'n', 'f', ':' };
 #define MAX_STR (16u << 20)
-
-DKD_PRINTF(3, 4)
-static int fail(char *err, size_t err_size, const char *fmt, ...) {
-  if (err && err_size) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
-}
 
 static const uint8_t *find_magic(const uint8_t *d, size_t size) {
   const uint8_t *p = d, *end = d + size;
@@ -119,7 +106,7 @@ static int parse_modinfo(dkd_gobuild *g, char *mod, size_t len, char *err, size_
     if (mod[i] == '\n') lines++;
   g->deps = calloc(lines, sizeof *g->deps);
   g->settings = calloc(lines, sizeof *g->settings);
-  if (!g->deps || !g->settings) return fail(err, es, "out of memory");
+  if (!g->deps || !g->settings) return dk_fail(err, es, "out of memory");
   dkd_gomod *last = NULL;
   char *line = mod;
   while (line && *line) {
@@ -169,27 +156,27 @@ int dkd_gobuild_parse(const uint8_t *data, size_t size, dkd_read_va read_va, voi
   if (flags & 2) {
     const uint8_t *p = h + 32, *end = data + size;
     if (uvarint(&p, end, &vl) != 0 || vl > (uint64_t)(end - p))
-      return fail(err, es, "Go build info (offset 0x%zx): version string length runs past the end of the file", hoff + 32);
+      return dk_fail(err, es, "Go build info (offset 0x%zx): version string length runs past the end of the file", hoff + 32);
     vs = p;
     p += vl;
     if (uvarint(&p, end, &ml) != 0 || ml > (uint64_t)(end - p))
-      return fail(err, es, "Go build info (offset 0x%zx): module info length runs past the end of the file",
+      return dk_fail(err, es, "Go build info (offset 0x%zx): module info length runs past the end of the file",
                   (size_t)(p - data));
     ms = p;
     g->inline_form = 1;
   } else {
     if (ps != 4 && ps != 8)
-      return fail(err, es, "Go build info (offset 0x%zx): pointer size %u is not 4 or 8", hoff + 14, ps);
-    if (!read_va) return fail(err, es, "Go build info (offset 0x%zx): pointer form needs the image's address map", hoff);
+      return dk_fail(err, es, "Go build info (offset 0x%zx): pointer size %u is not 4 or 8", hoff + 14, ps);
+    if (!read_va) return dk_fail(err, es, "Go build info (offset 0x%zx): pointer form needs the image's address map", hoff);
     int big = flags & 1;
     if (go_string(read_va, ud, rdptr(h + 16, ps, big), ps, big, &vs, &vl) != 0)
-      return fail(err, es, "Go build info (offset 0x%zx): the version string pointer is not in the file", hoff + 16);
+      return dk_fail(err, es, "Go build info (offset 0x%zx): the version string pointer is not in the file", hoff + 16);
     if (go_string(read_va, ud, rdptr(h + 16 + ps, ps, big), ps, big, &ms, &ml) != 0)
-      return fail(err, es, "Go build info (offset 0x%zx): the module info pointer is not in the file", hoff + 16 + ps);
+      return dk_fail(err, es, "Go build info (offset 0x%zx): the module info pointer is not in the file", hoff + 16 + ps);
   }
-  if (vl > MAX_STR || ml > MAX_STR) return fail(err, es, "Go build info (offset 0x%zx): strings too long", hoff);
+  if (vl > MAX_STR || ml > MAX_STR) return dk_fail(err, es, "Go build info (offset 0x%zx): strings too long", hoff);
   g->arena = malloc((size_t)vl + (size_t)ml + 2);
-  if (!g->arena) return fail(err, es, "out of memory");
+  if (!g->arena) return dk_fail(err, es, "out of memory");
   memcpy(g->arena, vs, (size_t)vl);
   g->arena[vl] = 0;
   char *mod = g->arena + vl + 1;

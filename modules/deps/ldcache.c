@@ -5,42 +5,23 @@
 ** followed by the new one (the new entries win, as in ld.so).
 */
 #include "deps.h"
-#include <stdarg.h>
+#include "dk_bytes.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 #define OLD_MAGIC "ld.so-1.7.0"
 #define NEW_MAGIC "glibc-ld.so.cache1.1"
 #define EXT_MAGIC 0xeaa42174u
 #define HWCAP_EXTENSION (1ull << 62)
 
-DKD_PRINTF(3, 4)
-static int fail(char *err, size_t err_size, const char *fmt, ...) {
-  if (err && err_size) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-  }
-  return -1;
-}
-
 typedef struct rd {
   const uint8_t *d;
   int big;
 } rd;
 
-static uint32_t u32(const rd *r, size_t off) {
-  const uint8_t *p = r->d + off;
-  if (r->big) return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static uint64_t u64(const rd *r, size_t off) {
-  uint64_t a = u32(r, off), b = u32(r, off + 4);
-  return r->big ? (a << 32) | b : (b << 32) | a;
-}
+static uint32_t u32(const rd *r, size_t off) { return r->big ? dk_rd32be(r->d + off) : dk_rd32le(r->d + off); }
+static uint64_t u64(const rd *r, size_t off) { return r->big ? dk_rd64be(r->d + off) : dk_rd64le(r->d + off); }
 
 /* A string at base + off, NUL-terminated before the end of the file. */
 static const char *str_at(const uint8_t *d, size_t size, size_t base, uint64_t off) {
@@ -64,17 +45,17 @@ int32_t dkd_ldcache_flags_for(uint16_t machine, uint8_t cls) {
 }
 
 static int parse_new(const uint8_t *d, size_t size, size_t base, dkd_ldcache *c, char *err, size_t es) {
-  if (size - base < 48) return fail(err, es, "ld.so.cache new header (offset 0x%zx): truncated", base);
+  if (size - base < 48) return dk_fail(err, es, "ld.so.cache new header (offset 0x%zx): truncated", base);
   rd r = { d, 0 };
   uint8_t endian = d[base + 28];
   if (endian == 3) r.big = 1;
   uint32_t n = u32(&r, base + 20);
   uint32_t ext = u32(&r, base + 32);
   if ((uint64_t)n * 24 > size - base - 48)
-    return fail(err, es, "ld.so.cache (offset 0x%zx): nlibs %u runs past the end of the file (%zu bytes)", base + 20, n,
+    return dk_fail(err, es, "ld.so.cache (offset 0x%zx): nlibs %u runs past the end of the file (%zu bytes)", base + 20, n,
                 size);
   c->e = calloc(n ? n : 1, sizeof *c->e);
-  if (!c->e) return fail(err, es, "out of memory");
+  if (!c->e) return dk_fail(err, es, "out of memory");
   /* The glibc-hwcaps extension: names of the subfolders. */
   size_t hw_off = 0, hw_n = 0;
   if (ext != 0 && ext <= size - 8 && u32(&r, ext) == EXT_MAGIC) {
@@ -102,7 +83,7 @@ static int parse_new(const uint8_t *d, size_t size, size_t base, dkd_ldcache *c,
     x->key = str_at(d, size, base, key);
     x->value = str_at(d, size, base, value);
     if (!x->key || !x->value)
-      return fail(err, es, "ld.so.cache entry %u (offset 0x%zx): key 0x%x or value 0x%x is not a string in the file", i,
+      return dk_fail(err, es, "ld.so.cache entry %u (offset 0x%zx): key 0x%x or value 0x%x is not a string in the file", i,
                   e, key, value);
     if ((x->hwcap & HWCAP_EXTENSION) && (x->hwcap >> 32) == (HWCAP_EXTENSION >> 32)) {
       uint32_t idx = (uint32_t)x->hwcap;
@@ -125,11 +106,11 @@ int dkd_ldcache_parse(const uint8_t *d, size_t size, dkd_ldcache *c, char *err, 
     return 0;
   }
   if (size < 16 || memcmp(d, OLD_MAGIC, 11) != 0)
-    return fail(err, es, "ld.so.cache (offset 0): neither \"%s\" nor \"%s\" magic", OLD_MAGIC, NEW_MAGIC);
+    return dk_fail(err, es, "ld.so.cache (offset 0): neither \"%s\" nor \"%s\" magic", OLD_MAGIC, NEW_MAGIC);
   rd r = { d, 0 };
   uint32_t n = u32(&r, 12);
   if ((uint64_t)n * 12 > size - 16)
-    return fail(err, es, "ld.so.cache (offset 12): nlibs %u runs past the end of the file (%zu bytes)", n, size);
+    return dk_fail(err, es, "ld.so.cache (offset 12): nlibs %u runs past the end of the file (%zu bytes)", n, size);
   size_t strings = 16 + 12ull * n;
   /* A new-format cache may follow, 8-byte aligned. */
   size_t next = (strings + 7) & ~(size_t)7;
@@ -143,7 +124,7 @@ int dkd_ldcache_parse(const uint8_t *d, size_t size, dkd_ldcache *c, char *err, 
   }
   c->format = 0;
   c->e = calloc(n ? n : 1, sizeof *c->e);
-  if (!c->e) return fail(err, es, "out of memory");
+  if (!c->e) return dk_fail(err, es, "out of memory");
   for (uint32_t i = 0; i < n; i++) {
     size_t e = 16 + 12ull * i;
     dkd_ldcache_entry *x = &c->e[i];
@@ -153,7 +134,7 @@ int dkd_ldcache_parse(const uint8_t *d, size_t size, dkd_ldcache *c, char *err, 
     x->value = str_at(d, size, strings, value);
     if (!x->key || !x->value) {
       dkd_ldcache_free(c);
-      return fail(err, es, "ld.so.cache entry %u (offset 0x%zx): key 0x%x or value 0x%x is not a string in the file", i,
+      return dk_fail(err, es, "ld.so.cache entry %u (offset 0x%zx): key 0x%x or value 0x%x is not a string in the file", i,
                   e, key, value);
     }
   }

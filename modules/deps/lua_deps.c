@@ -7,51 +7,24 @@
 **   deps.gobuild(path)           -> Go build info | false (not Go) | nil, message, code
 **   deps.walk(path [, opts])     -> {format=, root=, modules=, problems=, ok=} | nil, message, code
 **   deps.walker([opts])          -> walker with :walk(path [, {tree=}]) sharing its caches
-** Codes: "ENOENT", "EACCES", "EISDIR", "EIO", "ENOMEM", "DK_BAD_FORMAT".
+** Codes: "ENOENT", "EACCES", "EISDIR", "EINVAL" (not a regular file), "EIO", "ENOMEM", "DK_BAD_FORMAT".
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "deps.h"
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 
 int luaopen_diagkit_deps(lua_State *L);
 
 #define WALKER_MT "diagkit.deps.walker"
 
-static int fail3(lua_State *L, const char *msg, const char *code) {
-  lua_pushnil(L);
-  lua_pushstring(L, msg);
-  lua_pushstring(L, code);
-  return 3;
-}
-
-static void set_str(lua_State *L, const char *k, const char *v) {
-  if (!v) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
-}
-
-/* A mapped file for the single-file functions. */
-typedef struct mapped {
-  dkd_map map;
-} mapped;
-
-static int open_map(lua_State *L, const char *path, dkd_map *m) {
-  char msg[512];
-  const char *code = dkd_map_open(path, m, msg, sizeof msg);
-  if (code) {
-    fail3(L, msg, code);
+/* Maps path for the single-file functions; 0 with nil, message, code pushed. */
+static int open_map(lua_State *L, const char *path, dk_filebuf *m) {
+  dk_err e;
+  if (dk_file_open(m, path, DK_FILE_RANDOM, 0, &e) != 0) {
+    dk_lua_fail_err(L, &e);
     return 0;
   }
   return 1;
@@ -61,22 +34,22 @@ static int open_map(lua_State *L, const char *path, dkd_map *m) {
 
 static void push_mod(lua_State *L, const dkd_gomod *m) {
   lua_createtable(L, 0, 4);
-  set_str(L, "path", m->path);
-  set_str(L, "version", m->version);
-  if (m->sum && m->sum[0]) set_str(L, "sum", m->sum);
+  dk_lua_setstr(L, "path", m->path);
+  dk_lua_setstr(L, "version", m->version);
+  if (m->sum && m->sum[0]) dk_lua_setstr(L, "sum", m->sum);
   if (m->replace_path) {
     lua_createtable(L, 0, 2);
-    set_str(L, "path", m->replace_path);
-    set_str(L, "version", m->replace_version);
+    dk_lua_setstr(L, "path", m->replace_path);
+    dk_lua_setstr(L, "version", m->replace_version);
     lua_setfield(L, -2, "replace");
   }
 }
 
 static void push_gobuild(lua_State *L, const dkd_gobuild *g) {
   lua_createtable(L, 0, 12);
-  set_str(L, "go_version", g->go_version);
-  set_str(L, "path", g->path);
-  set_bool(L, "inline_form", g->inline_form);
+  dk_lua_setstr(L, "go_version", g->go_version);
+  dk_lua_setstr(L, "path", g->path);
+  dk_lua_setbool(L, "inline_form", g->inline_form);
   if (g->main.path) {
     push_mod(L, &g->main);
     lua_setfield(L, -2, "main");
@@ -90,7 +63,7 @@ static void push_gobuild(lua_State *L, const dkd_gobuild *g) {
   lua_createtable(L, 0, (int)g->nsettings);
   const char *cgo = NULL, *goos = NULL, *goarch = NULL, *ldflags = NULL, *race = NULL;
   for (uint32_t i = 0; i < g->nsettings; i++) {
-    set_str(L, g->settings[i].key, g->settings[i].value);
+    dk_lua_setstr(L, g->settings[i].key, g->settings[i].value);
     const char *k = g->settings[i].key;
     if (strcmp(k, "CGO_ENABLED") == 0) cgo = g->settings[i].value;
     else if (strcmp(k, "GOOS") == 0) goos = g->settings[i].value;
@@ -99,12 +72,12 @@ static void push_gobuild(lua_State *L, const dkd_gobuild *g) {
     else if (strcmp(k, "-race") == 0) race = g->settings[i].value;
   }
   lua_setfield(L, -2, "settings");
-  if (cgo) set_bool(L, "cgo", strcmp(cgo, "1") == 0);
-  set_str(L, "goos", goos);
-  set_str(L, "goarch", goarch);
-  set_str(L, "ldflags", ldflags);
-  set_bool(L, "race", race && strcmp(race, "true") == 0);
-  set_bool(L, "windowsgui", ldflags && (strstr(ldflags, "-H windowsgui") || strstr(ldflags, "-H=windowsgui")));
+  if (cgo) dk_lua_setbool(L, "cgo", strcmp(cgo, "1") == 0);
+  dk_lua_setstr(L, "goos", goos);
+  dk_lua_setstr(L, "goarch", goarch);
+  dk_lua_setstr(L, "ldflags", ldflags);
+  dk_lua_setbool(L, "race", race && strcmp(race, "true") == 0);
+  dk_lua_setbool(L, "windowsgui", ldflags && (strstr(ldflags, "-H windowsgui") || strstr(ldflags, "-H=windowsgui")));
 }
 
 /* Pushes the Go build info of a parsed file as field "go" of the table on top. */
@@ -117,7 +90,7 @@ static void add_go(lua_State *L, const uint8_t *data, size_t size, dkd_read_va r
     lua_setfield(L, -2, "go");
     dkd_gobuild_free(&g);
   } else if (r < 0) {
-    set_str(L, "go_error", err);
+    dk_lua_setstr(L, "go_error", err);
   }
 }
 
@@ -145,44 +118,44 @@ static const char *subsystem_name(uint16_t s) {
 static void push_import_fn(lua_State *L, const dkd_pe_import_fn *f) {
   lua_createtable(L, 0, 2);
   if (f->by_ordinal) {
-    set_int(L, "ordinal", f->ordinal);
+    dk_lua_setint(L, "ordinal", f->ordinal);
   } else {
-    set_str(L, "name", f->name);
-    set_int(L, "hint", f->hint);
+    dk_lua_setstr(L, "name", f->name);
+    dk_lua_setint(L, "hint", f->hint);
   }
 }
 
 static void push_pe(lua_State *L, dkd_pe *pe) {
   char b[8];
   lua_createtable(L, 0, 32);
-  set_str(L, "format", "pe");
-  set_str(L, "machine", dkd_pe_machine_name(pe->machine, b));
-  set_int(L, "machine_code", pe->machine);
-  set_int(L, "bits", pe->magic == 0x20b ? 64 : 32);
-  set_bool(L, "pe32plus", pe->magic == 0x20b);
-  set_int(L, "characteristics", pe->characteristics);
-  set_bool(L, "dll", (pe->characteristics & 0x2000) != 0);
-  set_bool(L, "large_address_aware", (pe->characteristics & 0x20) != 0);
-  set_str(L, "subsystem", subsystem_name(pe->subsystem));
-  set_int(L, "subsystem_code", pe->subsystem);
-  set_int(L, "dll_characteristics", pe->dll_characteristics);
-  set_int(L, "timestamp", pe->timestamp);
-  set_int(L, "image_base", (lua_Integer)pe->image_base);
-  set_int(L, "entry_rva", pe->entry_rva);
-  set_int(L, "size_of_image", pe->size_of_image);
+  dk_lua_setstr(L, "format", "pe");
+  dk_lua_setstr(L, "machine", dkd_pe_machine_name(pe->machine, b));
+  dk_lua_setint(L, "machine_code", pe->machine);
+  dk_lua_setint(L, "bits", pe->magic == 0x20b ? 64 : 32);
+  dk_lua_setbool(L, "pe32plus", pe->magic == 0x20b);
+  dk_lua_setint(L, "characteristics", pe->characteristics);
+  dk_lua_setbool(L, "dll", (pe->characteristics & 0x2000) != 0);
+  dk_lua_setbool(L, "large_address_aware", (pe->characteristics & 0x20) != 0);
+  dk_lua_setstr(L, "subsystem", subsystem_name(pe->subsystem));
+  dk_lua_setint(L, "subsystem_code", pe->subsystem);
+  dk_lua_setint(L, "dll_characteristics", pe->dll_characteristics);
+  dk_lua_setint(L, "timestamp", pe->timestamp);
+  dk_lua_setint(L, "image_base", (lua_Integer)pe->image_base);
+  dk_lua_setint(L, "entry_rva", pe->entry_rva);
+  dk_lua_setint(L, "size_of_image", pe->size_of_image);
   char ver[32];
   snprintf(ver, sizeof ver, "%u.%u", pe->subsys_major, pe->subsys_minor);
-  set_str(L, "subsystem_version", ver);
+  dk_lua_setstr(L, "subsystem_version", ver);
   lua_createtable(L, pe->nsections, 0);
   for (uint16_t i = 0; i < pe->nsections; i++) {
     const dkd_pe_section *s = &pe->sec[i];
     lua_createtable(L, 0, 6);
-    set_str(L, "name", s->name);
-    set_int(L, "va", s->va);
-    set_int(L, "vsize", s->vsize);
-    set_int(L, "raw_offset", s->raw_off);
-    set_int(L, "raw_size", s->raw_size);
-    set_int(L, "characteristics", s->characteristics);
+    dk_lua_setstr(L, "name", s->name);
+    dk_lua_setint(L, "va", s->va);
+    dk_lua_setint(L, "vsize", s->vsize);
+    dk_lua_setint(L, "raw_offset", s->raw_off);
+    dk_lua_setint(L, "raw_size", s->raw_size);
+    dk_lua_setint(L, "characteristics", s->characteristics);
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "sections");
@@ -192,8 +165,8 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
   for (uint32_t i = 0; i < pe->nimports; i++) {
     const dkd_pe_import *im = &pe->imports[i];
     lua_createtable(L, 0, 3);
-    set_str(L, "dll", im->dll);
-    set_bool(L, "delay", im->delay);
+    dk_lua_setstr(L, "dll", im->dll);
+    dk_lua_setbool(L, "delay", im->delay);
     lua_createtable(L, (int)im->count, 0);
     for (uint32_t k = 0; k < im->count; k++) {
       push_import_fn(L, &pe->fns[im->first + k]);
@@ -208,18 +181,18 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
   lua_createtable(L, (int)pe->nbound, 0);
   for (uint32_t i = 0; i < pe->nbound; i++) {
     lua_createtable(L, 0, 3);
-    set_str(L, "dll", pe->bound[i].dll);
-    set_int(L, "timestamp", pe->bound[i].timestamp);
-    set_bool(L, "forwarder_ref", pe->bound[i].is_forwarder_ref);
+    dk_lua_setstr(L, "dll", pe->bound[i].dll);
+    dk_lua_setint(L, "timestamp", pe->bound[i].timestamp);
+    dk_lua_setbool(L, "forwarder_ref", pe->bound[i].is_forwarder_ref);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "bound_imports");
   if (pe->has_exports) {
     lua_createtable(L, 0, 5);
-    set_str(L, "name", pe->export_name);
-    set_int(L, "base", pe->exp_base);
-    set_int(L, "number_of_functions", pe->exp_nfuncs);
-    set_int(L, "number_of_names", pe->exp_nnames);
+    dk_lua_setstr(L, "name", pe->export_name);
+    dk_lua_setint(L, "base", pe->exp_base);
+    dk_lua_setint(L, "number_of_functions", pe->exp_nfuncs);
+    dk_lua_setint(L, "number_of_names", pe->exp_nnames);
     /* Functions by ordinal, with their names (several names may share one). */
     const char **names = calloc(pe->exp_nfuncs ? pe->exp_nfuncs : 1, sizeof *names);
     if (names) {
@@ -237,10 +210,10 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
       const char *fwd;
       if (!dkd_pe_export_ordinal(pe, pe->exp_base + i, &rva, &fwd)) continue;
       lua_createtable(L, 0, 4);
-      set_int(L, "ordinal", (lua_Integer)pe->exp_base + i);
-      if (names && names[i]) set_str(L, "name", names[i]);
-      if (fwd) set_str(L, "forwarder", fwd);
-      else set_int(L, "rva", rva);
+      dk_lua_setint(L, "ordinal", (lua_Integer)pe->exp_base + i);
+      if (names && names[i]) dk_lua_setstr(L, "name", names[i]);
+      if (fwd) dk_lua_setstr(L, "forwarder", fwd);
+      else dk_lua_setint(L, "rva", rva);
       lua_rawseti(L, -2, ++n);
     }
     free(names);
@@ -251,11 +224,11 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
     lua_createtable(L, 0, 5);
     char v[16];
     snprintf(v, sizeof v, "%u.%u", pe->clr_major, pe->clr_minor);
-    set_str(L, "runtime_version", v);
-    set_int(L, "flags", pe->clr_flags);
-    set_bool(L, "il_only", (pe->clr_flags & 1) != 0);
-    set_bool(L, "requires_32bit", (pe->clr_flags & 2) != 0);
-    set_bool(L, "prefers_32bit", (pe->clr_flags & 0x20000) != 0);
+    dk_lua_setstr(L, "runtime_version", v);
+    dk_lua_setint(L, "flags", pe->clr_flags);
+    dk_lua_setbool(L, "il_only", (pe->clr_flags & 1) != 0);
+    dk_lua_setbool(L, "requires_32bit", (pe->clr_flags & 2) != 0);
+    dk_lua_setbool(L, "prefers_32bit", (pe->clr_flags & 0x20000) != 0);
     lua_setfield(L, -2, "clr");
   }
   if (pe->manifest) {
@@ -264,16 +237,16 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
     lua_createtable(L, 0, 4);
     lua_pushlstring(L, pe->manifest, pe->manifest_len);
     lua_setfield(L, -2, "xml");
-    if (m.level[0]) set_str(L, "execution_level", m.level);
-    if (m.ui_access[0]) set_bool(L, "ui_access", strcmp(m.ui_access, "true") == 0);
+    if (m.level[0]) dk_lua_setstr(L, "execution_level", m.level);
+    if (m.ui_access[0]) dk_lua_setbool(L, "ui_access", strcmp(m.ui_access, "true") == 0);
     lua_createtable(L, (int)m.nassemblies, 0);
     for (uint32_t i = 0; i < m.nassemblies; i++) {
       lua_createtable(L, 0, 5);
-      set_str(L, "name", m.assembly[i].name);
-      if (m.assembly[i].version[0]) set_str(L, "version", m.assembly[i].version);
-      if (m.assembly[i].arch[0]) set_str(L, "arch", m.assembly[i].arch);
-      if (m.assembly[i].token[0]) set_str(L, "public_key_token", m.assembly[i].token);
-      if (m.assembly[i].type[0]) set_str(L, "type", m.assembly[i].type);
+      dk_lua_setstr(L, "name", m.assembly[i].name);
+      if (m.assembly[i].version[0]) dk_lua_setstr(L, "version", m.assembly[i].version);
+      if (m.assembly[i].arch[0]) dk_lua_setstr(L, "arch", m.assembly[i].arch);
+      if (m.assembly[i].token[0]) dk_lua_setstr(L, "public_key_token", m.assembly[i].token);
+      if (m.assembly[i].type[0]) dk_lua_setstr(L, "type", m.assembly[i].type);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "dependent_assemblies");
@@ -284,10 +257,10 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
     char err[256];
     lua_createtable(L, 0, 2);
     if (dkd_apiset_parse(pe->data + pe->apiset_off, pe->apiset_size, &as, err, sizeof err) == 0) {
-      set_int(L, "version", as.version);
-      set_int(L, "count", as.count);
+      dk_lua_setint(L, "version", as.version);
+      dk_lua_setint(L, "count", as.count);
     } else {
-      set_str(L, "error", err);
+      dk_lua_setstr(L, "error", err);
     }
     lua_setfield(L, -2, "apiset");
   }
@@ -296,18 +269,18 @@ static void push_pe(lua_State *L, dkd_pe *pe) {
 
 static int l_pe(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  dkd_map m;
+  dk_filebuf m;
   if (!open_map(L, path, &m)) return 3;
   dkd_pe pe;
   char err[512];
   if (dkd_pe_parse(m.data, m.size, 0, &pe, err, sizeof err) != 0) {
-    dkd_map_close(&m);
+    dk_file_close(&m);
     lua_pushfstring(L, "%s: %s", path, err);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   push_pe(L, &pe);
   dkd_pe_free(&pe);
-  dkd_map_close(&m);
+  dk_file_close(&m);
   return 1;
 }
 
@@ -351,42 +324,42 @@ static const char *stype_name(uint8_t t) {
 static void push_elf(lua_State *L, dkd_elf *e, int symbols) {
   char b[12];
   lua_createtable(L, 0, 24);
-  set_str(L, "format", "elf");
-  set_int(L, "class", e->cls == 2 ? 64 : 32);
-  set_int(L, "bits", e->cls == 2 ? 64 : 32);
-  set_str(L, "endian", e->endian == 2 ? "big" : "little");
-  set_str(L, "machine", dkd_elf_machine_name(e->machine, b));
-  set_int(L, "machine_code", e->machine);
-  set_str(L, "type", elf_type(e->type));
-  set_int(L, "osabi", e->osabi);
-  set_int(L, "entry", (lua_Integer)e->entry);
-  set_str(L, "interp", e->interp);
-  set_bool(L, "dynamic", e->has_dynamic);
+  dk_lua_setstr(L, "format", "elf");
+  dk_lua_setint(L, "class", e->cls == 2 ? 64 : 32);
+  dk_lua_setint(L, "bits", e->cls == 2 ? 64 : 32);
+  dk_lua_setstr(L, "endian", e->endian == 2 ? "big" : "little");
+  dk_lua_setstr(L, "machine", dkd_elf_machine_name(e->machine, b));
+  dk_lua_setint(L, "machine_code", e->machine);
+  dk_lua_setstr(L, "type", elf_type(e->type));
+  dk_lua_setint(L, "osabi", e->osabi);
+  dk_lua_setint(L, "entry", (lua_Integer)e->entry);
+  dk_lua_setstr(L, "interp", e->interp);
+  dk_lua_setbool(L, "dynamic", e->has_dynamic);
   lua_createtable(L, (int)e->nneeded, 0);
   for (uint32_t i = 0; i < e->nneeded; i++) {
     lua_pushstring(L, e->needed[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "needed");
-  set_str(L, "soname", e->soname);
-  set_str(L, "rpath", e->rpath);
-  set_str(L, "runpath", e->runpath);
-  set_int(L, "flags", (lua_Integer)e->flags);
-  set_int(L, "flags_1", (lua_Integer)e->flags_1);
-  set_bool(L, "nodeflib", (e->flags_1 & 0x800) != 0);
-  set_bool(L, "bind_now", (e->flags & 0x8) || (e->flags_1 & 0x1));
+  dk_lua_setstr(L, "soname", e->soname);
+  dk_lua_setstr(L, "rpath", e->rpath);
+  dk_lua_setstr(L, "runpath", e->runpath);
+  dk_lua_setint(L, "flags", (lua_Integer)e->flags);
+  dk_lua_setint(L, "flags_1", (lua_Integer)e->flags_1);
+  dk_lua_setbool(L, "nodeflib", (e->flags_1 & 0x800) != 0);
+  dk_lua_setbool(L, "bind_now", (e->flags & 0x8) || (e->flags_1 & 0x1));
   lua_createtable(L, (int)e->nverneed, 0);
   for (uint32_t i = 0; i < e->nverneed; i++) {
     const dkd_elf_verneed *vn = &e->verneed[i];
     lua_createtable(L, 0, 2);
-    set_str(L, "file", vn->file);
+    dk_lua_setstr(L, "file", vn->file);
     lua_createtable(L, (int)vn->count, 0);
     for (uint32_t k = 0; k < vn->count; k++) {
       const dkd_elf_vernaux *a = &e->vernaux[vn->first + k];
       lua_createtable(L, 0, 3);
-      set_str(L, "name", a->name);
-      set_bool(L, "weak", (a->flags & 2) != 0);
-      set_int(L, "index", a->other);
+      dk_lua_setstr(L, "name", a->name);
+      dk_lua_setbool(L, "weak", (a->flags & 2) != 0);
+      dk_lua_setint(L, "index", a->other);
       lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
     lua_setfield(L, -2, "versions");
@@ -396,13 +369,13 @@ static void push_elf(lua_State *L, dkd_elf *e, int symbols) {
   lua_createtable(L, (int)e->nverdef, 0);
   for (uint32_t i = 0; i < e->nverdef; i++) {
     lua_createtable(L, 0, 3);
-    set_str(L, "name", e->verdef[i].name);
-    set_int(L, "index", e->verdef[i].ndx);
-    set_bool(L, "base", (e->verdef[i].flags & 1) != 0);
+    dk_lua_setstr(L, "name", e->verdef[i].name);
+    dk_lua_setint(L, "index", e->verdef[i].ndx);
+    dk_lua_setbool(L, "base", (e->verdef[i].flags & 1) != 0);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "verdef");
-  set_int(L, "dynamic_symbols", (lua_Integer)e->nsyms);
+  dk_lua_setint(L, "dynamic_symbols", (lua_Integer)e->nsyms);
   if (symbols) {
     dkd_elf_sym *s;
     uint32_t n;
@@ -411,24 +384,24 @@ static void push_elf(lua_State *L, dkd_elf *e, int symbols) {
       lua_createtable(L, n > 0 ? (int)n - 1 : 0, 0);
       for (uint32_t i = 1; i < n; i++) {
         lua_createtable(L, 0, 5);
-        set_str(L, "name", s[i].name);
-        set_bool(L, "defined", s[i].shndx != 0);
-        set_str(L, "bind", bind_name(s[i].bind));
-        set_str(L, "type", stype_name(s[i].type));
+        dk_lua_setstr(L, "name", s[i].name);
+        dk_lua_setbool(L, "defined", s[i].shndx != 0);
+        dk_lua_setstr(L, "bind", bind_name(s[i].bind));
+        dk_lua_setstr(L, "type", stype_name(s[i].type));
         if (s[i].version > 1) {
           const char *vname = NULL;
           for (uint32_t k = 0; k < e->nverdef && !vname; k++)
             if (e->verdef[k].ndx == s[i].version) vname = e->verdef[k].name;
           for (uint32_t k = 0; k < e->nvernaux && !vname; k++)
             if (e->vernaux[k].other == s[i].version) vname = e->vernaux[k].name;
-          set_str(L, "version", vname);
+          dk_lua_setstr(L, "version", vname);
         }
         lua_rawseti(L, -2, (lua_Integer)i);
       }
       free(s);
       lua_setfield(L, -2, "symbols");
     } else {
-      set_str(L, "symbols_error", err);
+      dk_lua_setstr(L, "symbols_error", err);
     }
   }
   add_go(L, e->data, e->size, dkd_elf_read_va, e);
@@ -443,18 +416,18 @@ static int l_elf(lua_State *L) {
     symbols = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
-  dkd_map m;
+  dk_filebuf m;
   if (!open_map(L, path, &m)) return 3;
   dkd_elf e;
   char err[512];
   if (dkd_elf_parse(m.data, m.size, 0, &e, err, sizeof err) != 0) {
-    dkd_map_close(&m);
+    dk_file_close(&m);
     lua_pushfstring(L, "%s: %s", path, err);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   push_elf(L, &e, symbols);
   dkd_elf_free(&e);
-  dkd_map_close(&m);
+  dk_file_close(&m);
   return 1;
 }
 
@@ -462,30 +435,30 @@ static int l_elf(lua_State *L) {
 
 static int l_ldcache(lua_State *L) {
   const char *path = luaL_optstring(L, 1, "/etc/ld.so.cache");
-  dkd_map m;
+  dk_filebuf m;
   if (!open_map(L, path, &m)) return 3;
   dkd_ldcache c;
   char err[512];
   if (dkd_ldcache_parse(m.data, m.size, &c, err, sizeof err) != 0) {
-    dkd_map_close(&m);
+    dk_file_close(&m);
     lua_pushfstring(L, "%s: %s", path, err);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   lua_createtable(L, 0, 2);
-  set_str(L, "format", c.format == 0 ? "old" : c.format == 1 ? "new" : "old+new");
+  dk_lua_setstr(L, "format", c.format == 0 ? "old" : c.format == 1 ? "new" : "old+new");
   lua_createtable(L, (int)c.n, 0);
   for (uint32_t i = 0; i < c.n; i++) {
     lua_createtable(L, 0, 4);
-    set_str(L, "name", c.e[i].key);
-    set_str(L, "path", c.e[i].value);
-    set_int(L, "flags", c.e[i].flags);
-    if (c.e[i].hwcaps) set_str(L, "hwcaps", c.e[i].hwcaps);
-    else if (c.e[i].hwcap) set_int(L, "hwcap", (lua_Integer)c.e[i].hwcap);
+    dk_lua_setstr(L, "name", c.e[i].key);
+    dk_lua_setstr(L, "path", c.e[i].value);
+    dk_lua_setint(L, "flags", c.e[i].flags);
+    if (c.e[i].hwcaps) dk_lua_setstr(L, "hwcaps", c.e[i].hwcaps);
+    else if (c.e[i].hwcap) dk_lua_setint(L, "hwcap", (lua_Integer)c.e[i].hwcap);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "entries");
   dkd_ldcache_free(&c);
-  dkd_map_close(&m);
+  dk_file_close(&m);
   return 1;
 }
 
@@ -493,60 +466,60 @@ static int l_apiset(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   const char *name = luaL_optstring(L, 2, NULL);
   const char *importer = luaL_optstring(L, 3, NULL);
-  dkd_map m;
+  dk_filebuf m;
   if (!open_map(L, path, &m)) return 3;
   dkd_pe pe;
   dkd_apiset as;
   char err[512];
   if (dkd_pe_parse(m.data, m.size, DKD_PE_HEADERS, &pe, err, sizeof err) != 0) {
-    dkd_map_close(&m);
+    dk_file_close(&m);
     lua_pushfstring(L, "%s: %s", path, err);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   const dkd_pe_section *sec = NULL;
   for (uint16_t i = 0; i < pe.nsections; i++)
     if (strcmp(pe.sec[i].name, ".apiset") == 0) sec = &pe.sec[i];
   if (!sec || dkd_apiset_parse(m.data + sec->raw_off, sec->raw_size, &as, err, sizeof err) != 0) {
-    dkd_map_close(&m);
+    dk_file_close(&m);
     lua_pushfstring(L, "%s: %s", path, sec ? err : "no .apiset section");
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   char host[256], contract[256], ename[512];
   if (name) {
     int r = dkd_apiset_resolve(&as, name, importer, host, sizeof host, contract, sizeof contract);
-    dkd_map_close(&m);
-    if (r < 0) return fail3(L, "malformed API-set schema entry", "DK_BAD_FORMAT");
+    dk_file_close(&m);
+    if (r < 0) return dk_lua_fail(L, "malformed API-set schema entry", "DK_BAD_FORMAT");
     lua_createtable(L, 0, 3);
-    set_str(L, "status", r == DKD_APISET_HOST ? "host" : r == DKD_APISET_NOT_HOSTED ? "not-hosted" : "not-present");
-    if (r == DKD_APISET_HOST) set_str(L, "host", host);
-    if (r != DKD_APISET_NOT_PRESENT) set_str(L, "contract", contract);
+    dk_lua_setstr(L, "status", r == DKD_APISET_HOST ? "host" : r == DKD_APISET_NOT_HOSTED ? "not-hosted" : "not-present");
+    if (r == DKD_APISET_HOST) dk_lua_setstr(L, "host", host);
+    if (r != DKD_APISET_NOT_PRESENT) dk_lua_setstr(L, "contract", contract);
     return 1;
   }
   lua_createtable(L, 0, 3);
-  set_int(L, "version", as.version);
-  set_int(L, "count", as.count);
+  dk_lua_setint(L, "version", as.version);
+  dk_lua_setint(L, "count", as.count);
   lua_createtable(L, (int)as.count, 0);
   for (uint32_t i = 0; i < as.count; i++) {
     uint32_t nv;
     if (dkd_apiset_entry(&as, i, ename, sizeof ename, host, sizeof host, &nv) != 0) {
-      dkd_map_close(&m);
+      dk_file_close(&m);
       lua_pushfstring(L, "%s: API-set entry %d is malformed", path, (int)i);
-      return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+      return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
     }
     lua_createtable(L, 0, 3);
-    set_str(L, "name", ename);
-    set_str(L, "host", host);
-    set_int(L, "hosts", nv);
+    dk_lua_setstr(L, "name", ename);
+    dk_lua_setstr(L, "host", host);
+    dk_lua_setint(L, "hosts", nv);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "contracts");
-  dkd_map_close(&m);
+  dk_file_close(&m);
   return 1;
 }
 
 static int l_gobuild(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  dkd_map m;
+  dk_filebuf m;
   if (!open_map(L, path, &m)) return 3;
   dkd_gobuild g;
   char err[512];
@@ -563,10 +536,10 @@ static int l_gobuild(lua_State *L) {
   } else {
     r = dkd_gobuild_parse(m.data, m.size, NULL, NULL, &g, err, sizeof err);
   }
-  dkd_map_close(&m);
+  dk_file_close(&m);
   if (r < 0) {
     lua_pushfstring(L, "%s: %s", path, err);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   if (r == 0) {
     lua_pushboolean(L, 0);
@@ -700,19 +673,19 @@ static dkd_walker *make_walker(lua_State *L, int t) {
 static void push_node_fields(lua_State *L, const dkd_walk *r, int i) {
   const dkd_node *n = &r->nodes[i];
   char b[12];
-  set_str(L, "name", n->name);
-  set_str(L, "path", n->path);
-  set_str(L, "how", n->how);
-  set_str(L, "dir", n->how_dir);
-  set_str(L, "apiset", n->apiset);
-  set_bool(L, "found", n->found);
+  dk_lua_setstr(L, "name", n->name);
+  dk_lua_setstr(L, "path", n->path);
+  dk_lua_setstr(L, "how", n->how);
+  dk_lua_setstr(L, "dir", n->how_dir);
+  dk_lua_setstr(L, "apiset", n->apiset);
+  dk_lua_setbool(L, "found", n->found);
   if (n->found && n->machine) {
-    set_str(L, "machine", n->format == DKD_FMT_PE ? dkd_pe_machine_name(n->machine, b) : dkd_elf_machine_name(n->machine, b));
+    dk_lua_setstr(L, "machine", n->format == DKD_FMT_PE ? dkd_pe_machine_name(n->machine, b) : dkd_elf_machine_name(n->machine, b));
   }
-  if (n->delay) set_bool(L, "delay", 1);
-  if (n->sxs) set_bool(L, "sxs", 1);
-  set_int(L, "depth", n->depth);
-  set_int(L, "index", i + 1);
+  if (n->delay) dk_lua_setbool(L, "delay", 1);
+  if (n->sxs) dk_lua_setbool(L, "sxs", 1);
+  dk_lua_setint(L, "depth", n->depth);
+  dk_lua_setint(L, "index", i + 1);
   int np = 0;
   for (int k = 0; k < r->nproblems; k++)
     if (r->problems[k].node == i) np++;
@@ -734,7 +707,7 @@ static void push_tree(lua_State *L, const dkd_walk *r, int i, char *expanded, in
   push_node_fields(L, r, i);
   const dkd_node *n = &r->nodes[i];
   if (expanded[i] || (from >= 0 && n->parent != from && n->parent >= 0)) {
-    if (n->nchildren) set_bool(L, "seen", 1);
+    if (n->nchildren) dk_lua_setbool(L, "seen", 1);
     return;
   }
   expanded[i] = 1;
@@ -755,7 +728,7 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree, in
   dkd_walk r;
   if (dkd_walker_walk(w, path, &r) != 0) {
     dkd_walk_free(&r);
-    return fail3(L, "out of memory", "ENOMEM");
+    return dk_lua_fail(L, "out of memory", "ENOMEM");
   }
   if (r.error) {
     lua_pushstring(L, r.error);
@@ -767,20 +740,20 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree, in
     return 3;
   }
   lua_createtable(L, 0, 6);
-  set_str(L, "format", r.format == DKD_FMT_PE ? "pe" : "elf");
+  dk_lua_setstr(L, "format", r.format == DKD_FMT_PE ? "pe" : "elf");
   const char *aproblem;
   const char *ap = dkd_walker_apiset(w, &aproblem);
   if (r.format == DKD_FMT_PE) {
-    set_str(L, "apiset_schema", ap);
-    set_str(L, "apiset_problem", aproblem);
+    dk_lua_setstr(L, "apiset_schema", ap);
+    dk_lua_setstr(L, "apiset_problem", aproblem);
   }
-  set_int(L, "nmodules", r.nnodes);
+  dk_lua_setint(L, "nmodules", r.nnodes);
   if (modules) {
   lua_createtable(L, r.nnodes, 0);
   for (int i = 0; i < r.nnodes; i++) {
     lua_createtable(L, 0, 12);
     push_node_fields(L, &r, i);
-    if (r.nodes[i].parent >= 0) set_str(L, "parent", r.nodes[r.nodes[i].parent].name);
+    if (r.nodes[i].parent >= 0) dk_lua_setstr(L, "parent", r.nodes[r.nodes[i].parent].name);
     lua_createtable(L, r.nodes[i].nchildren, 0);
     for (int k = 0; k < r.nodes[i].nchildren; k++) {
       lua_pushstring(L, r.nodes[r.nodes[i].children[k]].name);
@@ -797,23 +770,23 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree, in
     const dkd_problem *p = &r.problems[i];
     char hb[16];
     lua_createtable(L, 0, 12);
-    set_str(L, "kind", p->kind);
-    set_str(L, "severity", p->severity);
+    dk_lua_setstr(L, "kind", p->kind);
+    dk_lua_setstr(L, "severity", p->severity);
     if (strcmp(p->severity, "error") == 0) errors++;
     if (p->code) {
-      set_int(L, "code", p->code);
-      set_str(L, "code_hex", hexcode(p->code, hb));
+      dk_lua_setint(L, "code", p->code);
+      dk_lua_setstr(L, "code_hex", hexcode(p->code, hb));
     }
-    set_str(L, "name", p->name);
-    if (p->node >= 0) set_str(L, "module", r.nodes[p->node].name);
+    dk_lua_setstr(L, "name", p->name);
+    if (p->node >= 0) dk_lua_setstr(L, "module", r.nodes[p->node].name);
     if (p->importer >= 0) {
-      set_str(L, "importer", r.nodes[p->importer].name);
-      set_str(L, "importer_path", r.nodes[p->importer].path);
+      dk_lua_setstr(L, "importer", r.nodes[p->importer].name);
+      dk_lua_setstr(L, "importer_path", r.nodes[p->importer].path);
     }
-    set_str(L, "symbol", p->symbol);
-    set_str(L, "path", p->path);
-    set_str(L, "detail", p->detail);
-    set_str(L, "chain", p->chain);
+    dk_lua_setstr(L, "symbol", p->symbol);
+    dk_lua_setstr(L, "path", p->path);
+    dk_lua_setstr(L, "detail", p->detail);
+    dk_lua_setstr(L, "chain", p->chain);
     if (p->ntried) {
       lua_createtable(L, (int)p->ntried, 0);
       for (uint32_t k = 0; k < p->ntried; k++) {
@@ -825,7 +798,7 @@ static int push_walk(lua_State *L, dkd_walker *w, const char *path, int tree, in
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "problems");
-  set_bool(L, "ok", errors == 0);
+  dk_lua_setbool(L, "ok", errors == 0);
   if (tree) {
     char *expanded = calloc((size_t)r.nnodes, 1);
     if (!expanded) {
@@ -859,6 +832,7 @@ static int l_walk(lua_State *L) {
 }
 
 static int l_walker(lua_State *L) {
+  lua_settop(L, 1); /* opts (or nil) at 1 even when absent: the userdata goes to 2 */
   lwalker *lw = lua_newuserdatauv(L, sizeof *lw, 0);
   lw->w = NULL;
   luaL_setmetatable(L, WALKER_MT);
@@ -888,12 +862,8 @@ static int w_close(lua_State *L) {
 /* }=========== */
 
 int luaopen_diagkit_deps(lua_State *L) {
-  static const luaL_Reg wm[] = { { "walk", w_walk }, { "close", w_close }, { "__gc", w_close }, { NULL, NULL } };
-  luaL_newmetatable(L, WALKER_MT);
-  luaL_setfuncs(L, wm, 0);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  static const luaL_Reg wm[] = { { "walk", w_walk }, { "close", w_close }, { NULL, NULL } };
+  dk_lua_class(L, WALKER_MT, wm, w_close, NULL, NULL);
   static const luaL_Reg fns[] = {
     { "pe", l_pe },         { "elf", l_elf },   { "ldcache", l_ldcache }, { "apiset", l_apiset },
     { "gobuild", l_gobuild }, { "walk", l_walk }, { "walker", l_walker },   { NULL, NULL },

@@ -55,7 +55,7 @@ static char *astrdup(dkd_arena **a, const char *s) {
   return p;
 }
 
-DKD_PRINTF(2, 3)
+DK_PRINTF(2, 3)
 static char *aprintf(dkd_arena **a, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
@@ -177,7 +177,7 @@ typedef struct fentry {
   uint32_t exp_cap;
   int exp_state;     /* 0 not built, 1 built, -1 unsorted or malformed: binary search */
   char *path;
-  dkd_map map;
+  dk_filebuf map;
   int fmt;
   int status; /* 1 parsed, -1 not usable (error set) */
   char *error;
@@ -194,13 +194,13 @@ struct dkd_walker {
   smap known;
   int known_builtin;
   char *apiset_path;
-  dkd_map apiset_map;
+  dk_filebuf apiset_map;
   dkd_pe apiset_pe;
   dkd_apiset apiset;
   int have_apiset;
   char apiset_problem[2048];
   int ldc_loaded;
-  dkd_map ldc_map;
+  dk_filebuf ldc_map;
   dkd_ldcache ldc;
   int have_ldc;
   smap ldc_keys; /* key -> first entry; ldc_next chains entries of the same key */
@@ -298,11 +298,11 @@ static void join(char *out, size_t size, const char *dir, const char *name) {
 
 static void fentry_load(fentry *f) {
   char msg[512];
-  const char *code = dkd_map_open(f->path, &f->map, msg, sizeof msg);
-  if (code) {
+  dk_err e;
+  if (dk_file_open(&f->map, f->path, DK_FILE_RANDOM, 0, &e) != 0) {
     f->status = -1;
-    f->code = code;
-    f->error = xstrdup(msg);
+    f->code = e.code;
+    f->error = xstrdup(e.msg);
     return;
   }
   const uint8_t *d = f->map.data;
@@ -366,7 +366,7 @@ static void fentry_free(fentry *f) {
     if (f->fmt == DKD_FMT_PE) dkd_pe_free(&f->u.pe);
     else if (f->fmt == DKD_FMT_ELF) dkd_elf_free(&f->u.elf);
   }
-  dkd_map_close(&f->map);
+  dk_file_close(&f->map);
   free(f->path);
   free(f->error);
   free(f);
@@ -429,9 +429,9 @@ static void load_apiset(dkd_walker *w) {
     return;
   }
   char msg[512];
-  const char *code = dkd_map_open(path, &w->apiset_map, msg, sizeof msg);
-  if (code) {
-    snprintf(w->apiset_problem, sizeof w->apiset_problem, "%s", msg);
+  dk_err e;
+  if (dk_file_open(&w->apiset_map, path, DK_FILE_RANDOM, 0, &e) != 0) {
+    snprintf(w->apiset_problem, sizeof w->apiset_problem, "%s", e.msg);
     return;
   }
   if (dkd_pe_parse(w->apiset_map.data, w->apiset_map.size, DKD_PE_HEADERS, &w->apiset_pe, msg, sizeof msg) != 0) {
@@ -514,8 +514,8 @@ void dkd_walker_free(dkd_walker *w) {
   smap_free(&w->ldc_keys);
   free(w->ldc_next);
   if (w->have_ldc) dkd_ldcache_free(&w->ldc);
-  dkd_map_close(&w->ldc_map);
-  dkd_map_close(&w->apiset_map);
+  dk_file_close(&w->ldc_map);
+  dk_file_close(&w->apiset_map);
   arena_free(w->arena);
   free(w);
 }
@@ -645,7 +645,7 @@ typedef struct tried {
   int misses; /* also record the folders that did not have it (for a report) */
 } tried;
 
-DKD_PRINTF(3, 4)
+DK_PRINTF(3, 4)
 static void tried_add(W *s, tried *t, const char *fmt, ...) {
   if (t->n >= 64) return;
   char buf[1024];
@@ -1281,7 +1281,7 @@ static void load_ldcache(W *s) {
   const char *path = w->o.ldcache ? w->o.ldcache : "/etc/ld.so.cache";
   if (!path[0]) return;
   char msg[512];
-  if (dkd_map_open(path, &w->ldc_map, msg, sizeof msg)) return;
+  if (dk_file_open(&w->ldc_map, path, DK_FILE_RANDOM, 0, NULL) != 0) return;
   if (dkd_ldcache_parse(w->ldc_map.data, w->ldc_map.size, &w->ldc, msg, sizeof msg) != 0) return;
   w->have_ldc = 1;
   w->ldc_next = malloc((w->ldc.n ? w->ldc.n : 1) * sizeof *w->ldc_next);
@@ -1681,7 +1681,7 @@ static int walk_elf(W *s, int root) {
 int dkd_walker_walk(dkd_walker *w, const char *path, dkd_walk *out) {
   memset(out, 0, sizeof *out);
   if (w->since_trim >= TRIM_EVERY) {
-    for (int i = 0; i < w->nfents; i++) dkd_map_trim(&w->fents[i]->map);
+    for (int i = 0; i < w->nfents; i++) dk_file_trim(&w->fents[i]->map);
     w->since_trim = 0;
   }
   W s;

@@ -7,9 +7,7 @@
 ** read straight from the chunk bytes each time they are used (they are short),
 ** and names are converted once per chunk (a cache keyed by chunk offset).
 */
-#if defined(_WIN32) && !defined(__USE_MINGW_ANSI_STDIO)
-#define __USE_MINGW_ANSI_STDIO 1 /* C99 printf (%zu, %llu) on mingw-w64 */
-#endif
+#include "dk_err.h" /* first: DK_PRINTF, and C99 printf on mingw-w64 */
 #include "evtx.h"
 
 #include <stdarg.h>
@@ -17,6 +15,9 @@
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
+
+#include "dk_bytes.h"
+#include "dk_text.h"
 
 /* Buffers and arenas ---------------------------------------------------- */
 
@@ -55,21 +56,13 @@ static void buf_add(dk_evtx_buf *b, const char *s, size_t n) {
 
 static void buf_adds(dk_evtx_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
-#if defined(__MINGW32__)
-#define DK_EVTX_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#elif defined(__GNUC__)
-#define DK_EVTX_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define DK_EVTX_PRINTF(f, a)
-#endif
-
 static void buf_addc(dk_evtx_buf *b, char c) {
   if (buf_reserve(b, 1) != 0) return;
   b->p[b->len++] = c;
   b->p[b->len] = '\0';
 }
 
-DK_EVTX_PRINTF(2, 3)
+DK_PRINTF(2, 3)
 static void buf_printf(dk_evtx_buf *b, const char *fmt, ...) {
   char tmp[128];
   va_list ap;
@@ -182,14 +175,6 @@ void dk_evtx_arena_free(dk_evtx_arena *a) {
   a->oom = 0;
 }
 
-/* Little-endian reads (callers check bounds) ----------------------------- */
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
-
 /* CRC32 (IEEE, reflected) -------------------------------------------------- */
 
 static uint32_t crc_table[8][256];
@@ -222,7 +207,7 @@ static void crc_init(void) {
 static uint32_t crc_update(uint32_t crc, const uint8_t *p, size_t n) {
   crc = ~crc;
   while (n >= 8) {
-    uint32_t a = crc ^ rd32(p), b = rd32(p + 4);
+    uint32_t a = crc ^ dk_rd32le(p), b = dk_rd32le(p + 4);
     crc = crc_table[7][a & 0xFF] ^ crc_table[6][(a >> 8) & 0xFF] ^ crc_table[5][(a >> 16) & 0xFF] ^
           crc_table[4][a >> 24] ^ crc_table[3][b & 0xFF] ^ crc_table[2][(b >> 8) & 0xFF] ^
           crc_table[1][(b >> 16) & 0xFF] ^ crc_table[0][b >> 24];
@@ -363,16 +348,16 @@ int dk_evtx_parse_header(const uint8_t *data, size_t size, dk_evtx_header *h, ch
     snprintf(err, errlen, "not an EVTX file: no \"ElfFile\" signature at offset 0");
     return -1;
   }
-  h->first_chunk = rd64(data + 8);
-  h->last_chunk = rd64(data + 16);
-  h->next_record_id = rd64(data + 24);
-  h->header_size = rd32(data + 32);
-  h->minor = rd16(data + 36);
-  h->major = rd16(data + 38);
-  h->block_size = rd16(data + 40);
-  h->chunk_count = rd16(data + 42);
-  h->flags = rd32(data + 120);
-  h->crc = rd32(data + 124);
+  h->first_chunk = dk_rd64le(data + 8);
+  h->last_chunk = dk_rd64le(data + 16);
+  h->next_record_id = dk_rd64le(data + 24);
+  h->header_size = dk_rd32le(data + 32);
+  h->minor = dk_rd16le(data + 36);
+  h->major = dk_rd16le(data + 38);
+  h->block_size = dk_rd16le(data + 40);
+  h->chunk_count = dk_rd16le(data + 42);
+  h->flags = dk_rd32le(data + 120);
+  h->crc = dk_rd32le(data + 124);
   h->crc_calc = dk_evtx_crc32(data, 120);
   /* a partial chunk at the end counts: its complete records are read */
   h->chunks_in_file =
@@ -431,7 +416,7 @@ typedef struct ctx {
   dk_evtx_buf scratch;
 } ctx;
 
-DK_EVTX_PRINTF(2, 3)
+DK_PRINTF(2, 3)
 static int fail(ctx *x, const char *fmt, ...) {
   if (x->err[0] == '\0') {
     va_list ap;
@@ -444,73 +429,23 @@ static int fail(ctx *x, const char *fmt, ...) {
 
 /* UTF-16LE (n code units) -> UTF-8; lone surrogates become U+FFFD; stops at NUL if stop_nul. */
 static void utf16_to_utf8(dk_evtx_buf *b, const uint8_t *p, size_t n, int stop_nul) {
-  if (buf_reserve(b, n * 3) != 0) return;
+  size_t cap = DK_UTF16_UTF8_MAX(2 * n); /* never truncates */
+  if (buf_reserve(b, cap) != 0) return;
   char *o = b->p + b->len;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t u = rd16(p + 2 * i);
-    if (u == 0 && stop_nul) break;
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
-      uint32_t lo = rd16(p + 2 * i + 2);
-      if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-        i++;
-      } else {
-        u = 0xFFFD;
-      }
-    } else if (u >= 0xD800 && u <= 0xDFFF) {
-      u = 0xFFFD;
-    }
-    if (u < 0x80) {
-      *o++ = (char)u;
-    } else if (u < 0x800) {
-      *o++ = (char)(0xC0 | (u >> 6));
-      *o++ = (char)(0x80 | (u & 0x3F));
-    } else if (u < 0x10000) {
-      *o++ = (char)(0xE0 | (u >> 12));
-      *o++ = (char)(0x80 | ((u >> 6) & 0x3F));
-      *o++ = (char)(0x80 | (u & 0x3F));
-    } else {
-      /* 4 bytes for 2 units: fits the 3-per-unit reservation */
-      *o++ = (char)(0xF0 | (u >> 18));
-      *o++ = (char)(0x80 | ((u >> 12) & 0x3F));
-      *o++ = (char)(0x80 | ((u >> 6) & 0x3F));
-      *o++ = (char)(0x80 | (u & 0x3F));
-    }
+  /* The leading ASCII run (most names and values of an event log) here, the
+  ** rest in the shared decoder: this is the decoder's hot path. */
+  size_t i = 0;
+  while (i < n && p[2 * i + 1] == 0 && p[2 * i] - 1u < 0x7Fu) {
+    o[i] = (char)p[2 * i];
+    i++;
   }
-  b->len = (size_t)(o - b->p);
-  b->p[b->len] = '\0';
+  b->len += i + dk_utf16le_to_utf8(p + 2 * i, 2 * (n - i), stop_nul ? DK_UTF16_STOP_NUL : 0, o + i, cap - i);
 }
 
 static void utf8_char(dk_evtx_buf *b, uint32_t u) {
-  char t[4] = {0};
-  size_t n;
-  if (u >= 0xD800 && u <= 0xDFFF) u = 0xFFFD;
-  if (u < 0x80) {
-    t[0] = (char)u;
-    n = 1;
-  } else if (u < 0x800) {
-    t[0] = (char)(0xC0 | (u >> 6));
-    t[1] = (char)(0x80 | (u & 0x3F));
-    n = 2;
-  } else if (u < 0x10000) {
-    t[0] = (char)(0xE0 | (u >> 12));
-    t[1] = (char)(0x80 | ((u >> 6) & 0x3F));
-    t[2] = (char)(0x80 | (u & 0x3F));
-    n = 3;
-  } else {
-    if (u > 0x10FFFF) u = 0xFFFD;
-    t[0] = (char)(0xF0 | (u >> 18));
-    t[1] = (char)(0x80 | ((u >> 12) & 0x3F));
-    t[2] = (char)(0x80 | ((u >> 6) & 0x3F));
-    t[3] = (char)(0x80 | (u & 0x3F));
-    n = u > 0xFFFF ? 4 : 3;
-    if (u == 0xFFFD) {
-      t[0] = (char)0xEF;
-      t[1] = (char)0xBF;
-      t[2] = (char)0xBD;
-    }
-  }
-  buf_add(b, t, n);
+  char t[4];
+  if ((u >= 0xD800 && u <= 0xDFFF) || u > 0x10FFFF) u = 0xFFFD;
+  buf_add(b, t, dk_utf8_put(t, u));
 }
 
 /* Copies scratch into the record arena. */
@@ -527,7 +462,7 @@ static const char *get_name(ctx *x, uint32_t off, uint32_t *inline_size) {
     fail(x, "name offset 0x%x outside the chunk", off);
     return NULL;
   }
-  uint32_t count = rd16(x->c + off + 6);
+  uint32_t count = dk_rd16le(x->c + off + 6);
   uint64_t end = (uint64_t)off + 8 + 2ull * count + 2;
   if (end > x->csize) {
     fail(x, "name at chunk offset 0x%x (%u characters) runs past the chunk", off, count);
@@ -560,7 +495,7 @@ static const char *name_ref(ctx *x, uint32_t *pos, uint32_t end) {
     fail(x, "name reference at chunk offset 0x%x past the end of its data", *pos);
     return NULL;
   }
-  uint32_t off = rd32(x->c + *pos);
+  uint32_t off = dk_rd32le(x->c + *pos);
   *pos += 4;
   uint32_t isz = 0;
   const char *s = get_name(x, off, &isz);
@@ -612,11 +547,11 @@ static void put_hex(char *o, uint32_t v, int digits) {
 static void fmt_guid(dk_evtx_buf *b, const uint8_t *p) {
   char t[38];
   t[0] = '{';
-  put_hex(t + 1, rd32(p), 8);
+  put_hex(t + 1, dk_rd32le(p), 8);
   t[9] = '-';
-  put_hex(t + 10, rd16(p + 4), 4);
+  put_hex(t + 10, dk_rd16le(p + 4), 4);
   t[14] = '-';
-  put_hex(t + 15, rd16(p + 6), 4);
+  put_hex(t + 15, dk_rd16le(p + 6), 4);
   t[19] = '-';
   put_hex(t + 20, p[8], 2);
   put_hex(t + 22, p[9], 2);
@@ -638,7 +573,7 @@ static int fmt_sid(dk_evtx_buf *b, const uint8_t *p, uint32_t size, uint32_t *us
   buf_u64(b, auth);
   for (unsigned i = 0; i < subs; i++) {
     buf_addc(b, '-');
-    buf_u64(b, rd32(p + 8 + 4 * i));
+    buf_u64(b, dk_rd32le(p + 8 + 4 * i));
   }
   if (used) *used = 8 + 4 * subs;
   return 0;
@@ -689,22 +624,22 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
     return 0;
   case 0x03: buf_i64(b, (int8_t)p[0]); return 0;
   case 0x04: buf_u64(b, p[0]); return 0;
-  case 0x05: buf_i64(b, (int16_t)rd16(p)); return 0;
-  case 0x06: buf_u64(b, rd16(p)); return 0;
-  case 0x07: buf_i64(b, (int32_t)rd32(p)); return 0;
-  case 0x08: buf_u64(b, rd32(p)); return 0;
-  case 0x09: buf_i64(b, (int64_t)rd64(p)); return 0;
-  case 0x0A: buf_u64(b, rd64(p)); return 0;
+  case 0x05: buf_i64(b, (int16_t)dk_rd16le(p)); return 0;
+  case 0x06: buf_u64(b, dk_rd16le(p)); return 0;
+  case 0x07: buf_i64(b, (int32_t)dk_rd32le(p)); return 0;
+  case 0x08: buf_u64(b, dk_rd32le(p)); return 0;
+  case 0x09: buf_i64(b, (int64_t)dk_rd64le(p)); return 0;
+  case 0x0A: buf_u64(b, dk_rd64le(p)); return 0;
   case 0x0B: {
     float f;
-    uint32_t u = rd32(p);
+    uint32_t u = dk_rd32le(p);
     memcpy(&f, &u, 4);
     fmt_double(b, (double)f);
     return 0;
   }
   case 0x0C: {
     double d;
-    uint64_t u = rd64(p);
+    uint64_t u = dk_rd64le(p);
     memcpy(&d, &u, 8);
     fmt_double(b, d);
     return 0;
@@ -727,27 +662,27 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
   case 0x0F: fmt_guid(b, p); return 0;
   case 0x10: /* pointer-sized: hex, as Windows renders win:Pointer */
     if (size == 4)
-      buf_hex(b, rd32(p));
+      buf_hex(b, dk_rd32le(p));
     else if (size == 8)
-      buf_hex(b, rd64(p));
+      buf_hex(b, dk_rd64le(p));
     else
       return fail(x, "size_t value of size %u (4 or 8 expected)", size);
     return 0;
   case 0x11: {
     char t32[40];
-    dk_evtx_filetime_iso(rd64(p), t32, sizeof t32);
+    dk_evtx_filetime_iso(dk_rd64le(p), t32, sizeof t32);
     buf_adds(b, t32);
     return 0;
   }
   case 0x12:
-    buf_printf(b, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", rd16(p), rd16(p + 2), rd16(p + 6), rd16(p + 8),
-               rd16(p + 10), rd16(p + 12), rd16(p + 14));
+    buf_printf(b, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", dk_rd16le(p), dk_rd16le(p + 2), dk_rd16le(p + 6), dk_rd16le(p + 8),
+               dk_rd16le(p + 10), dk_rd16le(p + 12), dk_rd16le(p + 14));
     return 0;
   case 0x13:
     if (fmt_sid(b, p, size, NULL) != 0) return fail(x, "malformed SID value (%u bytes)", size);
     return 0;
-  case 0x14: buf_hex(b, rd32(p)); return 0;
-  case 0x15: buf_hex(b, rd64(p)); return 0;
+  case 0x14: buf_hex(b, dk_rd32le(p)); return 0;
+  case 0x15: buf_hex(b, dk_rd64le(p)); return 0;
   case 0x20: /* EvtHandle: no meaning outside the writer's process */
   case 0x23: /* EvtXml */
   default:
@@ -769,7 +704,7 @@ static int array_items(ctx *x, const sub *s, const char ***items_out, uint32_t *
     uint32_t used;
     if (t == 0x01) {
       uint32_t k = 0;
-      while (pos + 2 * k + 1 < size && rd16(p + pos + 2 * k) != 0) k++;
+      while (pos + 2 * k + 1 < size && dk_rd16le(p + pos + 2 * k) != 0) k++;
       utf16_to_utf8(&x->scratch, p + pos, k, 0);
       used = 2 * k + 2;
     } else if (t == 0x02) {
@@ -815,12 +750,12 @@ static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
 static int parse_template(ctx *x, uint32_t *pos, uint32_t end, xnode *parent) {
   uint32_t p = *pos;
   if ((uint64_t)p + 10 > end) return fail(x, "template instance at chunk offset 0x%x past the end of its data", p);
-  uint32_t def = rd32(x->c + p + 6);
+  uint32_t def = dk_rd32le(x->c + p + 6);
   p += 10;
   uint32_t def_data, def_end;
   if (def == p) {
     if ((uint64_t)p + 24 > end) return fail(x, "template definition at chunk offset 0x%x truncated", p);
-    uint32_t dsize = rd32(x->c + p + 20);
+    uint32_t dsize = dk_rd32le(x->c + p + 20);
     def_data = p + 24;
     if ((uint64_t)def_data + dsize > end)
       return fail(x, "template definition at chunk offset 0x%x: size %u runs past the record", p, dsize);
@@ -829,7 +764,7 @@ static int parse_template(ctx *x, uint32_t *pos, uint32_t end, xnode *parent) {
   } else {
     if (def < 512 || (uint64_t)def + 24 > x->csize)
       return fail(x, "template definition offset 0x%x outside the chunk", def);
-    uint32_t dsize = rd32(x->c + def + 20);
+    uint32_t dsize = dk_rd32le(x->c + def + 20);
     def_data = def + 24;
     if ((uint64_t)def_data + dsize > x->csize)
       return fail(x, "template definition at chunk offset 0x%x: size %u runs past the chunk", def, dsize);
@@ -837,7 +772,7 @@ static int parse_template(ctx *x, uint32_t *pos, uint32_t end, xnode *parent) {
   }
   /* substitution array */
   if ((uint64_t)p + 4 > end) return fail(x, "substitution array at chunk offset 0x%x truncated", p);
-  uint32_t count = rd32(x->c + p);
+  uint32_t count = dk_rd32le(x->c + p);
   p += 4;
   if ((uint64_t)count * 4 > end - p)
     return fail(x, "substitution count %u at chunk offset 0x%x exceeds the record", count, p - 4);
@@ -845,7 +780,7 @@ static int parse_template(ctx *x, uint32_t *pos, uint32_t end, xnode *parent) {
   if (count && subs == NULL) return fail(x, "out of memory");
   uint32_t vpos = p + 4 * count;
   for (uint32_t i = 0; i < count; i++) {
-    uint32_t sz = rd16(x->c + p + 4 * i);
+    uint32_t sz = dk_rd16le(x->c + p + 4 * i);
     subs[i].type = x->c[p + 4 * i + 2];
     subs[i].size = sz;
     subs[i].off = vpos;
@@ -920,7 +855,7 @@ static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent,
   case 0x45: {
     if ((uint64_t)p + 4 > end) return fail(x, "value token at chunk offset 0x%x truncated", p);
     uint8_t vt = x->c[p + 1];
-    uint32_t n = rd16(x->c + p + 2);
+    uint32_t n = dk_rd16le(x->c + p + 2);
     if ((uint64_t)p + 4 + 2ull * n > end) return fail(x, "value text at chunk offset 0x%x runs past its data", p);
     if (vt != 0x01) return fail(x, "value token of type 0x%02x at chunk offset 0x%x (string expected)", vt, p);
     size_t from = x->scratch.len;
@@ -939,7 +874,7 @@ static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent,
   case 0x0D:
   case 0x0E: {
     if ((uint64_t)p + 4 > end) return fail(x, "substitution token at chunk offset 0x%x truncated", p);
-    uint32_t idx = rd16(x->c + p + 1);
+    uint32_t idx = dk_rd16le(x->c + p + 1);
     *pos = p + 4;
     int is_null = 1;
     if (idx < nsubs) {
@@ -953,7 +888,7 @@ static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent,
   case 0x48: {
     if ((uint64_t)p + 3 > end) return fail(x, "character reference at chunk offset 0x%x truncated", p);
     size_t from = x->scratch.len;
-    utf8_char(&x->scratch, rd16(x->c + p + 1));
+    utf8_char(&x->scratch, dk_rd16le(x->c + p + 1));
     if (parent) {
       xnode *t = new_node(x, N_TEXT);
       if (t == NULL) return -1;
@@ -1053,10 +988,10 @@ static int parse_element(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
   if (++x->depth > MAX_DEPTH) return fail(x, "elements nested too deeply at chunk offset 0x%x", p);
   /* token, dependency id u16, size u32, name offset u32; some writers omit the
   ** dependency id (seen in nested BinXML): take the layout whose name offset is sane */
-  uint32_t name_off = rd32(x->c + p + 7);
+  uint32_t name_off = dk_rd32le(x->c + p + 7);
   uint32_t q = p + 7;
   if (!(name_off == p + 11 || (name_off >= 128 && name_off < p))) {
-    uint32_t alt = rd32(x->c + p + 5);
+    uint32_t alt = dk_rd32le(x->c + p + 5);
     if (alt == p + 9 || (alt >= 128 && alt < p)) q = p + 5;
   }
   const char *nm = name_ref(x, &q, end);
@@ -1165,7 +1100,7 @@ static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
     case 0x07:
     case 0x47: {
       if ((uint64_t)p + 3 > end) return fail(x, "CDATA at chunk offset 0x%x truncated", p);
-      uint32_t n = rd16(x->c + p + 1);
+      uint32_t n = dk_rd16le(x->c + p + 1);
       if ((uint64_t)p + 3 + 2ull * n > end) return fail(x, "CDATA at chunk offset 0x%x runs past its data", p);
       size_t from = x->scratch.len;
       utf16_to_utf8(&x->scratch, x->c + p + 3, n, 0);
@@ -1187,7 +1122,7 @@ static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
       pi->name = target;
       pi->text = "";
       if (q + 3 <= end && x->c[q] == 0x0B) {
-        uint32_t n = rd16(x->c + q + 1);
+        uint32_t n = dk_rd16le(x->c + q + 1);
         if ((uint64_t)q + 3 + 2ull * n > end) return fail(x, "PI data at chunk offset 0x%x runs past its data", q);
         size_t from = x->scratch.len;
         utf16_to_utf8(&x->scratch, x->c + q + 3, n, 0);
@@ -1528,7 +1463,7 @@ static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml
 
 /* Chunks and records -------------------------------------------------------------------- */
 
-DK_EVTX_PRINTF(2, 3)
+DK_PRINTF(2, 3)
 static void warn(dk_evtx_chunk_result *r, const char *fmt, ...) {
   if (r->nwarnings >= 256) return;
   char tmp[320];
@@ -1564,8 +1499,8 @@ static int decode_record(ctx *x, uint32_t off, uint32_t size, const dk_evtx_opts
   x->err[0] = '\0';
   x->depth = 0;
   x->work = 0;
-  uint64_t rid = rd64(x->c + off + 8);
-  uint64_t written = rd64(x->c + off + 16);
+  uint64_t rid = dk_rd64le(x->c + off + 8);
+  uint64_t written = dk_rd64le(x->c + off + 16);
   xnode root;
   memset(&root, 0, sizeof root);
   root.kind = N_ELEM;
@@ -1698,10 +1633,10 @@ static int finish_record(ctx *x, const xnode *rootp, uint64_t rid, uint64_t writ
 /* A plausible record at chunk offset off: signature, size within the chunk, size copy at the end. */
 static int record_ok(const uint8_t *c, uint32_t csize, uint32_t off, uint32_t *size) {
   if ((uint64_t)off + 28 > csize) return 0;
-  if (rd32(c + off) != 0x00002A2A) return 0;
-  uint32_t sz = rd32(c + off + 4);
+  if (dk_rd32le(c + off) != 0x00002A2A) return 0;
+  uint32_t sz = dk_rd32le(c + off + 4);
   if (sz < 28 || (uint64_t)off + sz > csize) return 0;
-  if (rd32(c + off + sz - 4) != sz) return 0;
+  if (dk_rd32le(c + off + sz - 4) != sz) return 0;
   *size = sz;
   return 1;
 }
@@ -1751,11 +1686,11 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
     r->bad = 2;
     return 0;
   }
-  r->first_record_id = rd64(c + 24);
-  r->last_record_id = rd64(c + 32);
-  uint32_t free_off = rd32(c + 48);
-  uint32_t flags = rd32(c + 120);
-  uint32_t hcrc = rd32(c + 124), dcrc = rd32(c + 52);
+  r->first_record_id = dk_rd64le(c + 24);
+  r->last_record_id = dk_rd64le(c + 32);
+  uint32_t free_off = dk_rd32le(c + 48);
+  uint32_t flags = dk_rd32le(c + 120);
+  uint32_t hcrc = dk_rd32le(c + 124), dcrc = dk_rd32le(c + 52);
   uint32_t limit = free_off;
   if (csize < DK_EVTX_CHUNK_SIZE && limit > csize) limit = csize;
   if (limit < 512 || limit > DK_EVTX_CHUNK_SIZE) {
@@ -1789,10 +1724,10 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
   int rc = 0;
   uint32_t off = 512;
   while (off + 28 <= limit) {
-    uint32_t sz = rd32(c + off + 4);
-    if (rd32(c + off) == 0) break; /* zeroed slack: end of records (header overstated) */
-    int header_ok = rd32(c + off) == 0x00002A2A && sz >= 28 && (uint64_t)off + sz <= limit;
-    int copy_ok = header_ok && rd32(c + off + sz - 4) == sz;
+    uint32_t sz = dk_rd32le(c + off + 4);
+    if (dk_rd32le(c + off) == 0) break; /* zeroed slack: end of records (header overstated) */
+    int header_ok = dk_rd32le(c + off) == 0x00002A2A && sz >= 28 && (uint64_t)off + sz <= limit;
+    int copy_ok = header_ok && dk_rd32le(c + off + sz - 4) == sz;
     int k = -2;
     if (header_ok) {
       k = decode_record(x, off, sz, opts, 0);
@@ -1803,22 +1738,22 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
       }
       if (k >= 0 && !copy_ok)
         warn(r, "chunk %llu at file offset 0x%llx: record %llu at 0x%llx: the size copy at its end is %lu, not %lu (overwritten?); decoded anyway",
-             (unsigned long long)index, (unsigned long long)foff, (unsigned long long)rd64(c + off + 8),
-             (unsigned long long)(foff + off), (unsigned long)rd32(c + off + sz - 4), (unsigned long)sz);
+             (unsigned long long)index, (unsigned long long)foff, (unsigned long long)dk_rd64le(c + off + 8),
+             (unsigned long long)(foff + off), (unsigned long)dk_rd32le(c + off + sz - 4), (unsigned long)sz);
       else if (k < 0 && copy_ok)
         warn(r, "chunk %llu at file offset 0x%llx: record %llu at 0x%llx skipped: %s", (unsigned long long)index,
-             (unsigned long long)foff, (unsigned long long)rd64(c + off + 8), (unsigned long long)(foff + off), x->err);
+             (unsigned long long)foff, (unsigned long long)dk_rd64le(c + off + 8), (unsigned long long)(foff + off), x->err);
       if (k == 0) r->nfiltered++;
     }
     if (k < 0 && !copy_ok)
       warn(r, "chunk %llu at file offset 0x%llx: bad record at 0x%llx (%s), skipping to the next record",
            (unsigned long long)index, (unsigned long long)foff, (unsigned long long)(foff + off),
-           rd32(c + off) != 0x00002A2A ? "no signature"
+           dk_rd32le(c + off) != 0x00002A2A ? "no signature"
            : !header_ok               ? "size outside the chunk"
                                       : "size copy mismatch and undecodable");
     if (k < 0) r->nskipped++;
     uint32_t n;
-    if (copy_ok || (k >= 0 && (off + sz + 28 > limit || rd32(c + off + sz) == 0 || (record_ok(c, csize, off + sz, &n) && off + sz + n <= limit)))) {
+    if (copy_ok || (k >= 0 && (off + sz + 28 > limit || dk_rd32le(c + off + sz) == 0 || (record_ok(c, csize, off + sz, &n) && off + sz + n <= limit)))) {
       off += sz;
       continue;
     }

@@ -1,23 +1,13 @@
 /*
-** OS half of diagkit.evtx: read-only file mapping and a tiny "run this on N
-** threads" helper. evtx_posix.c (mmap, pthreads) and evtx_win32.c
-** (CreateFileMapping, Win32 threads) implement it.
+** OS half of diagkit.evtx: a tiny "run this on N threads" helper and live
+** event logs. evtx_posix.c (pthreads) and evtx_win32.c (Win32 threads,
+** wevtapi) implement it. Files are dk_filebuf (modules/support/dk_file.h).
 */
 #ifndef DK_EVTX_OS_H
 #define DK_EVTX_OS_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct dk_evtx_map {
-  const uint8_t *data; /* NULL when size is 0 */
-  size_t size;
-  void *os1, *os2; /* OS handles */
-} dk_evtx_map;
-
-/* 0, or -1 with a message and a code ("ENOENT", "EACCES", "EISDIR", "EIO"). path is UTF-8. */
-int dk_evtx_map_file(const char *path, dk_evtx_map *m, char *err, size_t errlen, const char **code);
-void dk_evtx_unmap(dk_evtx_map *m);
 
 /* Number of CPUs available to the process (at least 1). */
 int dk_evtx_cpu_count(void);

@@ -1,63 +1,11 @@
-/* evtx_os.h for POSIX: mmap and pthreads. */
+/* evtx_os.h for POSIX: pthreads. */
 #define _POSIX_C_SOURCE 200809L
 #include "evtx_os.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-static const char *errno_code(int e) {
-  switch (e) {
-  case ENOENT: case ENOTDIR: return "ENOENT";
-  case EACCES: case EPERM: return "EACCES";
-  case EISDIR: return "EISDIR";
-  default: return "EIO";
-  }
-}
-
-int dk_evtx_map_file(const char *path, dk_evtx_map *m, char *err, size_t errlen, const char **code) {
-  memset(m, 0, sizeof *m);
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) {
-    int e = errno;
-    snprintf(err, errlen, "%s: %s", path, strerror(e));
-    *code = errno_code(e);
-    return -1;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    int e = S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
-    snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
-    *code = errno_code(e);
-    close(fd);
-    return -1;
-  }
-  m->size = (size_t)st.st_size;
-  if (m->size > 0) {
-    void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      int e = errno;
-      snprintf(err, errlen, "%s: cannot map: %s", path, strerror(e));
-      *code = errno_code(e);
-      close(fd);
-      return -1;
-    }
-    m->data = p;
-  }
-  close(fd);
-  return 0;
-}
-
-void dk_evtx_unmap(dk_evtx_map *m) {
-  if (m->data) munmap((void *)(uintptr_t)m->data, m->size);
-  memset(m, 0, sizeof *m);
-}
 
 int dk_evtx_cpu_count(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dk_file.h"
+#include "dk_lua.h"
 #include "evtx.h"
 #include "evtx_os.h"
 #include "evtx_reader.h"
-#include "lauxlib.h"
-#include "lua.h"
 #include "lualib.h"
 
 int luaopen_diagkit_evtx(lua_State *L);
@@ -29,7 +29,7 @@ int luaopen_diagkit_evtx(lua_State *L);
 #define MAX_WARNINGS 1000
 
 typedef struct lfile {
-  dk_evtx_map map;
+  dk_filebuf map;
   dk_evtx_header header;
   int closed;
 } lfile;
@@ -48,22 +48,15 @@ static int l_open(lua_State *L) {
   memset(f, 0, sizeof *f);
   f->closed = 1;
   luaL_setmetatable(L, FILE_MT);
-  char err[512];
-  const char *code = "EIO";
-  if (dk_evtx_map_file(path, &f->map, err, sizeof err, &code) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, code);
-    return 3;
-  }
+  dk_err e;
+  if (dk_file_open(&f->map, path, DK_FILE_SEQUENTIAL, 0, &e) != 0) return dk_lua_fail_err(L, &e);
   f->closed = 0;
+  char err[512];
   if (dk_evtx_parse_header(f->map.data, f->map.size, &f->header, err, sizeof err) != 0) {
-    dk_evtx_unmap(&f->map);
+    dk_file_close(&f->map);
     f->closed = 1;
-    lua_pushnil(L);
     lua_pushfstring(L, "%s: %s", path, err);
-    lua_pushstring(L, "DK_BAD_FORMAT");
-    return 3;
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   lua_pushstring(L, path);
   lua_setiuservalue(L, -2, 1);
@@ -75,7 +68,7 @@ static int l_open(lua_State *L) {
 static int l_close(lua_State *L) {
   lfile *f = luaL_checkudata(L, 1, FILE_MT);
   if (!f->closed) {
-    dk_evtx_unmap(&f->map);
+    dk_file_close(&f->map);
     f->closed = 1;
   }
   return 0;
@@ -88,35 +81,25 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
-}
-
 static int l_info(lua_State *L) {
   lfile *f = check_file(L, 1);
   const dk_evtx_header *h = &f->header;
   lua_createtable(L, 0, 16);
   lua_getiuservalue(L, 1, 1);
   lua_setfield(L, -2, "path");
-  set_int(L, "size", (lua_Integer)f->map.size);
+  dk_lua_setint(L, "size", (lua_Integer)f->map.size);
   lua_pushfstring(L, "%d.%d", (int)h->major, (int)h->minor);
   lua_setfield(L, -2, "version");
-  set_int(L, "chunks_declared", h->chunk_count);
-  set_int(L, "chunks", (lua_Integer)h->chunks_in_file);
-  set_int(L, "first_chunk", (lua_Integer)h->first_chunk);
-  set_int(L, "last_chunk", (lua_Integer)h->last_chunk);
-  set_int(L, "next_record_id", (lua_Integer)h->next_record_id);
-  set_int(L, "flags", h->flags);
-  set_bool(L, "dirty", (h->flags & DK_EVTX_FLAG_DIRTY) != 0);
-  set_bool(L, "full", (h->flags & DK_EVTX_FLAG_FULL) != 0);
-  set_bool(L, "no_crc32", (h->flags & DK_EVTX_FLAG_NO_CRC) != 0);
-  set_bool(L, "header_crc_ok", h->crc == h->crc_calc);
+  dk_lua_setint(L, "chunks_declared", h->chunk_count);
+  dk_lua_setint(L, "chunks", (lua_Integer)h->chunks_in_file);
+  dk_lua_setint(L, "first_chunk", (lua_Integer)h->first_chunk);
+  dk_lua_setint(L, "last_chunk", (lua_Integer)h->last_chunk);
+  dk_lua_setint(L, "next_record_id", (lua_Integer)h->next_record_id);
+  dk_lua_setint(L, "flags", h->flags);
+  dk_lua_setbool(L, "dirty", (h->flags & DK_EVTX_FLAG_DIRTY) != 0);
+  dk_lua_setbool(L, "full", (h->flags & DK_EVTX_FLAG_FULL) != 0);
+  dk_lua_setbool(L, "no_crc32", (h->flags & DK_EVTX_FLAG_NO_CRC) != 0);
+  dk_lua_setbool(L, "header_crc_ok", h->crc == h->crc_calc);
   return 1;
 }
 
@@ -224,48 +207,40 @@ static void read_filter(lua_State *L, int idx, lfilter *o, char *provider, size_
 
 /* Records as Lua tables ----------------------------------------------------------- */
 
-static void set_str(lua_State *L, const char *k, const char *v) {
-  if (v == NULL) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
 static void set_opt_int(lua_State *L, const char *k, int64_t v) {
-  if (v < 0) return;
-  lua_pushinteger(L, (lua_Integer)v);
-  lua_setfield(L, -2, k);
+  if (v >= 0) dk_lua_setint(L, k, (lua_Integer)v);
 }
 
 static void push_record(lua_State *L, const dk_evtx_chunk_result *s, const dk_evtx_record *r) {
   lua_createtable(L, 0, 24);
-  set_int(L, "record_id", (lua_Integer)r->record_id);
-  set_str(L, "time", r->time);
-  set_str(L, "provider", r->provider);
-  set_str(L, "provider_guid", r->provider_guid);
-  set_str(L, "event_source", r->event_source);
+  dk_lua_setint(L, "record_id", (lua_Integer)r->record_id);
+  dk_lua_setstr(L, "time", r->time);
+  dk_lua_setstr(L, "provider", r->provider);
+  dk_lua_setstr(L, "provider_guid", r->provider_guid);
+  dk_lua_setstr(L, "event_source", r->event_source);
   set_opt_int(L, "event_id", r->event_id);
   set_opt_int(L, "qualifiers", r->qualifiers);
   set_opt_int(L, "version", r->version);
   set_opt_int(L, "level", r->level);
   set_opt_int(L, "task", r->task);
   set_opt_int(L, "opcode", r->opcode);
-  set_str(L, "keywords", r->keywords);
-  set_str(L, "channel", r->channel);
-  set_str(L, "computer", r->computer);
+  dk_lua_setstr(L, "keywords", r->keywords);
+  dk_lua_setstr(L, "channel", r->channel);
+  dk_lua_setstr(L, "computer", r->computer);
   set_opt_int(L, "pid", r->pid);
   set_opt_int(L, "tid", r->tid);
-  set_str(L, "user_id", r->user_id);
-  set_str(L, "activity_id", r->activity_id);
-  set_str(L, "related_activity_id", r->related_activity_id);
-  set_str(L, "data_kind", r->data_kind);
-  set_str(L, "userdata_name", r->userdata_name);
+  dk_lua_setstr(L, "user_id", r->user_id);
+  dk_lua_setstr(L, "activity_id", r->activity_id);
+  dk_lua_setstr(L, "related_activity_id", r->related_activity_id);
+  dk_lua_setstr(L, "data_kind", r->data_kind);
+  dk_lua_setstr(L, "userdata_name", r->userdata_name);
   lua_createtable(L, 0, (int)r->ndata);     /* data */
   lua_createtable(L, (int)r->ndata, 0);     /* data_list */
   for (size_t i = 0; i < r->ndata; i++) {
     const dk_evtx_field *fd = &r->data[i];
     lua_createtable(L, 0, 2);
-    if (fd->name) set_str(L, "name", fd->name);
-    set_str(L, "value", fd->value);
+    if (fd->name) dk_lua_setstr(L, "name", fd->name);
+    dk_lua_setstr(L, "value", fd->value);
     lua_seti(L, -2, (lua_Integer)i + 1);
     if (fd->name) {
       if (lua_getfield(L, -2, fd->name) == LUA_TNIL) { /* the first of duplicate names wins */
@@ -282,12 +257,12 @@ static void push_record(lua_State *L, const dk_evtx_chunk_result *s, const dk_ev
   if (r->nrendering) {
     lua_createtable(L, 0, (int)r->nrendering);
     for (size_t i = 0; i < r->nrendering; i++)
-      if (r->rendering[i].name) set_str(L, r->rendering[i].name, r->rendering[i].value);
+      if (r->rendering[i].name) dk_lua_setstr(L, r->rendering[i].name, r->rendering[i].value);
     lua_setfield(L, -2, "rendering");
   }
-  set_int(L, "chunk", r->chunk);
-  set_int(L, "offset", (lua_Integer)r->file_offset);
-  if (r->recovered) set_bool(L, "recovered", 1);
+  dk_lua_setint(L, "chunk", r->chunk);
+  dk_lua_setint(L, "offset", (lua_Integer)r->file_offset);
+  if (r->recovered) dk_lua_setbool(L, "recovered", 1);
   if (r->xml_len) {
     lua_pushlstring(L, s->text.p + r->xml_off, r->xml_len);
     lua_setfield(L, -2, "xml");
@@ -306,6 +281,17 @@ typedef struct lcursor {
 } lcursor;
 
 /* cursor uservalues: 1 = the file, 2 = the where function */
+
+/* Calls the where function (uservalue uv of the iterator's handle at 1) on the
+** record on top of the stack; a record it rejects is popped. */
+static int where_keeps(lua_State *L, int uv) {
+  lua_getiuservalue(L, 1, uv);
+  lua_pushvalue(L, -2);
+  lua_call(L, 1, 1);
+  int keep = lua_toboolean(L, -1);
+  lua_pop(L, keep ? 1 : 2);
+  return keep;
+}
 
 static int cursor_close(lua_State *L) {
   lcursor *c = luaL_checkudata(L, 1, CURSOR_MT);
@@ -329,17 +315,7 @@ static int records_iter(lua_State *L) {
       if (c->rec == 0) add_warnings(L, fidx, s);
       if (c->rec < s->nrecords) {
         push_record(L, s, &s->records[c->rec++]);
-        if (c->filter.has_where) {
-          lua_getiuservalue(L, 1, 2);
-          lua_pushvalue(L, -2);
-          lua_call(L, 1, 1);
-          int keep = lua_toboolean(L, -1);
-          lua_pop(L, 1);
-          if (!keep) {
-            lua_pop(L, 1);
-            continue;
-          }
-        }
+        if (c->filter.has_where && !where_keeps(L, 2)) continue;
         c->count++;
         return 1;
       }
@@ -379,11 +355,7 @@ static int l_records(lua_State *L) {
     lua_getfield(L, 2, "where");
     lua_setiuservalue(L, -2, 2);
   }
-  lua_pushcfunction(L, records_iter);
-  lua_insert(L, -2);
-  lua_pushnil(L);
-  lua_pushvalue(L, -2);
-  return 4;
+  return dk_lua_push_iter(L, records_iter, 1);
 }
 
 /* export(): records straight to a Lua file, no tables -------------------------- */
@@ -476,9 +448,7 @@ static int l_from_xml(lua_State *L) {
     lua_pushboolean(L, 0);
     return 1;
   }
-  lua_pushnil(L);
-  lua_pushstring(L, r.nwarnings ? r.warnings[0] : "not an event in XML");
-  lua_pushstring(L, "DK_BAD_FORMAT");
+  dk_lua_fail(L, r.nwarnings ? r.warnings[0] : "not an event in XML", "DK_BAD_FORMAT");
   dk_evtx_chunk_result_free(&r);
   return 3;
 }
@@ -521,17 +491,7 @@ static int live_iter(lua_State *L) {
     if (k < 0) return luaL_error(L, "evtx: %s", c->res.nwarnings ? c->res.warnings[0] : "unreadable event XML");
     if (k == 0) continue;
     push_record(L, &c->res, &c->res.records[0]);
-    if (c->filter.has_where) {
-      lua_getiuservalue(L, 1, 1);
-      lua_pushvalue(L, -2);
-      lua_call(L, 1, 1);
-      int keep = lua_toboolean(L, -1);
-      lua_pop(L, 1);
-      if (!keep) {
-        lua_pop(L, 1);
-        continue;
-      }
-    }
+    if (c->filter.has_where && !where_keeps(L, 1)) continue;
     lua_pushnil(L);
     lua_setfield(L, -2, "chunk");
     lua_pushnil(L);
@@ -564,17 +524,9 @@ static int l_query(lua_State *L) {
   }
   char err[512];
   const char *code = "EIO";
-  if (dk_evtx_live_open(channel, xpath, reverse, &c->q, err, sizeof err, &code) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, code);
-    return 3;
-  }
-  lua_pushcfunction(L, live_iter);
-  lua_insert(L, -2);
-  lua_pushnil(L);
-  lua_pushvalue(L, -2);
-  return 4;
+  if (dk_evtx_live_open(channel, xpath, reverse, &c->q, err, sizeof err, &code) != 0)
+    return dk_lua_fail(L, err, code);
+  return dk_lua_push_iter(L, live_iter, 1);
 }
 
 /* Module functions ----------------------------------------------------------------- */
@@ -608,23 +560,12 @@ static int l_cpu_count(lua_State *L) {
 int luaopen_diagkit_evtx(lua_State *L) {
   static const luaL_Reg file_methods[] = {{"info", l_info},         {"records", l_records}, {"export", l_export},
                                           {"warnings", l_warnings}, {"close", l_close},     {NULL, NULL}};
-  static const luaL_Reg file_meta[] = {
-      {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
-  static const luaL_Reg cursor_meta[] = {{"__gc", cursor_close}, {"__close", cursor_close}, {NULL, NULL}};
   static const luaL_Reg fns[] = {{"open", l_open},         {"parse_time", l_parse_time}, {"time", l_time},
                                  {"cpu_count", l_cpu_count}, {"from_xml", l_from_xml},     {"query", l_query},
                                  {NULL, NULL}};
-  static const luaL_Reg live_meta[] = {{"__gc", live_close}, {"__close", live_close}, {NULL, NULL}};
-  if (luaL_newmetatable(L, LIVE_MT)) luaL_setfuncs(L, live_meta, 0);
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, FILE_MT)) {
-    luaL_setfuncs(L, file_meta, 0);
-    luaL_newlib(L, file_methods);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, CURSOR_MT)) luaL_setfuncs(L, cursor_meta, 0);
-  lua_pop(L, 1);
+  dk_lua_class(L, LIVE_MT, NULL, live_close, live_close, NULL);
+  dk_lua_class(L, FILE_MT, file_methods, l_close, l_close, l_tostring);
+  dk_lua_class(L, CURSOR_MT, NULL, cursor_close, cursor_close, NULL);
   luaL_newlib(L, fns);
   return 1;
 }

@@ -44,6 +44,13 @@ static line ltrim(line l) {
   return l;
 }
 
+/* Consumes the literal at the start of *l: 1, or 0 (l unchanged) when it is not there. */
+static int take(line *l, const char *lit) {
+  if (!starts(*l, lit)) return 0;
+  *l = skip(*l, strlen(lit));
+  return 1;
+}
+
 static int isdig(char c) { return c >= '0' && c <= '9'; }
 static int ishex(char c) { return isdig(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
@@ -128,8 +135,9 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem) {
   return 0;
 }
 
-#define PUSH(r, arr, n, c) \
-  (grow((void **)&(r)->arr, &(r)->c, (r)->n + 1, sizeof(*(r)->arr)) ? NULL : &(r)->arr[(r)->n++])
+/* A new last element of r->arr, or NULL with ps->oom set. */
+#define PUSH(ps, r, arr, n, c)                                                                                   \
+  (grow((void **)&(r)->arr, &(r)->c, (r)->n + 1, sizeof(*(r)->arr)) ? ((ps)->oom = 1, NULL) : &(r)->arr[(r)->n++])
 
 /* }====================================================== */
 
@@ -310,6 +318,23 @@ static void end_block(parser *ps) {
   ps->in_race_stack = 0;
 }
 
+/* Ends the block before and starts goroutine id (-1: a runtime stack section). */
+static dkg_goroutine *new_goroutine(parser *ps, long long id) {
+  dkg_result *r = ps->r;
+  end_block(ps);
+  dkg_goroutine *g = PUSH(ps, r, goroutines, ngoroutines, cgoroutines);
+  if (!g) return NULL;
+  memset(g, 0, sizeof *g);
+  g->id = id;
+  g->minutes = -1;
+  g->parent = -1;
+  g->src_line = ps->lineno;
+  g->src_off = ps->line_off;
+  g->first_frame = r->nframes;
+  g->bucket = DKG_NONE;
+  return g;
+}
+
 /* "goroutine 7 [chan receive, 12 minutes, locked to thread]:" and the
 ** "goroutine 1 gp=0x... m=0 mp=0x... [running]:" form. */
 static int goroutine_header(parser *ps, line l) {
@@ -327,20 +352,8 @@ static int goroutine_header(parser *ps, line l) {
   line inside = {br + 1, (size_t)(l.p + l.n - 2 - (br + 1))};
   if (inside.n == 0) return 0;
   dkg_result *r = ps->r;
-  end_block(ps);
-  dkg_goroutine *g = PUSH(r, goroutines, ngoroutines, cgoroutines);
-  if (!g) {
-    ps->oom = 1;
-    return 1;
-  }
-  memset(g, 0, sizeof *g);
-  g->id = id;
-  g->minutes = -1;
-  g->parent = -1;
-  g->src_line = ps->lineno;
-  g->src_off = ps->line_off;
-  g->first_frame = r->nframes;
-  g->bucket = DKG_NONE;
+  dkg_goroutine *g = new_goroutine(ps, id);
+  if (!g) return 1;
   const char *comma = memchr(inside.p, ',', inside.n);
   /* "chan receive (nil chan)" has no comma; "select (no cases)" neither */
   line state = {inside.p, comma ? (size_t)(comma - inside.p) : inside.n};
@@ -366,22 +379,8 @@ static int goroutine_header(parser *ps, line l) {
 }
 
 static void runtime_stack_header(parser *ps) {
-  dkg_result *r = ps->r;
-  end_block(ps);
-  dkg_goroutine *g = PUSH(r, goroutines, ngoroutines, cgoroutines);
-  if (!g) {
-    ps->oom = 1;
-    return;
-  }
-  memset(g, 0, sizeof *g);
-  g->id = -1;
-  g->minutes = -1;
-  g->parent = -1;
-  g->src_line = ps->lineno;
-  g->src_off = ps->line_off;
-  g->first_frame = r->nframes;
-  g->bucket = DKG_NONE;
-  ps->cur = r->ngoroutines - 1;
+  if (!new_goroutine(ps, -1)) return;
+  ps->cur = ps->r->ngoroutines - 1;
   ps->state = S_GOR;
 }
 
@@ -401,11 +400,8 @@ static int elided_line(line l, long *n) {
 }
 
 static int push_frame(parser *ps, const dkg_frame *f) {
-  dkg_frame *slot = PUSH(ps->r, frames, nframes, cframes);
-  if (!slot) {
-    ps->oom = 1;
-    return -1;
-  }
+  dkg_frame *slot = PUSH(ps, ps->r, frames, nframes, cframes);
+  if (!slot) return -1;
   *slot = *f;
   return 0;
 }
@@ -493,11 +489,8 @@ static int goroutine_line(parser *ps, line raw) {
 static void race_begin(parser *ps) {
   dkg_result *r = ps->r;
   end_block(ps);
-  dkg_race *rc = PUSH(r, races, nraces, craces);
-  if (!rc) {
-    ps->oom = 1;
-    return;
-  }
+  dkg_race *rc = PUSH(ps, r, races, nraces, craces);
+  if (!rc) return;
   memset(rc, 0, sizeof *rc);
   rc->src_line = ps->lineno;
   rc->first_access = r->naccesses;
@@ -523,11 +516,8 @@ static int race_access(parser *ps, line l) {
   line addr = {q.p, hk};
   q = skip(q, hk);
   dkg_result *r = ps->r;
-  dkg_race_access *a = PUSH(r, accesses, naccesses, caccesses);
-  if (!a) {
-    ps->oom = 1;
-    return 1;
-  }
+  dkg_race_access *a = PUSH(ps, r, accesses, naccesses, caccesses);
+  if (!a) return 1;
   memset(a, 0, sizeof *a);
   a->write = write;
   a->previous = previous;
@@ -557,11 +547,8 @@ static int race_goroutine(parser *ps, line l) {
     if (cl) st = (line){q.p + 2, (size_t)(cl - q.p - 2)};
   }
   dkg_result *r = ps->r;
-  dkg_race_goroutine *g = PUSH(r, race_goroutines, nrace_goroutines, crace_goroutines);
-  if (!g) {
-    ps->oom = 1;
-    return 1;
-  }
+  dkg_race_goroutine *g = PUSH(ps, r, race_goroutines, nrace_goroutines, crace_goroutines);
+  if (!g) return 1;
   memset(g, 0, sizeof *g);
   g->id = id;
   g->state = span_of(ps, st);
@@ -631,47 +618,35 @@ static int gctrace_line(parser *ps, line l) {
   if (!k) return 0;
   g.n = (long)v;
   q = skip(q, k);
-  if (!starts(q, " @")) return 0;
-  q = skip(q, 2);
+  if (!take(&q, " @")) return 0;
   if (!(k = read_double(q, &g.at_s))) return 0;
   q = skip(q, k);
-  if (!starts(q, "s ")) return 0;
-  q = skip(q, 2);
+  if (!take(&q, "s ")) return 0;
   if (!(k = read_num(q, &v))) return 0;
   g.cpu_pct = (long)v;
   q = skip(q, k);
-  if (!starts(q, "%: ")) return 0;
-  q = skip(q, 3);
+  if (!take(&q, "%: ")) return 0;
   for (int i = 0; i < 3; i++) {
     if (!(k = read_double(q, &g.clock[i]))) return 0;
     q = skip(q, k);
-    if (i < 2) {
-      if (!starts(q, "+")) return 0;
-      q = skip(q, 1);
-    }
+    if (i < 2 && !take(&q, "+")) return 0;
   }
-  if (!starts(q, " ms clock, ")) return 0;
-  q = skip(q, 11);
+  if (!take(&q, " ms clock, ")) return 0;
   while (g.ncpu < 5 && (k = read_double(q, &g.cpu[g.ncpu])) > 0) {
     g.ncpu++;
     q = skip(q, k);
     if (q.n && (q.p[0] == '+' || q.p[0] == '/')) q = skip(q, 1);
     else break;
   }
-  if (!starts(q, " ms cpu, ")) return 0;
-  q = skip(q, 9);
+  if (!take(&q, " ms cpu, ")) return 0;
   long *heap[3] = {&g.heap_start, &g.heap_end, &g.heap_live};
   for (int i = 0; i < 3; i++) {
     if (!(k = read_num(q, &v))) return 0;
     *heap[i] = (long)v;
     q = skip(q, k);
-    if (i < 2) {
-      if (!starts(q, "->")) return 0;
-      q = skip(q, 2);
-    }
+    if (i < 2 && !take(&q, "->")) return 0;
   }
-  if (!starts(q, " MB, ")) return 0;
-  q = skip(q, 5);
+  if (!take(&q, " MB, ")) return 0;
   /* the remaining ", "-separated items: "5 MB goal", "0 MB stacks", "0 MB globals", "8 P" */
   while (q.n) {
     if (!(k = read_num(q, &v))) break;
@@ -689,11 +664,8 @@ static int gctrace_line(parser *ps, line l) {
   }
   if (memfind(l.p, l.n, "(forced)")) g.forced = 1;
   g.src_line = ps->lineno;
-  dkg_gc *slot = PUSH(ps->r, gc, ngc, cgc);
-  if (!slot) {
-    ps->oom = 1;
-    return 1;
-  }
+  dkg_gc *slot = PUSH(ps, ps->r, gc, ngc, cgc);
+  if (!slot) return 1;
   *slot = g;
   return 1;
 }
@@ -706,11 +678,8 @@ static int schedtrace_line(parser *ps, line l) {
   size_t k = read_num(q, &v);
   if (!k || !starts(skip(q, k), "ms: ")) return 0;
   q = skip(q, k + 4);
-  dkg_sched *s = PUSH(ps->r, sched, nsched, csched);
-  if (!s) {
-    ps->oom = 1;
-    return 1;
-  }
+  dkg_sched *s = PUSH(ps, ps->r, sched, nsched, csched);
+  if (!s) return 1;
   memset(s, 0, sizeof *s);
   s->ms = (long)v;
   const char *br = memchr(q.p, '[', q.n);
@@ -748,11 +717,8 @@ static void panic_line(parser *ps, line l, int nested) {
     recovered = 1;
     m.n -= 12;
   }
-  dkg_panic *pn = PUSH(r, panics, npanics, cpanics);
-  if (!pn) {
-    ps->oom = 1;
-    return;
-  }
+  dkg_panic *pn = PUSH(ps, r, panics, npanics, cpanics);
+  if (!pn) return;
   pn->message = span_of(ps, m);
   pn->recovered = recovered;
   pn->repanicked = repanicked;
@@ -898,11 +864,8 @@ static void top_line(parser *ps, line l) {
       return;
     }
     if (starts(l, "runtime: ")) {
-      dkg_span *s = PUSH(r, runtime_msgs, nruntime_msgs, cruntime_msgs);
-      if (!s) {
-        ps->oom = 1;
-        return;
-      }
+      dkg_span *s = PUSH(ps, r, runtime_msgs, nruntime_msgs, cruntime_msgs);
+      if (!s) return;
       line m = skip(l, 9);
       *s = span_of(ps, m);
       long long v, w;
@@ -949,11 +912,8 @@ static void top_line(parser *ps, line l) {
       line v = skip(l, sp);
       size_t h = hex_len(v);
       if (h && h == v.n) {
-        dkg_register *rg = PUSH(r, registers, nregisters, cregisters);
-        if (!rg) {
-          ps->oom = 1;
-          return;
-        }
+        dkg_register *rg = PUSH(ps, r, registers, nregisters, cregisters);
+        if (!rg) return;
         rg->name = span_of(ps, (line){l.p, k});
         rg->value = span_of(ps, v);
         return;

@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "gocrash.h"
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 
 int luaopen_diagkit_gocrash(lua_State *L);
 
@@ -27,16 +26,6 @@ static void set_span(pctx *c, const char *k, dkg_span s, int always) {
   lua_setfield(c->L, -2, k);
 }
 
-static void set_int(lua_State *L, const char *k, long long v) {
-  lua_pushinteger(L, (lua_Integer)v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
-}
-
 /* [-0, +1, m] */
 static void push_frame(pctx *c, const dkg_frame *f) {
   lua_State *L = c->L;
@@ -44,12 +33,11 @@ static void push_frame(pctx *c, const dkg_frame *f) {
   set_span(c, "func", f->func, 1);
   set_span(c, "args", f->args, 1);
   set_span(c, "file", f->file, 1);
-  set_int(L, "line", f->line);
-  if (f->pc_off >= 0) set_int(L, "offset", f->pc_off);
-  lua_pushstring(L, dkg_class_name(f->cls));
-  lua_setfield(L, -2, "class");
-  if (f->args.len == 3 && memcmp(c->t + f->args.off, "...", 3) == 0) set_bool(L, "inlined", 1);
-  set_int(L, "source_line", (long long)f->src_line);
+  dk_lua_setint(L, "line", f->line);
+  if (f->pc_off >= 0) dk_lua_setint(L, "offset", f->pc_off);
+  dk_lua_setstr(L, "class", dkg_class_name(f->cls));
+  if (f->args.len == 3 && memcmp(c->t + f->args.off, "...", 3) == 0) dk_lua_setbool(L, "inlined", 1);
+  dk_lua_setint(L, "source_line", (long long)f->src_line);
 }
 
 /* [-0, +1, m] the first user frame of a range as {func, file, line}, or nil */
@@ -73,214 +61,200 @@ static void push_frames(pctx *c, size_t first, size_t n) {
   }
 }
 
+/* [-0, +0, m] t[key] = the frames of a range, t.first_user_frame = its first user frame */
+static void set_frames(pctx *c, const char *key, size_t first, size_t n) {
+  push_frames(c, first, n);
+  lua_setfield(c->L, -2, key);
+  push_user_frame(c, first, n);
+  lua_setfield(c->L, -2, "first_user_frame");
+}
+
 /* [-0, +1, m] */
 static void push_created(pctx *c, const dkg_goroutine *g) {
   lua_State *L = c->L;
   lua_createtable(L, 0, 5);
   set_span(c, "func", g->created.func, 1);
   set_span(c, "file", g->created.file, 0);
-  if (g->has_created) set_int(L, "line", g->created.line);
-  if (g->parent >= 0) set_int(L, "goroutine", g->parent);
-  lua_pushstring(L, dkg_class_name(g->created.cls));
-  lua_setfield(L, -2, "class");
+  if (g->has_created) dk_lua_setint(L, "line", g->created.line);
+  if (g->parent >= 0) dk_lua_setint(L, "goroutine", g->parent);
+  dk_lua_setstr(L, "class", dkg_class_name(g->created.cls));
+}
+
+/* [-0, +0, m] t.frames, t.created_by (when known) and t.first_user_frame of goroutine g */
+static void set_stack(pctx *c, const dkg_goroutine *g) {
+  push_frames(c, g->first_frame, g->nframes);
+  lua_setfield(c->L, -2, "frames");
+  if (g->created.func.len) {
+    push_created(c, g);
+    lua_setfield(c->L, -2, "created_by");
+  }
+  push_user_frame(c, g->first_frame, g->nframes);
+  lua_setfield(c->L, -2, "first_user_frame");
 }
 
 /* [-0, +1, m] */
 static void push_goroutine(pctx *c, const dkg_goroutine *g) {
   lua_State *L = c->L;
   lua_createtable(L, 0, 12);
-  set_int(L, "id", g->id);
+  dk_lua_setint(L, "id", g->id);
   set_span(c, "state", g->state, 1);
-  if (g->minutes >= 0) set_int(L, "minutes", g->minutes);
-  if (g->locked) set_bool(L, "locked", 1);
-  if (g->unavailable) set_bool(L, "unavailable", 1);
-  if (g->elided) set_int(L, "elided", g->elided);
-  push_frames(c, g->first_frame, g->nframes);
-  lua_setfield(L, -2, "frames");
-  if (g->created.func.len) {
-    push_created(c, g);
-    lua_setfield(L, -2, "created_by");
-  }
-  push_user_frame(c, g->first_frame, g->nframes);
-  lua_setfield(L, -2, "first_user_frame");
-  if (g->bucket != DKG_NONE) set_int(L, "bucket", (long long)g->bucket + 1);
-  set_int(L, "line", (long long)g->src_line);
+  if (g->minutes >= 0) dk_lua_setint(L, "minutes", g->minutes);
+  if (g->locked) dk_lua_setbool(L, "locked", 1);
+  if (g->unavailable) dk_lua_setbool(L, "unavailable", 1);
+  if (g->elided) dk_lua_setint(L, "elided", g->elided);
+  set_stack(c, g);
+  if (g->bucket != DKG_NONE) dk_lua_setint(L, "bucket", (long long)g->bucket + 1);
+  dk_lua_setint(L, "line", (long long)g->src_line);
 }
 
-static void push_buckets(pctx *c) {
-  lua_State *L = c->L;
-  const dkg_result *r = c->r;
-  lua_createtable(L, (int)r->nbuckets, 0);
-  for (size_t b = 0; b < r->nbuckets; b++) {
-    const dkg_bucket *bk = &r->buckets[b];
-    const dkg_goroutine *g = &r->goroutines[bk->rep];
-    lua_createtable(L, 0, 9);
-    set_int(L, "count", (long long)bk->count);
-    set_span(c, "state", g->state, 1);
-    if (g->locked) set_bool(L, "locked", 1);
-    if (bk->min_minutes >= 0) {
-      set_int(L, "minutes_min", bk->min_minutes);
-      set_int(L, "minutes_max", bk->max_minutes);
-    }
-    lua_createtable(L, (int)bk->count, 0);
-    for (size_t i = 0; i < bk->count; i++) {
-      lua_pushinteger(L, (lua_Integer)r->goroutines[r->members[bk->first_member + i]].id);
-      lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "ids");
-    push_frames(c, g->first_frame, g->nframes);
-    lua_setfield(L, -2, "frames");
-    if (g->created.func.len) {
-      push_created(c, g);
-      lua_setfield(L, -2, "created_by");
-    }
-    push_user_frame(c, g->first_frame, g->nframes);
-    lua_setfield(L, -2, "first_user_frame");
-    lua_rawseti(L, -2, (lua_Integer)b + 1);
+/* [-0, +1, m] {item(c, 0), ..., item(c, n - 1)}: each item pushes one value */
+static void push_list(pctx *c, size_t n, void (*item)(pctx *c, size_t i)) {
+  lua_createtable(c->L, (int)(n < 1000000 ? n : 0), 0);
+  for (size_t i = 0; i < n; i++) {
+    item(c, i);
+    lua_rawseti(c->L, -2, (lua_Integer)i + 1);
   }
 }
 
-static void push_races(pctx *c) {
+static void buckets_item(pctx *c, size_t b) {
   lua_State *L = c->L;
   const dkg_result *r = c->r;
-  lua_createtable(L, (int)r->nraces, 0);
-  for (size_t i = 0; i < r->nraces; i++) {
-    const dkg_race *rc = &r->races[i];
-    lua_createtable(L, 0, 4);
-    set_int(L, "line", (long long)rc->src_line);
-    set_bool(L, "complete", rc->complete);
-    lua_createtable(L, (int)rc->naccess, 0);
-    for (size_t a = 0; a < rc->naccess && rc->first_access + a < r->naccesses; a++) {
-      const dkg_race_access *ac = &r->accesses[rc->first_access + a];
-      lua_createtable(L, 0, 7);
-      lua_pushstring(L, ac->write ? "write" : "read");
-      lua_setfield(L, -2, "op");
-      set_bool(L, "previous", ac->previous);
-      set_span(c, "addr", ac->addr, 1);
-      if (ac->main_goroutine) lua_pushstring(L, "main");
-      else if (ac->goroutine >= 0) lua_pushinteger(L, ac->goroutine);
-      else lua_pushnil(L);
-      lua_setfield(L, -2, "goroutine");
-      push_frames(c, ac->first_frame, ac->nframes);
-      lua_setfield(L, -2, "frames");
-      push_user_frame(c, ac->first_frame, ac->nframes);
-      lua_setfield(L, -2, "first_user_frame");
-      set_int(L, "line", (long long)ac->src_line);
-      lua_rawseti(L, -2, (lua_Integer)a + 1);
-    }
-    lua_setfield(L, -2, "accesses");
-    lua_createtable(L, (int)rc->ngoroutine, 0);
-    for (size_t k = 0; k < rc->ngoroutine && rc->first_goroutine + k < r->nrace_goroutines; k++) {
-      const dkg_race_goroutine *g = &r->race_goroutines[rc->first_goroutine + k];
-      lua_createtable(L, 0, 5);
-      set_int(L, "id", g->id);
-      set_span(c, "state", g->state, 1);
-      push_frames(c, g->first_frame, g->nframes);
-      lua_setfield(L, -2, "created_at");
-      push_user_frame(c, g->first_frame, g->nframes);
-      lua_setfield(L, -2, "first_user_frame");
-      set_int(L, "line", (long long)g->src_line);
-      lua_rawseti(L, -2, (lua_Integer)k + 1);
-    }
-    lua_setfield(L, -2, "goroutines");
+  const dkg_bucket *bk = &r->buckets[b];
+  const dkg_goroutine *g = &r->goroutines[bk->rep];
+  lua_createtable(L, 0, 9);
+  dk_lua_setint(L, "count", (long long)bk->count);
+  set_span(c, "state", g->state, 1);
+  if (g->locked) dk_lua_setbool(L, "locked", 1);
+  if (bk->min_minutes >= 0) {
+    dk_lua_setint(L, "minutes_min", bk->min_minutes);
+    dk_lua_setint(L, "minutes_max", bk->max_minutes);
+  }
+  lua_createtable(L, (int)bk->count, 0);
+  for (size_t i = 0; i < bk->count; i++) {
+    lua_pushinteger(L, (lua_Integer)r->goroutines[r->members[bk->first_member + i]].id);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  lua_setfield(L, -2, "ids");
+  set_stack(c, g);
 }
 
-static void set_num(lua_State *L, const char *k, double v) {
-  lua_pushnumber(L, v);
+static void races_item(pctx *c, size_t i) {
+  lua_State *L = c->L;
+  const dkg_result *r = c->r;
+  const dkg_race *rc = &r->races[i];
+  lua_createtable(L, 0, 4);
+  dk_lua_setint(L, "line", (long long)rc->src_line);
+  dk_lua_setbool(L, "complete", rc->complete);
+  lua_createtable(L, (int)rc->naccess, 0);
+  for (size_t a = 0; a < rc->naccess && rc->first_access + a < r->naccesses; a++) {
+    const dkg_race_access *ac = &r->accesses[rc->first_access + a];
+    lua_createtable(L, 0, 7);
+    dk_lua_setstr(L, "op", ac->write ? "write" : "read");
+    dk_lua_setbool(L, "previous", ac->previous);
+    set_span(c, "addr", ac->addr, 1);
+    if (ac->main_goroutine) lua_pushstring(L, "main");
+    else if (ac->goroutine >= 0) lua_pushinteger(L, ac->goroutine);
+    else lua_pushnil(L);
+    lua_setfield(L, -2, "goroutine");
+    set_frames(c, "frames", ac->first_frame, ac->nframes);
+    dk_lua_setint(L, "line", (long long)ac->src_line);
+    lua_rawseti(L, -2, (lua_Integer)a + 1);
+  }
+  lua_setfield(L, -2, "accesses");
+  lua_createtable(L, (int)rc->ngoroutine, 0);
+  for (size_t k = 0; k < rc->ngoroutine && rc->first_goroutine + k < r->nrace_goroutines; k++) {
+    const dkg_race_goroutine *g = &r->race_goroutines[rc->first_goroutine + k];
+    lua_createtable(L, 0, 5);
+    dk_lua_setint(L, "id", g->id);
+    set_span(c, "state", g->state, 1);
+    set_frames(c, "created_at", g->first_frame, g->nframes);
+    dk_lua_setint(L, "line", (long long)g->src_line);
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  lua_setfield(L, -2, "goroutines");
+}
+
+/* [-0, +0, m] t[k] = {v[1], ..., v[n]} */
+static void set_numbers(lua_State *L, const char *k, const double *v, int n) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, v[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
   lua_setfield(L, -2, k);
 }
 
-static void push_gc(pctx *c) {
+static void gc_item(pctx *c, size_t i) {
   lua_State *L = c->L;
   const dkg_result *r = c->r;
-  lua_createtable(L, (int)r->ngc, 0);
-  for (size_t i = 0; i < r->ngc; i++) {
-    const dkg_gc *g = &r->gc[i];
-    lua_createtable(L, 0, 14);
-    set_int(L, "n", g->n);
-    set_num(L, "at", g->at_s);
-    set_int(L, "cpu_percent", g->cpu_pct);
-    lua_createtable(L, 3, 0);
-    for (int k = 0; k < 3; k++) {
-      lua_pushnumber(L, g->clock[k]);
-      lua_rawseti(L, -2, k + 1);
-    }
-    lua_setfield(L, -2, "clock_ms");
-    lua_createtable(L, g->ncpu, 0);
-    for (int k = 0; k < g->ncpu; k++) {
-      lua_pushnumber(L, g->cpu[k]);
-      lua_rawseti(L, -2, k + 1);
-    }
-    lua_setfield(L, -2, "cpu_ms");
-    set_int(L, "heap_start_mb", g->heap_start);
-    set_int(L, "heap_end_mb", g->heap_end);
-    set_int(L, "heap_live_mb", g->heap_live);
-    if (g->goal >= 0) set_int(L, "goal_mb", g->goal);
-    if (g->stacks >= 0) set_int(L, "stacks_mb", g->stacks);
-    if (g->globals >= 0) set_int(L, "globals_mb", g->globals);
-    if (g->procs >= 0) set_int(L, "procs", g->procs);
-    set_bool(L, "forced", g->forced);
-    set_int(L, "line", (long long)g->src_line);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
+  const dkg_gc *g = &r->gc[i];
+  lua_createtable(L, 0, 14);
+  dk_lua_setint(L, "n", g->n);
+  dk_lua_setnum(L, "at", g->at_s);
+  dk_lua_setint(L, "cpu_percent", g->cpu_pct);
+  set_numbers(L, "clock_ms", g->clock, 3);
+  set_numbers(L, "cpu_ms", g->cpu, g->ncpu);
+  dk_lua_setint(L, "heap_start_mb", g->heap_start);
+  dk_lua_setint(L, "heap_end_mb", g->heap_end);
+  dk_lua_setint(L, "heap_live_mb", g->heap_live);
+  if (g->goal >= 0) dk_lua_setint(L, "goal_mb", g->goal);
+  if (g->stacks >= 0) dk_lua_setint(L, "stacks_mb", g->stacks);
+  if (g->globals >= 0) dk_lua_setint(L, "globals_mb", g->globals);
+  if (g->procs >= 0) dk_lua_setint(L, "procs", g->procs);
+  dk_lua_setbool(L, "forced", g->forced);
+  dk_lua_setint(L, "line", (long long)g->src_line);
 }
 
-static void push_sched(pctx *c) {
+static void sched_item(pctx *c, size_t i) {
   lua_State *L = c->L;
   const dkg_result *r = c->r;
-  lua_createtable(L, (int)r->nsched, 0);
-  for (size_t i = 0; i < r->nsched; i++) {
-    const dkg_sched *s = &r->sched[i];
-    lua_createtable(L, 0, 4);
-    set_int(L, "ms", s->ms);
-    lua_newtable(L);
-    const char *p = c->t + s->fields.off, *end = p + s->fields.len;
-    while (p < end) {
-      while (p < end && *p == ' ') p++;
-      const char *w = p;
-      while (p < end && *p != ' ') p++;
-      const char *eqs = memchr(w, '=', (size_t)(p - w));
-      if (eqs && eqs > w) {
-        lua_pushlstring(L, w, (size_t)(eqs - w));
-        const char *v = eqs + 1;
-        lua_Integer n = 0;
-        int digits = 1;
-        if (v == p || p - v > 18) digits = 0;
-        for (const char *d = v; d < p && digits; d++) {
-          if (*d < '0' || *d > '9') digits = 0;
-          else n = n * 10 + (*d - '0');
-        }
-        if (digits) lua_pushinteger(L, n);
-        else lua_pushlstring(L, v, (size_t)(p - v));
-        lua_rawset(L, -3);
-      }
-    }
-    lua_setfield(L, -2, "fields");
-    lua_newtable(L);
-    p = c->t + s->queues.off;
-    end = p + s->queues.len;
-    lua_Integer qi = 0;
-    while (p < end) {
-      while (p < end && *p == ' ') p++;
+  const dkg_sched *s = &r->sched[i];
+  lua_createtable(L, 0, 4);
+  dk_lua_setint(L, "ms", s->ms);
+  lua_newtable(L);
+  const char *p = c->t + s->fields.off, *end = p + s->fields.len;
+  while (p < end) {
+    while (p < end && *p == ' ') p++;
+    const char *w = p;
+    while (p < end && *p != ' ') p++;
+    const char *eqs = memchr(w, '=', (size_t)(p - w));
+    if (eqs && eqs > w) {
+      lua_pushlstring(L, w, (size_t)(eqs - w));
+      const char *v = eqs + 1;
       lua_Integer n = 0;
-      int any = 0;
-      while (p < end && *p >= '0' && *p <= '9' && any < 18) {
-        n = n * 10 + (*p++ - '0');
-        any++;
+      int digits = 1;
+      if (v == p || p - v > 18) digits = 0;
+      for (const char *d = v; d < p && digits; d++) {
+        if (*d < '0' || *d > '9') digits = 0;
+        else n = n * 10 + (*d - '0');
       }
-      if (!any) {
-        while (p < end && *p != ' ') p++;
-        continue;
-      }
-      lua_pushinteger(L, n);
-      lua_rawseti(L, -2, ++qi);
+      if (digits) lua_pushinteger(L, n);
+      else lua_pushlstring(L, v, (size_t)(p - v));
+      lua_rawset(L, -3);
     }
-    lua_setfield(L, -2, "run_queues");
-    set_int(L, "line", (long long)s->src_line);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  lua_setfield(L, -2, "fields");
+  lua_newtable(L);
+  p = c->t + s->queues.off;
+  end = p + s->queues.len;
+  lua_Integer qi = 0;
+  while (p < end) {
+    while (p < end && *p == ' ') p++;
+    lua_Integer n = 0;
+    int any = 0;
+    while (p < end && *p >= '0' && *p <= '9' && any < 18) {
+      n = n * 10 + (*p++ - '0');
+      any++;
+    }
+    if (!any) {
+      while (p < end && *p != ' ') p++;
+      continue;
+    }
+    lua_pushinteger(L, n);
+    lua_rawseti(L, -2, ++qi);
+  }
+  lua_setfield(L, -2, "run_queues");
+  dk_lua_setint(L, "line", (long long)s->src_line);
 }
 
 typedef struct parse_args {
@@ -297,32 +271,30 @@ static int build(lua_State *L) {
   const dkg_result *r = &a->r;
   pctx c = {L, a->text, r};
   lua_createtable(L, 0, 32);
-  lua_pushstring(L, dkg_kind_name(r->kind));
-  lua_setfield(L, -2, "kind");
+  dk_lua_setstr(L, "kind", dkg_kind_name(r->kind));
   if (r->cause) {
-    lua_pushstring(L, r->cause);
-    lua_setfield(L, -2, "cause");
+    dk_lua_setstr(L, "cause", r->cause);
   }
   if (r->header_line) {
     set_span(&c, "message", r->message, 1);
-    set_int(L, "header_line", (long long)r->header_line);
+    dk_lua_setint(L, "header_line", (long long)r->header_line);
   }
   if (r->npanics) {
     lua_createtable(L, (int)r->npanics, 0);
     for (size_t i = 0; i < r->npanics; i++) {
       lua_createtable(L, 0, 4);
       set_span(&c, "message", r->panics[i].message, 1);
-      set_bool(L, "recovered", r->panics[i].recovered);
-      if (r->panics[i].repanicked) set_bool(L, "repanicked", 1);
-      set_int(L, "line", (long long)r->panics[i].src_line);
+      dk_lua_setbool(L, "recovered", r->panics[i].recovered);
+      if (r->panics[i].repanicked) dk_lua_setbool(L, "repanicked", 1);
+      dk_lua_setint(L, "line", (long long)r->panics[i].src_line);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "panics");
   }
   if (r->index >= 0 || r->length >= 0) {
     lua_createtable(L, 0, 2);
-    if (r->index >= 0) set_int(L, "index", r->index);
-    if (r->length >= 0) set_int(L, "length", r->length);
+    if (r->index >= 0) dk_lua_setint(L, "index", r->index);
+    if (r->length >= 0) dk_lua_setint(L, "length", r->length);
     lua_setfield(L, -2, "bounds");
   }
   if (r->has_signal) {
@@ -354,15 +326,14 @@ static int build(lua_State *L) {
   }
   if (r->oom_request >= 0) {
     lua_createtable(L, 0, 2);
-    set_int(L, "request", r->oom_request);
-    if (r->oom_in_use >= 0) set_int(L, "in_use", r->oom_in_use);
+    dk_lua_setint(L, "request", r->oom_request);
+    if (r->oom_in_use >= 0) dk_lua_setint(L, "in_use", r->oom_in_use);
     lua_setfield(L, -2, "oom");
   }
-  if (r->stack_limit >= 0) set_int(L, "stack_limit", r->stack_limit);
+  if (r->stack_limit >= 0) dk_lua_setint(L, "stack_limit", r->stack_limit);
   if (r->exit_code >= 0) {
-    set_int(L, "exit_code", r->exit_code);
-    lua_pushstring(L, r->exit_code_text ? "text" : "inferred");
-    lua_setfield(L, -2, "exit_code_source");
+    dk_lua_setint(L, "exit_code", r->exit_code);
+    dk_lua_setstr(L, "exit_code_source", r->exit_code_text ? "text" : "inferred");
   }
   if (r->goroot_known) set_span(&c, "goroot", r->goroot, 1);
 
@@ -370,7 +341,7 @@ static int build(lua_State *L) {
   size_t ngor = 0;
   for (size_t i = 0; i < r->ngoroutines; i++)
     if (r->goroutines[i].id >= 0) ngor++;
-  set_int(L, "goroutine_count", (long long)ngor);
+  dk_lua_setint(L, "goroutine_count", (long long)ngor);
   int gidx = 0;
   if (a->with_goroutines) {
     lua_createtable(L, (int)ngor, 0);
@@ -397,7 +368,7 @@ static int build(lua_State *L) {
     }
   }
   if (gidx) lua_setfield(L, -2, "goroutines");
-  push_buckets(&c);
+  push_list(&c, r->nbuckets, buckets_item);
   lua_setfield(L, -2, "buckets");
 
   /* the first user frame of the crash: the triggering goroutine's, else the
@@ -407,7 +378,7 @@ static int build(lua_State *L) {
     size_t fi = dkg_first_user_frame(r, g->first_frame, g->nframes);
     if (fi != DKG_NONE) {
       push_frame(&c, &r->frames[fi]);
-      set_int(L, "goroutine", g->id);
+      dk_lua_setint(L, "goroutine", g->id);
       lua_setfield(L, -2, "first_user_frame");
     }
   } else if (r->nraces && r->races[0].naccess) {
@@ -418,12 +389,12 @@ static int build(lua_State *L) {
       lua_setfield(L, -2, "first_user_frame");
     }
   }
-  push_races(&c);
+  push_list(&c, r->nraces, races_item);
   lua_setfield(L, -2, "races");
-  if (r->races_found >= 0) set_int(L, "races_found", r->races_found);
-  push_gc(&c);
+  if (r->races_found >= 0) dk_lua_setint(L, "races_found", r->races_found);
+  push_list(&c, r->ngc, gc_item);
   lua_setfield(L, -2, "gc");
-  push_sched(&c);
+  push_list(&c, r->nsched, sched_item);
   lua_setfield(L, -2, "sched");
   if (r->nregisters) {
     lua_createtable(L, 0, (int)r->nregisters);
@@ -434,17 +405,16 @@ static int build(lua_State *L) {
     }
     lua_setfield(L, -2, "registers");
   }
-  set_bool(L, "truncated", r->truncated);
+  dk_lua_setbool(L, "truncated", r->truncated);
   if (r->stop_reason) {
     lua_createtable(L, 0, 3);
-    set_int(L, "line", (long long)r->stop_line);
-    set_int(L, "offset", (long long)r->stop_off);
-    lua_pushstring(L, r->stop_reason);
-    lua_setfield(L, -2, "reason");
+    dk_lua_setint(L, "line", (long long)r->stop_line);
+    dk_lua_setint(L, "offset", (long long)r->stop_off);
+    dk_lua_setstr(L, "reason", r->stop_reason);
     lua_setfield(L, -2, "stopped");
   }
-  set_int(L, "lines", (long long)r->lines);
-  set_int(L, "other_lines", (long long)r->other_lines);
+  dk_lua_setint(L, "lines", (long long)r->lines);
+  dk_lua_setint(L, "other_lines", (long long)r->other_lines);
   return 1;
 }
 

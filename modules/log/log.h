@@ -2,9 +2,8 @@
 ** diagkit.log core: files of any size as bytes, lines, and PCRE2 matching.
 ** Plain C (no Lua): cmocka tests it directly.
 **
-**   dkl_map_*    the whole file as one read-only buffer: mmap / MapViewOfFile
-**                (log_posix.c / log_win32.c), or a heap copy for pipes and
-**                other non-regular files.
+**   dkl_gunzip   a gzip-compressed file inflated in memory (the file itself is
+**                a dk_filebuf: mapped, or read when it is a pipe).
 **   dkl_line_*   lines of a buffer: LF or CRLF, no length limit, any bytes.
 **   dkl_rx_*     a compiled PCRE2 pattern (JIT when available) and matching
 **                with match/depth/heap limits.
@@ -16,30 +15,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dk_file.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-/* {=========== file mapping */
+/* {=========== gzip (log_gzip.c) */
 
-typedef struct dkl_map {
-  const char *data; /* size bytes; not NUL-terminated */
-  size_t size;
-  int owned;        /* 1: data is a malloc'd copy */
-  void *os1, *os2;  /* OS handles (posix: none; win32: file and mapping) */
-} dkl_map;
+/* Log files are dk_filebuf (modules/support/dk_file.h), opened with
+** DK_FILE_SEQUENTIAL | DK_FILE_STREAMS: logs are read front to back and may
+** come from pipes. */
 
-/* Opens path and maps it. Returns 0, or a symbolic error code ("ENOENT",
-** "EACCES", "EISDIR", "ENOMEM", "EIO") with a message in msg. */
-const char *dkl_map_open(const char *path, dkl_map *m, char *msg, size_t msg_size);
-void dkl_map_close(dkl_map *m);
-
-/* 1 when the mapped bytes start with the gzip magic (1f 8b). */
-int dkl_is_gzip(const dkl_map *m);
-/* Replaces a mapped gzip file by its inflated bytes (an owned buffer), all
-** members in order, at most max_out bytes. Returns 0, or a code ("EINVAL"
-** corrupt or truncated, "EFBIG" over max_out, "ENOMEM", "ENOTSUP" built
-** without zlib) with a message naming the byte offset; m is then unchanged. */
-const char *dkl_gunzip(dkl_map *m, const char *path, size_t max_out, char *msg, size_t msg_size);
+/* 1 when the bytes start with the gzip magic (1f 8b). */
+int dkl_is_gzip(const dk_filebuf *f);
+/* Replaces the bytes of a gzip file by its inflated bytes (an owned buffer,
+** dk_file_replace), all members in order, at most max_out bytes. Returns 0,
+** or a code ("EINVAL" corrupt or truncated, "EFBIG" over max_out, "ENOMEM",
+** "ENOTSUP" built without zlib) with a message naming the byte offset; f is
+** then unchanged. */
+const char *dkl_gunzip(dk_filebuf *f, const char *path, size_t max_out, char *msg, size_t msg_size);
 
 /* }=========== */
 

@@ -2,7 +2,7 @@
 ** diagkit.log: gzip-compressed logs. Rotated logs are usually gzipped
 ** (syslog.2.gz, a journal export, a support bundle), and the line, scan and
 ** tail functions all work on one buffer, so a .gz file is inflated into
-** memory once, behind the same dkl_map. Several gzip members one after the
+** memory once, behind the same dk_filebuf. Several gzip members one after the
 ** other (what `cat a.gz b.gz` and `gzip --rsyncable` tools make) are one
 ** file, as gzip -d reads them. The output size is capped so that a small
 ** hostile file cannot expand without bound.
@@ -18,9 +18,7 @@
 #include <zlib.h>
 #endif
 
-int dkl_is_gzip(const dkl_map *m) {
-  return m->size >= 2 && (unsigned char)m->data[0] == 0x1f && (unsigned char)m->data[1] == 0x8b;
-}
+int dkl_is_gzip(const dk_filebuf *f) { return f->size >= 2 && f->data[0] == 0x1f && f->data[1] == 0x8b; }
 
 #ifdef DK_HAVE_ZLIB
 
@@ -38,7 +36,7 @@ static int grow(char **buf, size_t *cap, size_t need, size_t max) {
   return 0;
 }
 
-const char *dkl_gunzip(dkl_map *m, const char *path, size_t max_out, char *msg, size_t msg_size) {
+const char *dkl_gunzip(dk_filebuf *m, const char *path, size_t max_out, char *msg, size_t msg_size) {
   z_stream z;
   memset(&z, 0, sizeof z);
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
@@ -108,16 +106,13 @@ const char *dkl_gunzip(dkl_map *m, const char *path, size_t max_out, char *msg, 
     free(out);
     return code;
   }
-  dkl_map_close(m);
-  m->data = out;
-  m->size = n;
-  m->owned = 1;
+  dk_file_replace(m, (uint8_t *)out, n);
   return NULL;
 }
 
 #else
 
-const char *dkl_gunzip(dkl_map *m, const char *path, size_t max_out, char *msg, size_t msg_size) {
+const char *dkl_gunzip(dk_filebuf *m, const char *path, size_t max_out, char *msg, size_t msg_size) {
   (void)m;
   (void)max_out;
   snprintf(msg, msg_size, "%s: gzip-compressed, and this build has no zlib", path);

@@ -17,9 +17,8 @@
 #include <string.h>
 #include <stdint.h>
 
-#include "lauxlib.h"
+#include "dk_lua.h"
 #include "log.h"
-#include "lua.h"
 
 int luaopen_diagkit_log(lua_State *L);
 
@@ -42,10 +41,13 @@ typedef struct regex {
 } regex;
 
 typedef struct lfile {
-  dkl_map map;
+  dk_filebuf map;
   size_t pos, lineno;
   int open;
 } lfile;
+
+/* The file's bytes as the char buffer the line and scan functions take. */
+#define FDATA(f) ((const char *)(f)->map.data)
 
 static const dkl_mctx *mctx_of(lua_State *L, int idx) {
   host *h = lua_touserdata(L, idx);
@@ -393,7 +395,7 @@ static int l_gsub(lua_State *L) {
 
 static int file_gc(lua_State *L) {
   lfile *f = luaL_checkudata(L, 1, FILE_MT);
-  if (f->open) dkl_map_close(&f->map);
+  if (f->open) dk_file_close(&f->map);
   f->open = 0;
   return 0;
 }
@@ -419,18 +421,21 @@ static lfile *open_file(lua_State *L, const char *path) {
   lfile *f = lua_newuserdatauv(L, sizeof *f, 0);
   memset(f, 0, sizeof *f);
   luaL_setmetatable(L, FILE_MT);
-  char msg[512];
-  const char *code = dkl_map_open(path, &f->map, msg, sizeof msg);
-  if (!code && dkl_is_gzip(&f->map)) {
-    code = dkl_gunzip(&f->map, path, DKL_GZIP_MAX, msg, sizeof msg);
-    if (code) dkl_map_close(&f->map);
-  }
-  if (code) {
+  dk_err e;
+  if (dk_file_open(&f->map, path, DK_FILE_SEQUENTIAL | DK_FILE_STREAMS, 0, &e) != 0) {
     lua_pop(L, 1);
-    lua_pushnil(L);
-    lua_pushstring(L, msg);
-    lua_pushstring(L, code);
+    dk_lua_fail_err(L, &e);
     return NULL;
+  }
+  if (dkl_is_gzip(&f->map)) {
+    char msg[512];
+    const char *code = dkl_gunzip(&f->map, path, DKL_GZIP_MAX, msg, sizeof msg);
+    if (code) {
+      dk_file_close(&f->map);
+      lua_pop(L, 1);
+      dk_lua_fail(L, msg, code);
+      return NULL;
+    }
   }
   f->open = 1;
   return f;
@@ -441,13 +446,13 @@ static int lines_iter(lua_State *L) {
   lfile *f = luaL_checkudata(L, 1, FILE_MT);
   if (!f->open) return luaL_error(L, "attempt to read lines of a closed file");
   size_t start, len;
-  if (!dkl_next_line(f->map.data, f->map.size, &f->pos, &start, &len)) {
-    dkl_map_close(&f->map); /* done: let the mapping go at once */
+  if (!dkl_next_line(FDATA(f), f->map.size, &f->pos, &start, &len)) {
+    dk_file_close(&f->map); /* done: let the mapping go at once */
     f->open = 0;
     return 0;
   }
   f->lineno++;
-  lua_pushlstring(L, f->map.data + start, len);
+  lua_pushlstring(L, FDATA(f) + start, len);
   lua_pushinteger(L, (lua_Integer)f->lineno);
   lua_pushinteger(L, (lua_Integer)start);
   return 3;
@@ -457,11 +462,7 @@ static int lines_iter(lua_State *L) {
 static int l_lines(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   if (!open_file(L, path)) return 3;
-  lua_pushcfunction(L, lines_iter);
-  lua_insert(L, -2);
-  lua_pushnil(L);
-  lua_pushvalue(L, -2);
-  return 4;
+  return dk_lua_push_iter(L, lines_iter, 1);
 }
 
 /* log.tail(path, n) -> {lines} | nil, msg, code */
@@ -471,14 +472,14 @@ static int l_tail(lua_State *L) {
   luaL_argcheck(L, n >= 0, 2, "a count >= 0 expected");
   lfile *f = open_file(L, path);
   if (!f) return 3;
-  size_t pos = dkl_tail_start(f->map.data, f->map.size, (size_t)n), start, len;
+  size_t pos = dkl_tail_start(FDATA(f), f->map.size, (size_t)n), start, len;
   lua_createtable(L, (int)(n < 100000 ? n : 0), 0);
   lua_Integer k = 0;
-  while (dkl_next_line(f->map.data, f->map.size, &pos, &start, &len)) {
-    lua_pushlstring(L, f->map.data + start, len);
+  while (dkl_next_line(FDATA(f), f->map.size, &pos, &start, &len)) {
+    lua_pushlstring(L, FDATA(f) + start, len);
     lua_rawseti(L, -2, ++k);
   }
-  dkl_map_close(&f->map);
+  dk_file_close(&f->map);
   f->open = 0;
   return 1;
 }
@@ -627,8 +628,8 @@ static int l_scan(lua_State *L) {
   lfile *f = open_file(L, path);
   if (!f) return 3;
   lua_replace(L, 1); /* the file userdata anchors the mapping (freed by __gc on error) */
-  int nret = do_scan(L, f->map.data, f->map.size);
-  dkl_map_close(&f->map);
+  int nret = do_scan(L, FDATA(f), f->map.size);
+  dk_file_close(&f->map);
   f->open = 0;
   return nret;
 }
@@ -690,11 +691,8 @@ int luaopen_diagkit_log(lua_State *L) {
   h->lim.match = 10000000;
   h->lim.depth = 100000;
   h->lim.heap = 64 * 1024; /* KiB */
-  if (luaL_newmetatable(L, HOST_MT)) {
-    lua_pushcfunction(L, host_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
+  dk_lua_class(L, HOST_MT, NULL, host_gc, NULL, NULL);
+  luaL_setmetatable(L, HOST_MT);
   if (dkl_mctx_init(&h->mctx, &h->lim) != 0) return luaL_error(L, "diagkit.log: cannot create a PCRE2 match context");
   /* upvalue 2: the cache of compiled patterns, weak values */
   lua_newtable(L);
@@ -717,19 +715,8 @@ int luaopen_diagkit_log(lua_State *L) {
     lua_setfield(L, -2, "__tostring");
   }
   lua_pop(L, 1);
-  if (luaL_newmetatable(L, FILE_MT)) {
-    lua_pushcfunction(L, file_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, file_gc);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, file_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, file_gc);
-    lua_setfield(L, -2, "close");
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
+  static const luaL_Reg file_methods[] = {{"close", file_gc}, {NULL, NULL}};
+  dk_lua_class(L, FILE_MT, file_methods, file_gc, file_gc, file_tostring);
   luaL_setfuncs(L, fns, 2);
   uint32_t jit = 0;
   pcre2_config(PCRE2_CONFIG_JIT, &jit);

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 
 int luaopen_diagkit_proc(lua_State *L);
 
@@ -167,36 +166,17 @@ static dk_proc_output_mode check_output(lua_State *L, int spec, const char *fiel
   return m;
 }
 
-static const char *toolkit_code(int e) {
+/* A failure of the toolkit itself (not of the program): nil, message, code,
+** with the documented codes and "EPROC" for any other errno. */
+static int toolkit_fail(lua_State *L, const char *msg, int e) {
   switch (e) {
-  case ENOMEM: return "ENOMEM";
-  case EMFILE: return "EMFILE";
-  case ENFILE: return "ENFILE";
-  case EAGAIN: return "EAGAIN";
-  case EINVAL: return "EINVAL";
-  default: return "EPROC";
+  case ENOMEM:
+  case EMFILE:
+  case ENFILE:
+  case EAGAIN:
+  case EINVAL: return dk_lua_fail(L, msg, dk_errno_code(e));
+  default: return dk_lua_fail(L, msg, "EPROC");
   }
-}
-
-static void set_str(lua_State *L, const char *k, const char *v) {
-  if (v == NULL) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_num(lua_State *L, const char *k, double v) {
-  lua_pushnumber(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
 }
 
 static void push_output(lua_State *L, const char *name, dk_proc_output_mode mode, const dk_proc_output *o) {
@@ -206,9 +186,9 @@ static void push_output(lua_State *L, const char *name, dk_proc_output_mode mode
     lua_setfield(L, -2, name);
   }
   snprintf(key, sizeof key, "%s_truncated", name);
-  set_bool(L, key, o->truncated);
+  dk_lua_setbool(L, key, o->truncated);
   snprintf(key, sizeof key, "%s_bytes", name);
-  set_int(L, key, (lua_Integer)o->total);
+  dk_lua_setint(L, key, (lua_Integer)o->total);
 }
 
 /* spec.trace = true: run it under the file-access tracer instead
@@ -217,16 +197,10 @@ static int run_traced(lua_State *L) {
   lua_getglobal(L, "require");
   lua_pushliteral(L, "diagkit.trace");
   if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
-    lua_pushnil(L);
-    lua_pushliteral(L, "file-access tracing is not available in this build");
-    lua_pushliteral(L, "ENOTSUP");
-    return 3;
+    return dk_lua_fail(L, "file-access tracing is not available in this build", "ENOTSUP");
   }
   if (lua_getfield(L, -1, "run") != LUA_TFUNCTION) {
-    lua_pushnil(L);
-    lua_pushliteral(L, "file-access tracing is not available: diagkit.tracing is not on package.path");
-    lua_pushliteral(L, "ENOTSUP");
-    return 3;
+    return dk_lua_fail(L, "file-access tracing is not available: diagkit.tracing is not on package.path", "ENOTSUP");
   }
   /* A copy of the spec without trace, so the recursion ends. */
   lua_newtable(L);
@@ -315,22 +289,22 @@ static int parse_spec(lua_State *L, dk_proc_spec *spec, const char *fn) {
 /* Pushes the result table of a finished (or failed-to-start) run. */
 static void push_result(lua_State *L, const dk_proc_spec *spec, const dk_proc_result *r, int argv_idx) {
   lua_createtable(L, 0, 24);
-  set_str(L, "status", dk_proc_status_name(r->status));
-  if (r->exited) set_int(L, "exit_code", (lua_Integer)r->exit_code);
+  dk_lua_setstr(L, "status", dk_proc_status_name(r->status));
+  if (r->exited) dk_lua_setint(L, "exit_code", (lua_Integer)r->exit_code);
   if (r->signal) {
-    set_int(L, "signal", r->signal);
-    set_str(L, "signal_name", dk_proc_signal_name(r->signal));
+    dk_lua_setint(L, "signal", r->signal);
+    dk_lua_setstr(L, "signal_name", dk_proc_signal_name(r->signal));
   }
-  set_bool(L, "core_dumped", r->core_dumped);
+  dk_lua_setbool(L, "core_dumped", r->core_dumped);
   push_output(L, "stdout", spec->stdout_mode, &r->out);
   push_output(L, "stderr", spec->stderr_mode, &r->err);
-  set_bool(L, "truncated", r->out.truncated || r->err.truncated);
-  set_num(L, "wall_ms", r->wall_ms);
-  set_num(L, "user_ms", r->user_ms);
-  set_num(L, "sys_ms", r->sys_ms);
-  set_int(L, "max_rss_kb", r->max_rss_kb);
-  if (r->pid > 0) set_int(L, "pid", r->pid);
-  set_str(L, "path", r->path);
+  dk_lua_setbool(L, "truncated", r->out.truncated || r->err.truncated);
+  dk_lua_setnum(L, "wall_ms", r->wall_ms);
+  dk_lua_setnum(L, "user_ms", r->user_ms);
+  dk_lua_setnum(L, "sys_ms", r->sys_ms);
+  dk_lua_setint(L, "max_rss_kb", r->max_rss_kb);
+  if (r->pid > 0) dk_lua_setint(L, "pid", r->pid);
+  dk_lua_setstr(L, "path", r->path);
   lua_Integer n = luaL_len(L, argv_idx);
   lua_createtable(L, (int)n, 0);
   for (lua_Integer i = 1; i <= n; i++) {
@@ -340,10 +314,10 @@ static void push_result(lua_State *L, const dk_proc_spec *spec, const dk_proc_re
   lua_setfield(L, -2, "argv");
   if (r->status == DK_PROC_FAILED) {
     lua_createtable(L, 0, 4);
-    set_str(L, "code", r->error_name);
-    set_int(L, "number", r->error_code);
-    set_str(L, "message", r->error_message);
-    set_str(L, "step", r->error_step);
+    dk_lua_setstr(L, "code", r->error_name);
+    dk_lua_setint(L, "number", r->error_code);
+    dk_lua_setstr(L, "message", r->error_message);
+    dk_lua_setstr(L, "step", r->error_step);
     lua_setfield(L, -2, "error");
   }
 }
@@ -362,11 +336,7 @@ static int l_run(lua_State *L) {
   char err[512];
   errno = 0;
   if (dk_proc_run(&spec, r, err, sizeof err) != 0) {
-    int e = errno;
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, toolkit_code(e));
-    return 3;
+    return toolkit_fail(L, err, errno);
   }
   push_result(L, &spec, r, argv_idx);
   dk_proc_result_free(r);
@@ -395,11 +365,6 @@ static void handle_release(phandle *h) {
     h->child = NULL;
   }
   dk_proc_result_free(&h->res);
-}
-
-static int h_gc(lua_State *L) {
-  handle_release(check_handle(L));
-  return 0;
 }
 
 static int h_close(lua_State *L) {
@@ -460,11 +425,7 @@ static int h_wait(lua_State *L) {
   h->child = NULL;
   h->done = 1;
   if (rc != 0) {
-    int e = errno;
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, toolkit_code(e));
-    return 3;
+    return toolkit_fail(L, err, errno);
   }
   lua_getiuservalue(L, 1, 1); /* the values the spec points into */
   lua_rawgeti(L, -1, h->argv_idx_slot);
@@ -510,10 +471,7 @@ static int l_spawn(lua_State *L) {
   if (rc < 0) {
     int e = errno;
     h->done = 1;
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, toolkit_code(e));
-    return 3;
+    return toolkit_fail(L, err, e);
   }
   if (rc > 0) { /* could not start: the same result proc.run gives */
     h->done = 1;
@@ -553,22 +511,8 @@ int luaopen_diagkit_proc(lua_State *L) {
   static const luaL_Reg fns[] = {{"run", l_run}, {"spawn", l_spawn}, {"which", l_which}, {NULL, NULL}};
   static const luaL_Reg methods[] = {{"wait", h_wait}, {"kill", h_kill}, {"pid", h_pid}, {"close", h_close},
                                      {NULL, NULL}};
-  if (luaL_newmetatable(L, HANDLE_MT)) {
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, h_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, h_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, h_tostring);
-    lua_setfield(L, -2, "__tostring");
-  }
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, RESULT_MT)) {
-    lua_pushcfunction(L, result_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
+  dk_lua_class(L, HANDLE_MT, methods, h_close, h_close, h_tostring);
+  dk_lua_class(L, RESULT_MT, NULL, result_gc, NULL, NULL);
   luaL_newlib(L, fns);
   return 1;
 }

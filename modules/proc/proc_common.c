@@ -131,17 +131,6 @@ void dk_capbuf_free(dk_capbuf *b) {
 
 /* ---------------------------------------------------------------- misc */
 
-void dk_proc_set_err(char *err, size_t errlen, const char *fmt, ...) {
-  int saved = errno; /* callers report errno as the toolkit error code */
-  if (err != NULL && errlen > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  errno = saved;
-}
-
 const char *dk_proc_status_name(dk_proc_status st) {
   switch (st) {
   case DK_PROC_EXITED: return "exited";

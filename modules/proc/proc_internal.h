@@ -11,7 +11,10 @@
 #ifndef DK_PROC_INTERNAL_H
 #define DK_PROC_INTERNAL_H
 
+#include "dk_err.h"
 #include "proc.h"
+
+#include <errno.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -58,11 +61,13 @@ char *dk_proc_os_getenv(const char *key);
 /* The value of key in a "KEY=VALUE" array (NULL if absent). */
 const char *dk_proc_env_lookup(const char *const *env, const char *key);
 
-void dk_proc_set_err(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* dk_fail that keeps errno: callers report errno as the toolkit error code. */
+#define dk_proc_set_err(err, errlen, ...)                                                                        \
+  do {                                                                                                           \
+    int dk_saved_errno_ = errno;                                                                                 \
+    dk_fail((err), (errlen), __VA_ARGS__);                                                                       \
+    errno = dk_saved_errno_;                                                                                     \
+  } while (0)
 
 double dk_proc_now_ms(void);
 

@@ -12,6 +12,8 @@
 ** A crashing child opens no dialog: the error mode it inherits has
 ** SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX.
 */
+#include "dk_err.h"
+
 #include "proc_internal.h"
 
 #include <windows.h>
@@ -22,35 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dk_text.h"
+
 #ifndef PROC_THREAD_ATTRIBUTE_HANDLE_LIST
 #define PROC_THREAD_ATTRIBUTE_HANDLE_LIST 0x20002
 #endif
 
 /* Exit code given to a process killed on timeout (TerminateJobObject). */
 #define DK_PROC_KILLED_EXIT_CODE 1
-
-/* ------------------------------------------------------------ UTF-8 / UTF-16 */
-
-static wchar_t *to_wide(const char *s) {
-  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-  if (n <= 0) return NULL;
-  wchar_t *w = malloc((size_t)n * sizeof *w);
-  if (w == NULL) return NULL;
-  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-    free(w);
-    return NULL;
-  }
-  return w;
-}
-
-static char *to_utf8(const wchar_t *w) {
-  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-  if (n <= 0) return NULL;
-  char *s = malloc((size_t)n);
-  if (s == NULL) return NULL;
-  WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
-  return s;
-}
 
 /* ------------------------------------------------------------ hooks */
 
@@ -63,13 +44,13 @@ double dk_proc_now_ms(void) {
 }
 
 char *dk_proc_os_getenv(const char *key) {
-  wchar_t *wk = to_wide(key);
+  wchar_t *wk = dk_utf8_to_wide(key);
   if (wk == NULL) return NULL;
   DWORD n = GetEnvironmentVariableW(wk, NULL, 0);
   char *r = NULL;
   if (n > 0) {
     wchar_t *wv = malloc((size_t)n * sizeof *wv);
-    if (wv != NULL && GetEnvironmentVariableW(wk, wv, n) < n) r = to_utf8(wv);
+    if (wv != NULL && GetEnvironmentVariableW(wk, wv, n) < n) r = dk_utf16_to_utf8_alloc(wv);
     free(wv);
   }
   free(wk);
@@ -77,7 +58,7 @@ char *dk_proc_os_getenv(const char *key) {
 }
 
 int dk_proc_os_is_executable(const char *path) {
-  wchar_t *w = to_wide(path);
+  wchar_t *w = dk_utf8_to_wide(path);
   if (w == NULL) return 0;
   DWORD a = GetFileAttributesW(w);
   free(w);
@@ -93,7 +74,7 @@ char **dk_proc_environ(void) {
   size_t i = 0;
   if (v != NULL) {
     for (wchar_t *p = block; *p; p += wcslen(p) + 1) {
-      v[i] = to_utf8(p);
+      v[i] = dk_utf16_to_utf8_alloc(p);
       if (v[i] == NULL) {
         dk_proc_environ_free(v);
         v = NULL;
@@ -222,15 +203,7 @@ static void fill_failed(dk_proc_result *res, const char *step, DWORD e) {
   res->error_name = dk_proc_errno_name((long)e);
   if (res->error_name == NULL) res->error_name = "ERROR_UNKNOWN";
   res->error_step = step;
-  wchar_t msg[256];
-  DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, msg,
-                           sizeof msg / sizeof msg[0], NULL);
-  res->error_message[0] = '\0';
-  if (n > 0) {
-    while (n > 0 && (msg[n - 1] == L'\r' || msg[n - 1] == L'\n' || msg[n - 1] == L' ')) msg[--n] = 0;
-    WideCharToMultiByte(CP_UTF8, 0, msg, -1, res->error_message, sizeof res->error_message, NULL, NULL);
-  }
-  if (res->error_message[0] == '\0') snprintf(res->error_message, sizeof res->error_message, "error %lu", (unsigned long)e);
+  dk_win32_message(e, res->error_message, sizeof res->error_message);
 }
 
 static HANDLE inheritable_dup(HANDLE h) {
@@ -261,7 +234,7 @@ static int make_pipe(HANDLE *ours, HANDLE *theirs, int child_reads) {
 static wchar_t *env_block(const char *const *env) {
   wbuf b = {NULL, 0, 0};
   for (; *env; env++) {
-    wchar_t *w = to_wide(*env);
+    wchar_t *w = dk_utf8_to_wide(*env);
     if (w == NULL) {
       free(b.p);
       return NULL;
@@ -340,7 +313,7 @@ int dk_proc_os_start(const dk_proc_spec *spec, dk_proc_child **outp, dk_proc_res
     goto out;
   }
   for (size_t i = 0; spec->argv[i]; i++) {
-    wchar_t *w = to_wide(spec->argv[i]);
+    wchar_t *w = dk_utf8_to_wide(spec->argv[i]);
     if (w == NULL) {
       fill_failed(res, "quote", ERROR_NO_UNICODE_TRANSLATION);
       rc = 1;
@@ -366,9 +339,9 @@ int dk_proc_os_start(const dk_proc_spec *spec, dk_proc_child **outp, dk_proc_res
     rc = 1;
     goto out;
   }
-  if ((wapp = to_wide(app)) == NULL) goto oom;
+  if ((wapp = dk_utf8_to_wide(app)) == NULL) goto oom;
   if (spec->cwd) {
-    if ((wcwd = to_wide(spec->cwd)) == NULL) goto oom;
+    if ((wcwd = dk_utf8_to_wide(spec->cwd)) == NULL) goto oom;
     DWORD a = GetFileAttributesW(wcwd);
     if (a == INVALID_FILE_ATTRIBUTES || !(a & FILE_ATTRIBUTE_DIRECTORY)) {
       fill_failed(res, "chdir", a == INVALID_FILE_ATTRIBUTES ? GetLastError() : ERROR_DIRECTORY);

@@ -6,7 +6,7 @@
 ** Paths are case-insensitive, '\' or '/' separated, relative to the root;
 ** "CurrentControlSet" is resolved through Select\Current.
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "regf.h"
 #include "regtext.h"
 #ifdef _WIN32
@@ -18,8 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_file.h"
+#include "dk_lua.h"
+#include "dk_text.h"
 
 int luaopen_diagkit_reg(lua_State *L);
 
@@ -40,19 +41,6 @@ static lhive *check_hive(lua_State *L, int idx) {
   return lh;
 }
 
-static void set_str(lua_State *L, const char *k, const char *v) {
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
-}
-
 static int strncasecmp_portable(const char *a, const char *b, size_t n) {
   for (size_t i = 0; i < n; i++) {
     int x = (unsigned char)a[i], y = (unsigned char)b[i];
@@ -61,13 +49,6 @@ static int strncasecmp_portable(const char *a, const char *b, size_t n) {
     if (x != y || x == 0) return x - y;
   }
   return 0;
-}
-
-static int fail3(lua_State *L, const char *msg, const char *code) {
-  lua_pushnil(L);
-  lua_pushstring(L, msg);
-  lua_pushstring(L, code);
-  return 3;
 }
 
 static void push_filetime(lua_State *L, uint64_t ft) {
@@ -90,9 +71,19 @@ static void push_filetime(lua_State *L, uint64_t ft) {
   lua_pushstring(L, b);
 }
 
+/* t[k] = the FILETIME ft as ISO 8601 UTC (nil before 1970) */
+static void set_filetime(lua_State *L, const char *k, uint64_t ft) {
+  push_filetime(L, ft);
+  lua_setfield(L, -2, k);
+}
+
+/* Hives and .reg files: what dk_read_file used to allow. */
+#define REG_FILE_MAX ((uint64_t)1 << 31)
+
 /* Transaction logs next to a hive: NAME.LOG1/.LOG2 in either case, also with the
-   base name lower-cased (Windows names are case-insensitive). */
-static int find_logs(const char *path, char out[2][1024]) {
+   base name lower-cased (Windows names are case-insensitive). The ones that open
+   (plain files only) are named in out and their bytes left in bufs. */
+static int find_logs(const char *path, char out[2][1024], dk_filebuf bufs[2]) {
   int n = 0;
   const char *suffixes[][2] = {{".LOG1", ".LOG2"}, {".log1", ".log2"}};
   char lower[1024];
@@ -107,9 +98,7 @@ static int find_logs(const char *path, char out[2][1024]) {
       for (int i = 0; i < 2; i++) {
         char cand[1024];
         snprintf(cand, sizeof cand, "%s%s", bases[b], suffixes[k][i]);
-        FILE *f = fopen(cand, "rb");
-        if (!f) continue;
-        fclose(f);
+        if (dk_file_open(&bufs[n], cand, DK_FILE_SEQUENTIAL, REG_FILE_MAX, NULL) != 0) continue;
         snprintf(out[n++], 1024, "%s", cand);
       }
   return n;
@@ -140,32 +129,37 @@ static int l_open(lua_State *L) {
     }
     lua_pop(L, 1);
   }
-  char err[512];
-  const char *code = "DK_BAD_FORMAT";
-  uint8_t *buf;
-  size_t len;
-  if (dk_read_file(path, &buf, &len, err, sizeof err, &code) != 0) return fail3(L, err, code);
+  dk_err e;
+  dk_filebuf hive;
+  if (dk_file_open(&hive, path, DK_FILE_SEQUENTIAL, REG_FILE_MAX, &e) != 0) return dk_lua_fail_err(L, &e);
+  const uint8_t *buf = hive.data;
+  size_t len = hive.size;
   int dirty = len >= 4096 && memcmp(buf, "regf", 4) == 0 && memcmp(buf + 4, buf + 8, 4) != 0;
-  uint8_t *logs[2] = {NULL, NULL};
+  dk_filebuf logs[2];
+  const uint8_t *logdata[2] = {NULL, NULL};
   size_t loglens[2] = {0, 0};
   int nl = 0;
   if (dirty && replay) {
-    if (lh->nlogs == 0) lh->nlogs = find_logs(path, lh->logs);
-    for (int i = 0; i < lh->nlogs; i++) {
-      char e2[512];
-      const char *c2;
-      if (dk_read_file(lh->logs[i], &logs[nl], &loglens[nl], e2, sizeof e2, &c2) == 0) nl++;
+    if (lh->nlogs == 0) {
+      nl = lh->nlogs = find_logs(path, lh->logs, logs);
+    } else {
+      for (int i = 0; i < lh->nlogs; i++)
+        if (dk_file_open(&logs[nl], lh->logs[i], DK_FILE_SEQUENTIAL, REG_FILE_MAX, NULL) == 0) nl++;
+    }
+    for (int i = 0; i < nl; i++) {
+      logdata[i] = logs[i].data;
+      loglens[i] = logs[i].size;
     }
   } else {
     lh->nlogs = 0;
   }
   char e3[256];
-  lh->h = dk_hive_open_logs(buf, len, (const uint8_t *const *)logs, loglens, (size_t)nl, &lh->replay, e3, sizeof e3);
-  free(buf);
-  for (int i = 0; i < nl; i++) free(logs[i]);
+  lh->h = dk_hive_open_logs(buf, len, logdata, loglens, (size_t)nl, &lh->replay, e3, sizeof e3);
+  dk_file_close(&hive);
+  for (int i = 0; i < nl; i++) dk_file_close(&logs[i]);
   if (!lh->h) {
     lua_pushfstring(L, "%s: %s", path, e3);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   lh->path = malloc(strlen(path) + 1);
   if (lh->path) strcpy(lh->path, path);
@@ -208,30 +202,29 @@ static int l_info(lua_State *L) {
   dk_hive_info in;
   dk_hive_get_info(lh->h, &in);
   lua_createtable(L, 0, 16);
-  set_int(L, "primary_seq", in.primary_seq);
-  set_int(L, "secondary_seq", in.secondary_seq);
-  set_bool(L, "dirty", in.dirty);
+  dk_lua_setint(L, "primary_seq", in.primary_seq);
+  dk_lua_setint(L, "secondary_seq", in.secondary_seq);
+  dk_lua_setbool(L, "dirty", in.dirty);
   lua_pushfstring(L, "%d.%d", (int)in.major, (int)in.minor);
   lua_setfield(L, -2, "version");
-  set_int(L, "file_type", in.file_type);
-  set_int(L, "root", in.root);
-  set_int(L, "bins_size", in.bins_size);
-  set_int(L, "bins_found", in.bins_found);
-  set_int(L, "bins", in.nbins);
-  set_bool(L, "checksum_ok", in.checksum_ok);
-  set_int(L, "checksum", in.checksum);
-  set_str(L, "file_name", in.file_name);
-  push_filetime(L, in.last_written);
-  lua_setfield(L, -2, "last_written");
+  dk_lua_setint(L, "file_type", in.file_type);
+  dk_lua_setint(L, "root", in.root);
+  dk_lua_setint(L, "bins_size", in.bins_size);
+  dk_lua_setint(L, "bins_found", in.bins_found);
+  dk_lua_setint(L, "bins", in.nbins);
+  dk_lua_setbool(L, "checksum_ok", in.checksum_ok);
+  dk_lua_setint(L, "checksum", in.checksum);
+  dk_lua_setstr(L, "file_name", in.file_name);
+  set_filetime(L, "last_written", in.last_written);
   push_errors(L, lh->h);
   lua_setfield(L, -2, "errors");
   if (lh->replay.attempted) {
     lua_createtable(L, 0, 6);
-    set_int(L, "entries", lh->replay.entries);
-    set_int(L, "pages", lh->replay.pages);
-    set_int(L, "first_seq", lh->replay.first_seq);
-    if (lh->replay.entries) set_int(L, "last_seq", lh->replay.last_seq);
-    set_str(L, "stopped", lh->replay.stopped);
+    dk_lua_setint(L, "entries", lh->replay.entries);
+    dk_lua_setint(L, "pages", lh->replay.pages);
+    dk_lua_setint(L, "first_seq", lh->replay.first_seq);
+    if (lh->replay.entries) dk_lua_setint(L, "last_seq", lh->replay.last_seq);
+    dk_lua_setstr(L, "stopped", lh->replay.stopped);
     lua_createtable(L, lh->nlogs, 0);
     for (int i = 0; i < lh->nlogs; i++) {
       lua_pushstring(L, lh->logs[i]);
@@ -289,7 +282,7 @@ static int resolve(lua_State *L, lhive *lh, const char *path, uint32_t *off) {
     }
     free(vl);
     if (current == 0 || current > 999)
-      return fail3(L, "CurrentControlSet: this hive has no Select\\Current value (not a SYSTEM hive?)", "ENOENT");
+      return dk_lua_fail(L, "CurrentControlSet: this hive has no Select\\Current value (not a SYSTEM hive?)", "ENOENT");
     snprintf(buf, sizeof buf, "ControlSet%03u%s", current, p + n);
     p = buf;
   }
@@ -318,7 +311,7 @@ static int resolve(lua_State *L, lhive *lh, const char *path, uint32_t *off) {
       p = buf;
     }
   }
-  if (dk_hive_find(lh->h, in.root, p, off, err, sizeof err) != 0) return fail3(L, err, "ENOENT");
+  if (dk_hive_find(lh->h, in.root, p, off, err, sizeof err) != 0) return dk_lua_fail(L, err, "ENOENT");
   return 0;
 }
 
@@ -356,7 +349,7 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
   case 2:
   case 6: {
     size_t ol;
-    char *s = regf_utf16le_to_utf8(d, n, 1, &ol);
+    char *s = dk_utf16le_to_utf8_alloc(d, n, DK_UTF16_STOP_NUL, &ol);
     if (s) {
       lua_pushlstring(L, s, ol);
       lua_setfield(L, -2, "data");
@@ -373,7 +366,7 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
       while (j + 1 < n && (d[j] | d[j + 1])) j += 2;
       if (j == i) break; /* an empty string ends the list */
       size_t ol;
-      char *s = regf_utf16le_to_utf8(d + i, j - i, 0, &ol);
+      char *s = dk_utf16le_to_utf8_alloc(d + i, j - i, 0, &ol);
       if (s) {
         lua_pushlstring(L, s, ol);
         lua_rawseti(L, -2, ++k);
@@ -386,13 +379,13 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
   }
   case 4:
     if (n >= 4) {
-      set_int(L, "data", (lua_Integer)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24));
+      dk_lua_setint(L, "data", (lua_Integer)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24));
       return;
     }
     break;
   case 5:
     if (n >= 4) {
-      set_int(L, "data", (lua_Integer)((uint32_t)d[3] | (uint32_t)d[2] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[0] << 24));
+      dk_lua_setint(L, "data", (lua_Integer)((uint32_t)d[3] | (uint32_t)d[2] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[0] << 24));
       return;
     }
     break;
@@ -400,7 +393,7 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
     if (n >= 8) {
       uint64_t v = 0;
       for (int i = 7; i >= 0; i--) v = (v << 8) | d[i];
-      set_int(L, "data", (lua_Integer)v);
+      dk_lua_setint(L, "data", (lua_Integer)v);
       return;
     }
     break;
@@ -410,19 +403,24 @@ static void push_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
   lua_setfield(L, -2, "hex");
 }
 
+/* type, type_id, size and the data (when there is any) of a value. */
+static void set_value_data(lua_State *L, uint32_t type, const uint8_t *d, size_t n) {
+  dk_lua_setstr(L, "type", type_name(type));
+  dk_lua_setint(L, "type_id", type);
+  dk_lua_setint(L, "size", (lua_Integer)n);
+  if (d) push_data(L, type, d, n);
+}
+
 /* Decoded value table. */
 static void push_value(lua_State *L, lhive *lh, const dk_vk *vk) {
   char err[512];
   lua_createtable(L, 0, 7);
-  set_str(L, "name", vk->name);
-  set_str(L, "type", type_name(vk->type));
-  set_int(L, "type_id", vk->type);
+  dk_lua_setstr(L, "name", vk->name);
   uint8_t *d = NULL;
   size_t n = 0;
   int rc = dk_hive_value_data(lh->h, vk, &d, &n, err, sizeof err);
-  set_int(L, "size", (lua_Integer)n);
-  if (rc != 0) set_str(L, "error", err);
-  if (d) push_data(L, vk->type, d, n);
+  set_value_data(L, vk->type, d, n);
+  if (rc != 0) dk_lua_setstr(L, "error", err);
   free(d);
 }
 
@@ -431,30 +429,27 @@ static void push_value(lua_State *L, lhive *lh, const dk_vk *vk) {
 static int push_regtext(lua_State *L, const uint8_t *buf, size_t len) {
   dk_regtext rt;
   char err[512];
-  if (dk_regtext_parse(buf, len, &rt, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  if (dk_regtext_parse(buf, len, &rt, err, sizeof err) != 0) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   lua_createtable(L, 0, 4);
-  set_str(L, "format", rt.format == DK_REGTEXT_5 ? "regedit5" : rt.format == DK_REGTEXT_4 ? "regedit4" : "wine");
-  if (rt.relative_to[0]) set_str(L, "relative_to", rt.relative_to);
+  dk_lua_setstr(L, "format", rt.format == DK_REGTEXT_5 ? "regedit5" : rt.format == DK_REGTEXT_4 ? "regedit4" : "wine");
+  if (rt.relative_to[0]) dk_lua_setstr(L, "relative_to", rt.relative_to);
   lua_createtable(L, (int)rt.nkeys, 0);
   for (size_t i = 0; i < rt.nkeys; i++) {
     const dk_regtext_key *k = &rt.keys[i];
     lua_createtable(L, 0, 4);
-    set_str(L, "path", k->path);
-    set_int(L, "line", k->line);
-    if (k->deleted) set_bool(L, "deleted", 1);
+    dk_lua_setstr(L, "path", k->path);
+    dk_lua_setint(L, "line", k->line);
+    if (k->deleted) dk_lua_setbool(L, "deleted", 1);
     lua_createtable(L, (int)k->nvalues, 0);
     for (size_t j = 0; j < k->nvalues; j++) {
       const dk_regtext_value *v = &k->values[j];
       lua_createtable(L, 0, 7);
-      set_str(L, "name", v->name);
-      set_int(L, "line", v->line);
+      dk_lua_setstr(L, "name", v->name);
+      dk_lua_setint(L, "line", v->line);
       if (v->deleted) {
-        set_bool(L, "deleted", 1);
+        dk_lua_setbool(L, "deleted", 1);
       } else {
-        set_str(L, "type", type_name(v->type));
-        set_int(L, "type_id", v->type);
-        set_int(L, "size", (lua_Integer)v->len);
-        push_data(L, v->type, v->data, v->len);
+        set_value_data(L, v->type, v->data, v->len);
       }
       lua_rawseti(L, -2, (lua_Integer)j + 1);
     }
@@ -480,27 +475,27 @@ static int l_failure_actions(lua_State *L) {
   const uint8_t *d = (const uint8_t *)luaL_checklstring(L, 1, &n);
   if (n < 20) {
     lua_pushfstring(L, "FailureActions of %d bytes: the header alone is 20", (int)n);
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
 #define RD(o) ((uint32_t)d[(o)] | (uint32_t)d[(o) + 1] << 8 | (uint32_t)d[(o) + 2] << 16 | (uint32_t)d[(o) + 3] << 24)
   uint32_t reset = RD(0), count = RD(12);
   if (count > (n - 20) / 8) {
     lua_pushfstring(L, "FailureActions declares %d actions, its %d bytes hold %d", (int)count, (int)n,
                     (int)((n - 20) / 8));
-    return fail3(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "DK_BAD_FORMAT");
   }
   static const char *const kinds[] = {"none", "restart", "reboot", "run-command"};
   lua_createtable(L, 0, 3);
-  set_int(L, "reset_period_s", reset);
-  set_bool(L, "has_reboot_message", RD(4) != 0);
-  set_bool(L, "has_command", RD(8) != 0);
+  dk_lua_setint(L, "reset_period_s", reset);
+  dk_lua_setbool(L, "has_reboot_message", RD(4) != 0);
+  dk_lua_setbool(L, "has_command", RD(8) != 0);
   lua_createtable(L, (int)count, 0);
   for (uint32_t i = 0; i < count; i++) {
     uint32_t type = RD(20 + 8 * i), delay = RD(24 + 8 * i);
     lua_createtable(L, 0, 3);
-    set_str(L, "action", type < 4 ? kinds[type] : "unknown");
-    set_int(L, "type", type);
-    set_int(L, "delay_ms", delay);
+    dk_lua_setstr(L, "action", type < 4 ? kinds[type] : "unknown");
+    dk_lua_setint(L, "type", type);
+    dk_lua_setint(L, "delay_ms", delay);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
 #undef RD
@@ -517,10 +512,10 @@ static int l_live(lua_State *L) {
   dk_live_key k;
   char err[512];
   const char *code = "EIO";
-  if (dk_reg_live_read(path, (int)view, &k, err, sizeof err, &code) != 0) return fail3(L, err, code);
+  if (dk_reg_live_read(path, (int)view, &k, err, sizeof err, &code) != 0) return dk_lua_fail(L, err, code);
   lua_createtable(L, 0, 4);
-  set_str(L, "path", path);
-  set_int(L, "view", view);
+  dk_lua_setstr(L, "path", path);
+  dk_lua_setint(L, "view", view);
   lua_createtable(L, (int)k.nsubkeys, 0);
   for (size_t i = 0; i < k.nsubkeys; i++) {
     lua_pushstring(L, k.subkeys[i]);
@@ -531,11 +526,8 @@ static int l_live(lua_State *L) {
   for (size_t i = 0; i < k.nvalues; i++) {
     const dk_live_value *v = &k.values[i];
     lua_createtable(L, 0, 5);
-    set_str(L, "name", v->name);
-    set_str(L, "type", type_name(v->type));
-    set_int(L, "type_id", v->type);
-    set_int(L, "size", (lua_Integer)v->len);
-    push_data(L, v->type, v->data, v->len);
+    dk_lua_setstr(L, "name", v->name);
+    set_value_data(L, v->type, v->data, v->len);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "values");
@@ -552,53 +544,55 @@ static int l_parse_reg(lua_State *L) {
 
 static int l_load_reg(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  uint8_t *buf;
-  size_t len;
-  char err[512];
-  const char *code = "EIO";
-  if (dk_read_file(path, &buf, &len, err, sizeof err, &code) != 0) return fail3(L, err, code);
+  dk_err e;
+  dk_filebuf f;
+  if (dk_file_open(&f, path, DK_FILE_SEQUENTIAL, REG_FILE_MAX, &e) != 0) return dk_lua_fail_err(L, &e);
   /* push_regtext does not raise except on memory errors */
-  int n = push_regtext(L, buf, len);
-  free(buf);
+  int n = push_regtext(L, f.data, f.size);
+  dk_file_close(&f);
   return n;
+}
+
+/* The key at path: 0, or pushes nil, msg, code and returns 3. */
+static int key_at(lua_State *L, lhive *lh, const char *path, dk_nk *nk) {
+  uint32_t off;
+  int r = resolve(L, lh, path, &off);
+  if (r) return r;
+  char err[512];
+  if (dk_hive_key(lh->h, off, nk, err, sizeof err) != 0) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
+  return 0;
 }
 
 static int l_key(lua_State *L) {
   lhive *lh = check_hive(L, 1);
-  uint32_t off;
-  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
-  if (r) return r;
   dk_nk nk;
-  char err[512];
-  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  int r = key_at(L, lh, luaL_optstring(L, 2, ""), &nk);
+  if (r) return r;
   lua_createtable(L, 0, 8);
-  set_str(L, "name", nk.name);
-  set_int(L, "offset", nk.off);
-  set_int(L, "flags", nk.flags);
-  set_int(L, "subkeys", nk.nsubkeys);
-  set_int(L, "values", nk.nvalues);
-  push_filetime(L, nk.mtime);
-  lua_setfield(L, -2, "last_written");
+  dk_lua_setstr(L, "name", nk.name);
+  dk_lua_setint(L, "offset", nk.off);
+  dk_lua_setint(L, "flags", nk.flags);
+  dk_lua_setint(L, "subkeys", nk.nsubkeys);
+  dk_lua_setint(L, "values", nk.nvalues);
+  set_filetime(L, "last_written", nk.mtime);
   char *cls = dk_hive_class(lh->h, &nk);
   if (cls) {
-    set_str(L, "class", cls);
+    dk_lua_setstr(L, "class", cls);
     free(cls);
   }
-  set_bool(L, "symlink", (nk.flags & 0x10) != 0);
+  dk_lua_setbool(L, "symlink", (nk.flags & 0x10) != 0);
   return 1;
 }
 
 static int l_subkeys(lua_State *L) {
   lhive *lh = check_hive(L, 1);
-  uint32_t off;
-  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
-  if (r) return r;
   dk_nk nk;
   char err[512];
-  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  int r = key_at(L, lh, luaL_optstring(L, 2, ""), &nk);
+  if (r) return r;
   uint32_t *list;
   size_t n;
-  if (dk_hive_subkeys(lh->h, &nk, &list, &n, err, sizeof err) < 0) return fail3(L, err, "DK_BAD_FORMAT");
+  if (dk_hive_subkeys(lh->h, &nk, &list, &n, err, sizeof err) < 0) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   lua_createtable(L, (int)n, 0);
   int k = 0;
   for (size_t i = 0; i < n; i++) {
@@ -611,13 +605,17 @@ static int l_subkeys(lua_State *L) {
   return 1;
 }
 
-static int values_of(lua_State *L, lhive *lh, uint32_t off, const char *only, int raw) {
+/* hive:values(p), hive:value(p, name) (only: the name) and hive:raw(p, name) (raw: bytes, type). */
+static int values_of(lua_State *L, int one, int raw) {
+  lhive *lh = check_hive(L, 1);
+  const char *only = one ? luaL_optstring(L, 3, "") : NULL;
   dk_nk nk;
   char err[512];
-  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  int r = key_at(L, lh, one ? luaL_checkstring(L, 2) : luaL_optstring(L, 2, ""), &nk);
+  if (r) return r;
   uint32_t *list;
   size_t n;
-  if (dk_hive_values(lh->h, &nk, &list, &n, err, sizeof err) < 0) return fail3(L, err, "DK_BAD_FORMAT");
+  if (dk_hive_values(lh->h, &nk, &list, &n, err, sizeof err) < 0) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   if (!only) lua_createtable(L, (int)n, 0);
   int k = 0;
   for (size_t i = 0; i < n; i++) {
@@ -630,7 +628,7 @@ static int values_of(lua_State *L, lhive *lh, uint32_t off, const char *only, in
         uint8_t *d;
         size_t dl;
         int rc = dk_hive_value_data(lh->h, &vk, &d, &dl, err, sizeof err);
-        if (rc != 0 && !d) return fail3(L, err, "DK_BAD_FORMAT");
+        if (rc != 0 && !d) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
         lua_pushlstring(L, (const char *)d, dl);
         lua_pushinteger(L, vk.type);
         free(d);
@@ -645,58 +643,34 @@ static int values_of(lua_State *L, lhive *lh, uint32_t off, const char *only, in
   free(list);
   if (only) {
     lua_pushfstring(L, "no value '%s' in key '%s'", only, nk.name);
-    return fail3(L, lua_tostring(L, -1), "ENOENT");
+    return dk_lua_fail(L, lua_tostring(L, -1), "ENOENT");
   }
   return 1;
 }
 
-static int l_values(lua_State *L) {
-  lhive *lh = check_hive(L, 1);
-  uint32_t off;
-  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
-  if (r) return r;
-  return values_of(L, lh, off, NULL, 0);
-}
-
-static int l_value(lua_State *L) {
-  lhive *lh = check_hive(L, 1);
-  const char *name = luaL_optstring(L, 3, "");
-  uint32_t off;
-  int r = resolve(L, lh, luaL_checkstring(L, 2), &off);
-  if (r) return r;
-  return values_of(L, lh, off, name, 0);
-}
-
-static int l_raw(lua_State *L) {
-  lhive *lh = check_hive(L, 1);
-  const char *name = luaL_optstring(L, 3, "");
-  uint32_t off;
-  int r = resolve(L, lh, luaL_checkstring(L, 2), &off);
-  if (r) return r;
-  return values_of(L, lh, off, name, 1);
-}
+static int l_values(lua_State *L) { return values_of(L, 0, 0); }
+static int l_value(lua_State *L) { return values_of(L, 1, 0); }
+static int l_raw(lua_State *L) { return values_of(L, 1, 1); }
 
 static int l_security(lua_State *L) {
   lhive *lh = check_hive(L, 1);
-  uint32_t off;
-  int r = resolve(L, lh, luaL_optstring(L, 2, ""), &off);
-  if (r) return r;
   dk_nk nk;
   char err[512];
-  if (dk_hive_key(lh->h, off, &nk, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  int r = key_at(L, lh, luaL_optstring(L, 2, ""), &nk);
+  if (r) return r;
   const uint8_t *sdb;
   size_t len;
-  if (dk_hive_security(lh->h, &nk, &sdb, &len, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  if (dk_hive_security(lh->h, &nk, &sdb, &len, err, sizeof err) != 0) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   dk_sd sd;
-  if (dk_sd_parse(sdb, len, &sd, err, sizeof err) != 0) return fail3(L, err, "DK_BAD_FORMAT");
+  if (dk_sd_parse(sdb, len, &sd, err, sizeof err) != 0) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   char *s = dk_sddl_format(&sd);
   dk_sd_free(&sd);
   if (!s) return luaL_error(L, "out of memory");
   lua_createtable(L, 0, 3);
-  set_str(L, "sddl", s);
+  dk_lua_setstr(L, "sddl", s);
   free(s);
-  set_int(L, "size", (lua_Integer)len);
-  set_int(L, "offset", nk.sk);
+  dk_lua_setint(L, "size", (lua_Integer)len);
+  dk_lua_setint(L, "offset", nk.sk);
   lua_pushlstring(L, (const char *)sdb, len);
   lua_setfield(L, -2, "bytes");
   return 1;
@@ -731,21 +705,28 @@ static int walk_iter(lua_State *L) {
   char err[512];
   lua_createtable(L, 0, 5);
   if (dk_hive_key(lh->h, off, &nk, err, sizeof err) == 0) {
-    set_str(L, "name", nk.name);
-    set_int(L, "offset", off);
-    set_int(L, "subkeys", nk.nsubkeys);
-    set_int(L, "values", nk.nvalues);
-    push_filetime(L, nk.mtime);
-    lua_setfield(L, -2, "last_written");
+    dk_lua_setstr(L, "name", nk.name);
+    dk_lua_setint(L, "offset", off);
+    dk_lua_setint(L, "subkeys", nk.nsubkeys);
+    dk_lua_setint(L, "values", nk.nvalues);
+    set_filetime(L, "last_written", nk.mtime);
   }
   return 2;
 }
 
+/* hive, path (argument 2, default the root) and the key it names: 0, or the
+   nil, msg, code of resolve. */
+static int hive_path_arg(lua_State *L, lhive **lh, const char **path, uint32_t *off) {
+  *lh = check_hive(L, 1);
+  *path = luaL_optstring(L, 2, "");
+  return resolve(L, *lh, *path, off);
+}
+
 static int l_walk(lua_State *L) {
-  lhive *lh = check_hive(L, 1);
-  const char *path = luaL_optstring(L, 2, "");
+  lhive *lh;
+  const char *path;
   uint32_t off;
-  int r = resolve(L, lh, path, &off);
+  int r = hive_path_arg(L, &lh, &path, &off);
   if (r) return luaL_error(L, "%s", lua_tostring(L, -2));
   lua_newtable(L); /* paths */
   lua_newtable(L); /* offsets */
@@ -763,10 +744,10 @@ static int l_walk(lua_State *L) {
 }
 
 static int l_export(lua_State *L) {
-  lhive *lh = check_hive(L, 1);
-  const char *path = luaL_optstring(L, 2, "");
+  lhive *lh;
+  const char *path;
   uint32_t off;
-  int r = resolve(L, lh, path, &off);
+  int r = hive_path_arg(L, &lh, &path, &off);
   if (r) return r;
   dk_buf b = {0};
   size_t nk, nv;
@@ -794,12 +775,7 @@ int luaopen_diagkit_reg(lua_State *L) {
                                      {"values", l_values},     {"value", l_value},   {"raw", l_raw},
                                      {"security", l_security}, {"walk", l_walk},     {"export", l_export},
                                      {"errors", l_errors},     {"close", l_close},   {"view", l_view},   {NULL, NULL}};
-  static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
-  luaL_newmetatable(L, HIVE_MT);
-  luaL_setfuncs(L, meta, 0);
-  luaL_newlib(L, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  dk_lua_class(L, HIVE_MT, methods, l_close, l_close, l_tostring);
   static const luaL_Reg fns[] = {{"open", l_open}, {"parse_reg", l_parse_reg}, {"load_reg", l_load_reg},
                                  {"failure_actions", l_failure_actions},
 #ifdef _WIN32

@@ -2,14 +2,17 @@
 ** regf reader. Layout: msuhanov/regf "Windows registry file format
 ** specification"; see regf.h for the guarantees.
 */
-#include "dk_printf.h"
+#include "dk_err.h"
 #include "regf.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dk_bytes.h"
+#include "dk_file.h"
+#include "dk_text.h"
 
 #define BASE 4096u
 #define MAX_ERRORS 200
@@ -31,14 +34,6 @@ struct dk_hive {
   uint8_t *visited; /* walk: one bit per 8-byte cell slot */
 };
 
-DK_PRINTF(3, 4) static int fail(char *err, size_t len, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && len) vsnprintf(err, len, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 DK_PRINTF(2, 3) static void note(dk_hive *h, const char *fmt, ...) {
   if (h->nerrors >= MAX_ERRORS) {
     h->dropped++;
@@ -57,11 +52,6 @@ DK_PRINTF(2, 3) static void note(dk_hive *h, const char *fmt, ...) {
   h->errors[h->nerrors++] = c;
 }
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32); }
 static void w32le(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
   p[1] = (uint8_t)(v >> 8);
@@ -73,75 +63,11 @@ size_t dk_hive_nerrors(const dk_hive *h) { return h->nerrors; }
 const char *dk_hive_error(const dk_hive *h, size_t i) { return i < h->nerrors ? h->errors[i] : NULL; }
 void dk_hive_get_info(const dk_hive *h, dk_hive_info *info) { *info = h->info; }
 
-/* ---- UTF-16 ------------------------------------------------------------- */
-
-static size_t put_utf8(char *o, uint32_t c) {
-  if (c < 0x80) {
-    o[0] = (char)c;
-    return 1;
-  }
-  if (c < 0x800) {
-    o[0] = (char)(0xC0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xE0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (c & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (c >> 18));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (c & 0x3F));
-  return 4;
-}
-
-/* Writes at most cap-1 bytes + NUL. */
-static size_t utf16_into(const uint8_t *s, size_t bytes, int stop, char *out, size_t cap) {
-  size_t n = 0;
-  for (size_t i = 0; i + 1 < bytes; i += 2) {
-    uint32_t c = rd16(s + i);
-    if (c == 0 && stop) break;
-    if (c >= 0xD800 && c <= 0xDBFF && i + 3 < bytes) {
-      uint32_t d = rd16(s + i + 2);
-      if (d >= 0xDC00 && d <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-        i += 2;
-      } else {
-        c = 0xFFFD;
-      }
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
-    if (n + 5 > cap) break;
-    n += put_utf8(out + n, c);
-  }
-  if (cap) out[n] = '\0';
-  return n;
-}
-
-char *regf_utf16le_to_utf8(const uint8_t *s, size_t bytes, int stop, size_t *outlen) {
-  size_t cap = bytes / 2 * 3 + 5;
-  char *o = malloc(cap);
-  if (!o) return NULL;
-  size_t n = utf16_into(s, bytes, stop, o, cap);
-  if (outlen) *outlen = n;
-  return o;
-}
-
-static void latin1_into(const uint8_t *s, size_t n, char *out, size_t cap) {
-  size_t k = 0;
-  for (size_t i = 0; i < n && k + 3 < cap; i++) k += put_utf8(out + k, s[i]);
-  out[k] = '\0';
-}
-
 /* ---- opening ------------------------------------------------------------ */
 
 static uint32_t checksum(const uint8_t *b) {
   uint32_t x = 0;
-  for (int i = 0; i < 127; i++) x ^= rd32(b + 4 * i);
+  for (int i = 0; i < 127; i++) x ^= dk_rd32le(b + 4 * i);
   if (x == 0) x = 1;
   if (x == 0xFFFFFFFFu) x = 0xFFFFFFFEu;
   return x;
@@ -149,37 +75,37 @@ static uint32_t checksum(const uint8_t *b) {
 
 dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen) {
   if (len < BASE) {
-    fail(err, errlen, "%zu bytes: a hive has a 4096-byte base block", len);
+    dk_fail(err, errlen, "%zu bytes: a hive has a 4096-byte base block", len);
     return NULL;
   }
   if (memcmp(data, "regf", 4) != 0) {
-    fail(err, errlen, "offset 0: signature is not 'regf'");
+    dk_fail(err, errlen, "offset 0: signature is not 'regf'");
     return NULL;
   }
   dk_hive *h = calloc(1, sizeof *h);
   if (!h || !(h->data = malloc(len))) {
     free(h);
-    fail(err, errlen, "out of memory");
+    dk_fail(err, errlen, "out of memory");
     return NULL;
   }
   memcpy(h->data, data, len);
   h->len = len;
   const uint8_t *b = h->data;
   dk_hive_info *in = &h->info;
-  in->primary_seq = rd32(b + 4);
-  in->secondary_seq = rd32(b + 8);
+  in->primary_seq = dk_rd32le(b + 4);
+  in->secondary_seq = dk_rd32le(b + 8);
   in->dirty = in->primary_seq != in->secondary_seq;
-  in->last_written = rd64(b + 12);
-  in->major = rd32(b + 20);
-  in->minor = rd32(b + 24);
-  in->file_type = rd32(b + 28);
-  in->format = rd32(b + 32);
-  in->root = rd32(b + 36);
-  in->bins_size = rd32(b + 40);
-  in->checksum = rd32(b + 508);
+  in->last_written = dk_rd64le(b + 12);
+  in->major = dk_rd32le(b + 20);
+  in->minor = dk_rd32le(b + 24);
+  in->file_type = dk_rd32le(b + 28);
+  in->format = dk_rd32le(b + 32);
+  in->root = dk_rd32le(b + 36);
+  in->bins_size = dk_rd32le(b + 40);
+  in->checksum = dk_rd32le(b + 508);
   in->computed_checksum = checksum(b);
   in->checksum_ok = in->checksum == in->computed_checksum;
-  utf16_into(b + 48, 64, 1, in->file_name, sizeof in->file_name);
+  dk_utf16le_to_utf8(b + 48, 64, DK_UTF16_STOP_NUL, in->file_name, sizeof in->file_name);
   if (in->major != 1) note(h, "base block: major version %u (1 expected)", in->major);
   if (!in->checksum_ok)
     note(h, "base block: checksum 0x%08x, computed 0x%08x", in->checksum, in->computed_checksum);
@@ -198,8 +124,8 @@ dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen)
   uint32_t pos = 0;
   while (pos + 32 <= declared) {
     const uint8_t *p = b + BASE + pos;
-    uint32_t sz = rd32(p + 8);
-    if (memcmp(p, "hbin", 4) != 0 || rd32(p + 4) != pos || sz == 0 || sz % 4096 != 0 || sz > declared - pos) {
+    uint32_t sz = dk_rd32le(p + 8);
+    if (memcmp(p, "hbin", 4) != 0 || dk_rd32le(p + 4) != pos || sz == 0 || sz % 4096 != 0 || sz > declared - pos) {
       note(h, "hbin at offset 0x%x: bad header (signature, offset or size %u); skipping 4096 bytes", pos, sz);
       pos += 4096;
       continue;
@@ -218,68 +144,27 @@ dk_hive *dk_hive_open(const uint8_t *data, size_t len, char *err, size_t errlen)
   h->bins_end = declared;
   in->nbins = (uint32_t)h->nbins;
   if (h->nbins == 0) {
-    fail(err, errlen, "no readable hive bin after the base block");
+    dk_fail(err, errlen, "no readable hive bin after the base block");
     dk_hive_close(h);
     return NULL;
   }
   return h;
 }
 
-int dk_read_file(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen, const char **code) {
-  *out = NULL;
-  *outlen = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    int e = errno;
-    *code = e == ENOENT ? "ENOENT" : e == EACCES ? "EACCES" : "EIO";
-    return fail(err, errlen, "%s: %s", path, strerror(e));
-  }
-  size_t cap = 1 << 20, len = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    size_t n = fread(buf + len, 1, cap - len, f);
-    len += n;
-    if (len < cap) break;
-    if (cap > ((size_t)1 << 31)) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    uint8_t *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  int rerr = ferror(f);
-  fclose(f);
-  if (!buf) {
-    *code = "ENOMEM";
-    return fail(err, errlen, "%s: out of memory (or larger than 2 GiB)", path);
-  }
-  if (rerr) {
-    free(buf);
-    *code = "EIO";
-    return fail(err, errlen, "%s: read error", path);
-  }
-  *out = buf;
-  *outlen = len;
-  return 0;
-}
-
 dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const char **code) {
-  uint8_t *buf;
-  size_t len;
-  if (dk_read_file(path, &buf, &len, err, errlen, code) != 0) return NULL;
+  dk_err e;
+  dk_filebuf f;
+  /* Plain files only: a FIFO or a device is refused, not read. */
+  if (dk_file_open(&f, path, DK_FILE_SEQUENTIAL, (uint64_t)1 << 31, &e) != 0) {
+    dk_err_copy(&e, err, errlen, code);
+    return NULL;
+  }
   char e2[256];
-  dk_hive *h = dk_hive_open(buf, len, e2, sizeof e2);
-  free(buf);
+  dk_hive *h = dk_hive_open(f.data, f.size, e2, sizeof e2);
+  dk_file_close(&f);
   if (!h) {
     *code = "DK_BAD_FORMAT";
-    fail(err, errlen, "%s: %s", path, e2);
+    dk_fail(err, errlen, "%s: %s", path, e2);
   }
   return h;
 }
@@ -304,7 +189,7 @@ uint64_t dk_marvin32(const uint8_t *d, size_t n) {
   uint32_t lo = (uint32_t)seed, hi = (uint32_t)(seed >> 32);
   size_t i = 0;
   for (; n - i >= 4; i += 4) {
-    lo += rd32(d + i);
+    lo += dk_rd32le(d + i);
     marvin_block(&lo, &hi);
   }
   switch (n - i) {
@@ -318,7 +203,7 @@ uint64_t dk_marvin32(const uint8_t *d, size_t n) {
   return (uint64_t)hi << 32 | lo;
 }
 
-static uint64_t rd64le(const uint8_t *p) { return rd64(p); }
+static uint64_t rd64le(const uint8_t *p) { return dk_rd64le(p); }
 
 /* The valid entry of log with sequence seq, or NULL. *why explains a bad one. */
 static const uint8_t *find_entry(const uint8_t *log, size_t len, uint32_t seq, char *why, size_t whylen) {
@@ -327,7 +212,7 @@ static const uint8_t *find_entry(const uint8_t *log, size_t len, uint32_t seq, c
   size_t off = 512;
   while (off + 40 <= len && memcmp(log + off, "HvLE", 4) == 0) {
     const uint8_t *e = log + off;
-    uint32_t size = rd32(e + 4), eseq = rd32(e + 12), npages = rd32(e + 20);
+    uint32_t size = dk_rd32le(e + 4), eseq = dk_rd32le(e + 12), npages = dk_rd32le(e + 20);
     if (size < 40 || size % 512 != 0 || size > len - off) {
       snprintf(why, whylen, "log entry at 0x%zx: size %u invalid", off, size);
       return NULL;
@@ -352,11 +237,11 @@ static const uint8_t *find_entry(const uint8_t *log, size_t len, uint32_t seq, c
    *buf (resized); returns pages applied, or -1 with why. */
 static long apply_dirt(const uint8_t *log, size_t len, uint8_t **buf, size_t *cur, char *why, size_t whylen) {
   if (len < 1024 || memcmp(log, "regf", 4) != 0 || memcmp(log + 512, "DIRT", 4) != 0) return 0;
-  if (checksum(log) != rd32(log + 508)) {
+  if (checksum(log) != dk_rd32le(log + 508)) {
     snprintf(why, whylen, "old-format log: base block checksum mismatch");
     return -1;
   }
-  uint32_t bins = rd32(log + 40);
+  uint32_t bins = dk_rd32le(log + 40);
   if (bins == 0 || bins % 4096 != 0 || bins > 0x7FFFF000u) {
     snprintf(why, whylen, "old-format log: hive bins size %u invalid", bins);
     return -1;
@@ -396,17 +281,17 @@ static long apply_dirt(const uint8_t *log, size_t len, uint8_t **buf, size_t *cu
 dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const *logs, const size_t *loglens,
                            size_t nlogs, dk_replay *rep, char *err, size_t errlen) {
   memset(rep, 0, sizeof *rep);
-  if (len < BASE || memcmp(data, "regf", 4) != 0 || nlogs == 0 || rd32(data + 4) == rd32(data + 8))
+  if (len < BASE || memcmp(data, "regf", 4) != 0 || nlogs == 0 || dk_rd32le(data + 4) == dk_rd32le(data + 8))
     return dk_hive_open(data, len, err, errlen);
   rep->attempted = 1;
   size_t cap = len, cur = len;
   uint8_t *buf = malloc(cap);
   if (!buf) {
-    fail(err, errlen, "out of memory");
+    dk_fail(err, errlen, "out of memory");
     return NULL;
   }
   memcpy(buf, data, len);
-  uint32_t seq = rd32(data + 8);
+  uint32_t seq = dk_rd32le(data + 8);
   rep->first_seq = seq;
   char why[200] = "";
   for (;;) {
@@ -417,7 +302,7 @@ dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const
       if (!why[0]) snprintf(why, sizeof why, "no log entry with sequence number %u", seq);
       break;
     }
-    uint32_t size = rd32(e + 4), bins = rd32(e + 16), npages = rd32(e + 20);
+    uint32_t size = dk_rd32le(e + 4), bins = dk_rd32le(e + 16), npages = dk_rd32le(e + 20);
     if (bins % 4096 != 0 || bins > 0x7FFFF000u) {
       snprintf(why, sizeof why, "log entry %u: hive bins size %u invalid", seq, bins);
       break;
@@ -437,7 +322,7 @@ dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const
     size_t data_off = 40 + 8 * (size_t)npages;
     int bad = 0;
     for (uint32_t p = 0; p < npages; p++) {
-      uint32_t poff = rd32(e + 40 + 8 * p), psz = rd32(e + 44 + 8 * p);
+      uint32_t poff = dk_rd32le(e + 40 + 8 * p), psz = dk_rd32le(e + 44 + 8 * p);
       if (psz > size - data_off || (size_t)poff + psz > bins) {
         snprintf(why, sizeof why, "log entry %u: dirty page %u (offset 0x%x, %u bytes) out of range", seq, p, poff,
                  psz);
@@ -466,7 +351,7 @@ dk_hive *dk_hive_open_logs(const uint8_t *data, size_t len, const uint8_t *const
       if (pages > 0 || (loglens[i] >= 516 && memcmp(logs[i] + 512, "DIRT", 4) == 0)) {
         rep->entries = 1;
         rep->pages = (unsigned)pages;
-        rep->last_seq = rd32(logs[i] + 4);
+        rep->last_seq = dk_rd32le(logs[i] + 4);
         snprintf(why, sizeof why, "old-format log applied (%ld dirty pages)", pages);
         break;
       }
@@ -513,28 +398,28 @@ static const hbin *bin_of(const dk_hive *h, uint32_t off) {
 static const uint8_t *cell(const dk_hive *h, uint32_t off, uint32_t *size, const char *what, char *err,
                            size_t errlen) {
   if (off == DK_REGF_NONE) {
-    fail(err, errlen, "%s: no cell (offset 0xffffffff)", what);
+    dk_fail(err, errlen, "%s: no cell (offset 0xffffffff)", what);
     return NULL;
   }
   if (off % 8 != 0) {
-    fail(err, errlen, "%s: cell offset 0x%x is not 8-aligned", what, off);
+    dk_fail(err, errlen, "%s: cell offset 0x%x is not 8-aligned", what, off);
     return NULL;
   }
   const hbin *b = bin_of(h, off);
   if (!b || off - b->start < 32) {
-    fail(err, errlen, "%s: cell offset 0x%x is outside the readable hive bins", what, off);
+    dk_fail(err, errlen, "%s: cell offset 0x%x is outside the readable hive bins", what, off);
     return NULL;
   }
   uint32_t room = b->start + b->size - off;
   const uint8_t *p = h->data + BASE + off;
-  int32_t raw = (int32_t)rd32(p);
+  int32_t raw = (int32_t)dk_rd32le(p);
   if (raw >= 0) {
-    fail(err, errlen, "%s: cell at 0x%x is free (size %d), not allocated", what, off, raw);
+    dk_fail(err, errlen, "%s: cell at 0x%x is free (size %d), not allocated", what, off, raw);
     return NULL;
   }
   uint32_t sz = (uint32_t)(-(int64_t)raw);
   if (sz < 8 || sz > room) {
-    fail(err, errlen, "%s: cell at 0x%x has size %u, its hive bin leaves %u", what, off, sz, room);
+    dk_fail(err, errlen, "%s: cell at 0x%x has size %u, its hive bin leaves %u", what, off, sz, room);
     return NULL;
   }
   *size = sz - 4;
@@ -546,28 +431,28 @@ int dk_hive_key(dk_hive *h, uint32_t off, dk_nk *nk, char *err, size_t errlen) {
   const uint8_t *p = cell(h, off, &sz, "key", err, errlen);
   if (!p) return -1;
   if (sz < 76 || p[0] != 'n' || p[1] != 'k')
-    return fail(err, errlen, "key at 0x%x: not an nk cell (signature '%c%c', %u bytes)", off,
+    return dk_fail(err, errlen, "key at 0x%x: not an nk cell (signature '%c%c', %u bytes)", off,
                 sz >= 2 && p[0] >= 32 && p[0] < 127 ? p[0] : '?', sz >= 2 && p[1] >= 32 && p[1] < 127 ? p[1] : '?',
                 sz);
   memset(nk, 0, sizeof *nk);
   nk->off = off;
-  nk->flags = rd16(p + 2);
-  nk->mtime = rd64(p + 4);
-  nk->parent = rd32(p + 16);
-  nk->nsubkeys = rd32(p + 20);
-  nk->subkeys = rd32(p + 28);
-  nk->nvalues = rd32(p + 36);
-  nk->values = rd32(p + 40);
-  nk->sk = rd32(p + 44);
-  nk->class_off = rd32(p + 48);
-  nk->class_len = rd16(p + 74);
-  uint16_t nl = rd16(p + 72);
+  nk->flags = dk_rd16le(p + 2);
+  nk->mtime = dk_rd64le(p + 4);
+  nk->parent = dk_rd32le(p + 16);
+  nk->nsubkeys = dk_rd32le(p + 20);
+  nk->subkeys = dk_rd32le(p + 28);
+  nk->nvalues = dk_rd32le(p + 36);
+  nk->values = dk_rd32le(p + 40);
+  nk->sk = dk_rd32le(p + 44);
+  nk->class_off = dk_rd32le(p + 48);
+  nk->class_len = dk_rd16le(p + 74);
+  uint16_t nl = dk_rd16le(p + 72);
   if ((size_t)nl > sz - 76) {
     note(h, "key at 0x%x: name length %u runs past its cell (%u bytes); name cut", off, nl, sz - 76);
     nl = (uint16_t)(sz - 76);
   }
-  if (nk->flags & 0x20) latin1_into(p + 76, nl, nk->name, sizeof nk->name);
-  else utf16_into(p + 76, nl, 0, nk->name, sizeof nk->name);
+  if (nk->flags & 0x20) dk_latin1_to_utf8(p + 76, nl, nk->name, sizeof nk->name);
+  else dk_utf16le_to_utf8(p + 76, nl, 0, nk->name, sizeof nk->name);
   return 0;
 }
 
@@ -597,7 +482,7 @@ static int read_list(dk_hive *h, uint32_t off, int depth, offs *o, char *err, si
   if (!p) {
     o->partial = 1;
     note(h, "%s", e);
-    fail(err, errlen, "%s", e);
+    dk_fail(err, errlen, "%s", e);
     return 0;
   }
   if (sz < 4) {
@@ -605,17 +490,17 @@ static int read_list(dk_hive *h, uint32_t off, int depth, offs *o, char *err, si
     note(h, "subkey list at 0x%x: too small", off);
     return 0;
   }
-  uint16_t count = rd16(p + 2);
+  uint16_t count = dk_rd16le(p + 2);
   if ((p[0] == 'l' && (p[1] == 'f' || p[1] == 'h'))) {
     if ((size_t)count * 8 > sz - 4) {
       o->partial = 1;
       note(h, "subkey list at 0x%x: %u entries do not fit in %u bytes; reading %u", off, count, sz,
            (unsigned)((sz - 4) / 8));
-      fail(err, errlen, "subkey list at 0x%x: count %u larger than the cell", off, count);
+      dk_fail(err, errlen, "subkey list at 0x%x: count %u larger than the cell", off, count);
       count = (uint16_t)((sz - 4) / 8);
     }
     for (uint16_t i = 0; i < count; i++)
-      if (push_off(o, rd32(p + 4 + 8 * (size_t)i))) return -1;
+      if (push_off(o, dk_rd32le(p + 4 + 8 * (size_t)i))) return -1;
     return 0;
   }
   if (p[0] == 'l' && p[1] == 'i') {
@@ -625,14 +510,14 @@ static int read_list(dk_hive *h, uint32_t off, int depth, offs *o, char *err, si
       count = (uint16_t)((sz - 4) / 4);
     }
     for (uint16_t i = 0; i < count; i++)
-      if (push_off(o, rd32(p + 4 + 4 * (size_t)i))) return -1;
+      if (push_off(o, dk_rd32le(p + 4 + 4 * (size_t)i))) return -1;
     return 0;
   }
   if (p[0] == 'r' && p[1] == 'i') {
     if (depth > 0) {
       o->partial = 1;
       note(h, "subkey list at 0x%x: an ri list inside an ri list (refused: possible cycle)", off);
-      fail(err, errlen, "subkey list at 0x%x: nested ri list", off);
+      dk_fail(err, errlen, "subkey list at 0x%x: nested ri list", off);
       return 0;
     }
     if ((size_t)count * 4 > sz - 4) {
@@ -641,7 +526,7 @@ static int read_list(dk_hive *h, uint32_t off, int depth, offs *o, char *err, si
       count = (uint16_t)((sz - 4) / 4);
     }
     for (uint16_t i = 0; i < count; i++) {
-      uint32_t sub = rd32(p + 4 + 4 * (size_t)i);
+      uint32_t sub = dk_rd32le(p + 4 + 4 * (size_t)i);
       if (sub == off) {
         o->partial = 1;
         note(h, "ri list at 0x%x points at itself", off);
@@ -654,7 +539,7 @@ static int read_list(dk_hive *h, uint32_t off, int depth, offs *o, char *err, si
   o->partial = 1;
   note(h, "subkey list at 0x%x: unknown signature '%c%c'", off, p[0] >= 32 && p[0] < 127 ? p[0] : '?',
        p[1] >= 32 && p[1] < 127 ? p[1] : '?');
-  fail(err, errlen, "subkey list at 0x%x: not an lf/lh/li/ri cell", off);
+  dk_fail(err, errlen, "subkey list at 0x%x: not an lf/lh/li/ri cell", off);
   return 0;
 }
 
@@ -666,7 +551,7 @@ int dk_hive_subkeys(dk_hive *h, const dk_nk *nk, uint32_t **list, size_t *n, cha
   if (nk->nsubkeys == 0 || nk->subkeys == DK_REGF_NONE) return 0;
   if (read_list(h, nk->subkeys, 0, &o, err, errlen) < 0) {
     free(o.v);
-    return fail(err, errlen, "out of memory");
+    return dk_fail(err, errlen, "out of memory");
   }
   if (o.n != nk->nsubkeys && !o.partial) {
     note(h, "key at 0x%x: %u subkeys declared, %zu in its list", nk->off, nk->nsubkeys, o.n);
@@ -686,20 +571,20 @@ int dk_hive_values(dk_hive *h, const dk_nk *nk, uint32_t **list, size_t *n, char
   const uint8_t *p = cell(h, nk->values, &sz, "value list", e, sizeof e);
   if (!p) {
     note(h, "key at 0x%x: %s", nk->off, e);
-    fail(err, errlen, "key at 0x%x: %s", nk->off, e);
+    dk_fail(err, errlen, "key at 0x%x: %s", nk->off, e);
     return 1;
   }
   size_t count = nk->nvalues;
   int partial = 0;
   if (count > sz / 4) {
     note(h, "key at 0x%x: %u values declared, its value list holds %u", nk->off, nk->nvalues, sz / 4);
-    fail(err, errlen, "key at 0x%x: value count %u larger than its list", nk->off, nk->nvalues);
+    dk_fail(err, errlen, "key at 0x%x: value count %u larger than its list", nk->off, nk->nvalues);
     count = sz / 4;
     partial = 1;
   }
   uint32_t *v = malloc((count ? count : 1) * sizeof *v);
-  if (!v) return fail(err, errlen, "out of memory");
-  for (size_t i = 0; i < count; i++) v[i] = rd32(p + 4 * i);
+  if (!v) return dk_fail(err, errlen, "out of memory");
+  for (size_t i = 0; i < count; i++) v[i] = dk_rd32le(p + 4 * i);
   *list = v;
   *n = count;
   return partial;
@@ -709,22 +594,22 @@ int dk_hive_value(dk_hive *h, uint32_t off, dk_vk *vk, char *err, size_t errlen)
   uint32_t sz;
   const uint8_t *p = cell(h, off, &sz, "value", err, errlen);
   if (!p) return -1;
-  if (sz < 20 || p[0] != 'v' || p[1] != 'k') return fail(err, errlen, "value at 0x%x: not a vk cell", off);
+  if (sz < 20 || p[0] != 'v' || p[1] != 'k') return dk_fail(err, errlen, "value at 0x%x: not a vk cell", off);
   memset(vk, 0, sizeof *vk);
   vk->off = off;
-  uint16_t nl = rd16(p + 2);
-  uint32_t ds = rd32(p + 4);
+  uint16_t nl = dk_rd16le(p + 2);
+  uint32_t ds = dk_rd32le(p + 4);
   vk->inline_data = (ds & 0x80000000u) != 0;
   vk->size = ds & 0x7FFFFFFFu;
-  vk->data_off = rd32(p + 8);
-  vk->type = rd32(p + 12);
-  vk->flags = rd16(p + 16);
+  vk->data_off = dk_rd32le(p + 8);
+  vk->type = dk_rd32le(p + 12);
+  vk->flags = dk_rd16le(p + 16);
   if ((size_t)nl > sz - 20) {
     note(h, "value at 0x%x: name length %u runs past its cell; name cut", off, nl);
     nl = (uint16_t)(sz - 20);
   }
-  if (vk->flags & 1u) latin1_into(p + 20, nl, vk->name, sizeof vk->name);
-  else utf16_into(p + 20, nl, 0, vk->name, sizeof vk->name);
+  if (vk->flags & 1u) dk_latin1_to_utf8(p + 20, nl, vk->name, sizeof vk->name);
+  else dk_utf16le_to_utf8(p + 20, nl, 0, vk->name, sizeof vk->name);
   return 0;
 }
 
@@ -735,7 +620,7 @@ int dk_hive_value_data(dk_hive *h, const dk_vk *vk, uint8_t **data, size_t *len,
     size_t n = vk->size > 4 ? 4 : vk->size;
     if (vk->size > 4) note(h, "value at 0x%x: inline data of %u bytes (at most 4); cut", vk->off, vk->size);
     uint8_t *d = malloc(4);
-    if (!d) return fail(err, errlen, "out of memory");
+    if (!d) return dk_fail(err, errlen, "out of memory");
     d[0] = (uint8_t)vk->data_off;
     d[1] = (uint8_t)(vk->data_off >> 8);
     d[2] = (uint8_t)(vk->data_off >> 16);
@@ -746,33 +631,33 @@ int dk_hive_value_data(dk_hive *h, const dk_vk *vk, uint8_t **data, size_t *len,
   }
   if (vk->size == 0) {
     *data = malloc(1);
-    return *data ? 0 : fail(err, errlen, "out of memory");
+    return *data ? 0 : dk_fail(err, errlen, "out of memory");
   }
   uint32_t sz;
   char e[256];
   const uint8_t *p = cell(h, vk->data_off, &sz, "value data", e, sizeof e);
   if (!p) {
     note(h, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
-    return fail(err, errlen, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
+    return dk_fail(err, errlen, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
   }
   if (h->info.minor >= 4 && vk->size > 16344 && sz >= 8 && p[0] == 'd' && p[1] == 'b') {
-    uint16_t nseg = rd16(p + 2);
-    uint32_t lo = rd32(p + 4), lsz;
+    uint16_t nseg = dk_rd16le(p + 2);
+    uint32_t lo = dk_rd32le(p + 4), lsz;
     const uint8_t *l = cell(h, lo, &lsz, "big data segment list", e, sizeof e);
     if (!l) {
       note(h, "value '%s' at 0x%x: %s", vk->name, vk->off, e);
-      return fail(err, errlen, "value '%s': %s", vk->name, e);
+      return dk_fail(err, errlen, "value '%s': %s", vk->name, e);
     }
     if ((size_t)nseg * 4 > lsz) {
       note(h, "value '%s': %u big-data segments, the list holds %u", vk->name, nseg, lsz / 4);
       nseg = (uint16_t)(lsz / 4);
     }
     uint8_t *d = malloc(vk->size);
-    if (!d) return fail(err, errlen, "out of memory");
+    if (!d) return dk_fail(err, errlen, "out of memory");
     size_t got = 0;
     for (uint16_t i = 0; i < nseg && got < vk->size; i++) {
       uint32_t ssz;
-      const uint8_t *s = cell(h, rd32(l + 4 * (size_t)i), &ssz, "big data segment", e, sizeof e);
+      const uint8_t *s = cell(h, dk_rd32le(l + 4 * (size_t)i), &ssz, "big data segment", e, sizeof e);
       if (!s) {
         note(h, "value '%s': segment %u: %s", vk->name, i, e);
         break;
@@ -786,7 +671,7 @@ int dk_hive_value_data(dk_hive *h, const dk_vk *vk, uint8_t **data, size_t *len,
     *len = got;
     if (got < vk->size) {
       note(h, "value '%s' at 0x%x: big data holds %zu of %u bytes", vk->name, vk->off, got, vk->size);
-      return fail(err, errlen, "value '%s': big data truncated (%zu of %u bytes)", vk->name, got, vk->size);
+      return dk_fail(err, errlen, "value '%s': big data truncated (%zu of %u bytes)", vk->name, got, vk->size);
     }
     return 0;
   }
@@ -798,11 +683,11 @@ int dk_hive_value_data(dk_hive *h, const dk_vk *vk, uint8_t **data, size_t *len,
     truncated = 1;
   }
   uint8_t *d = malloc(n ? n : 1);
-  if (!d) return fail(err, errlen, "out of memory");
+  if (!d) return dk_fail(err, errlen, "out of memory");
   memcpy(d, p, n);
   *data = d;
   *len = n;
-  if (truncated) return fail(err, errlen, "value '%s': data truncated (%zu of %u bytes)", vk->name, n, vk->size);
+  if (truncated) return dk_fail(err, errlen, "value '%s': data truncated (%zu of %u bytes)", vk->name, n, vk->size);
   return 0;
 }
 
@@ -816,16 +701,16 @@ char *dk_hive_class(dk_hive *h, const dk_nk *nk) {
     return NULL;
   }
   size_t n = nk->class_len > sz ? sz : nk->class_len;
-  return regf_utf16le_to_utf8(p, n, 0, NULL);
+  return dk_utf16le_to_utf8_alloc(p, n, 0, NULL);
 }
 
 int dk_hive_security(dk_hive *h, const dk_nk *nk, const uint8_t **sd, size_t *len, char *err, size_t errlen) {
   uint32_t sz;
   const uint8_t *p = cell(h, nk->sk, &sz, "security", err, errlen);
   if (!p) return -1;
-  if (sz < 20 || p[0] != 's' || p[1] != 'k') return fail(err, errlen, "security cell at 0x%x: not an sk cell", nk->sk);
-  uint32_t n = rd32(p + 16);
-  if (n > sz - 20) return fail(err, errlen, "security cell at 0x%x: descriptor size %u larger than the cell", nk->sk, n);
+  if (sz < 20 || p[0] != 's' || p[1] != 'k') return dk_fail(err, errlen, "security cell at 0x%x: not an sk cell", nk->sk);
+  uint32_t n = dk_rd32le(p + 16);
+  if (n > sz - 20) return dk_fail(err, errlen, "security cell at 0x%x: descriptor size %u larger than the cell", nk->sk, n);
   *sd = p + 20;
   *len = n;
   return 0;
@@ -871,7 +756,7 @@ int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, cha
     while (*p == '\\' || *p == '/') p++;
     if (!*p) break;
     size_t n = strcspn(p, "\\/");
-    if (n >= sizeof part) return fail(err, errlen, "path component too long");
+    if (n >= sizeof part) return dk_fail(err, errlen, "path component too long");
     memcpy(part, p, n);
     part[n] = '\0';
     p += n;
@@ -880,7 +765,7 @@ int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, cha
     uint32_t *list;
     size_t cnt;
     char e[256];
-    if (dk_hive_subkeys(h, &nk, &list, &cnt, e, sizeof e) < 0) return fail(err, errlen, "%s", e);
+    if (dk_hive_subkeys(h, &nk, &list, &cnt, e, sizeof e) < 0) return dk_fail(err, errlen, "%s", e);
     int found = 0;
     for (size_t i = 0; i < cnt && !found; i++) {
       dk_nk c;
@@ -891,7 +776,7 @@ int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, cha
       }
     }
     free(list);
-    if (!found) return fail(err, errlen, "no key '%s' under '%.*s'", part, (int)(p - n - path), path);
+    if (!found) return dk_fail(err, errlen, "no key '%s' under '%.*s'", part, (int)(p - n - path), path);
   }
   *out = cur;
   return 0;
@@ -925,10 +810,10 @@ static int child_cmp(const void *a, const void *b) {
   return strcmp(((const child *)a)->name, ((const child *)b)->name);
 }
 
-static void buf_put(dk_buf *b, const char *s, size_t n) {
+void dk_buf_put(dk_buf *b, const void *s, size_t n) {
   if (b->oom) return;
   if (b->len + n + 1 > b->cap) {
-    size_t nc = b->cap ? b->cap : 65536;
+    size_t nc = b->cap ? b->cap * 2 : 64;
     while (nc < b->len + n + 1) nc *= 2;
     char *d = realloc(b->data, nc);
     if (!d) {
@@ -942,7 +827,7 @@ static void buf_put(dk_buf *b, const char *s, size_t n) {
   b->len += n;
   b->data[b->len] = '\0';
 }
-static void buf_str(dk_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+static void buf_str(dk_buf *b, const char *s) { dk_buf_put(b, s, strlen(s)); }
 
 typedef struct val {
   dk_vk vk;
@@ -951,19 +836,19 @@ typedef struct val {
 static int val_cmp(const void *a, const void *b) { return strcmp(((const val *)a)->vk.name, ((const val *)b)->vk.name); }
 
 static void put_quoted(dk_buf *b, const char *s) {
-  buf_put(b, "\"", 1);
+  dk_buf_put(b, "\"", 1);
   for (; *s; s++) {
-    if (*s == '\\' || *s == '"') buf_put(b, "\\", 1);
-    buf_put(b, s, 1);
+    if (*s == '\\' || *s == '"') dk_buf_put(b, "\\", 1);
+    dk_buf_put(b, s, 1);
   }
-  buf_put(b, "\"", 1);
+  dk_buf_put(b, "\"", 1);
 }
 
-static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t pcap, int depth, dk_buf *out,
-                      size_t *nk_count, size_t *nv_count) {
-  dk_nk nk;
+/* A key met by a recursive walk: 1 to go into it (nk read), 0 to skip it (the
+   problem noted: unreadable, too deep, seen before), -1 out of memory. */
+static int enter_key(dk_hive *h, uint32_t key, int depth, dk_nk *nk) {
   char e[256];
-  if (dk_hive_key(h, key, &nk, e, sizeof e) != 0) {
+  if (dk_hive_key(h, key, nk, e, sizeof e) != 0) {
     note(h, "%s", e);
     return 0;
   }
@@ -972,14 +857,19 @@ static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t 
     return 0;
   }
   int m = mark(h, key);
-  if (m < 0) return -1;
-  if (m > 0) {
-    note(h, "key at 0x%x reached twice (a cycle in the subkey lists); not followed again", key);
-    return 0;
-  }
+  if (m > 0) note(h, "key at 0x%x reached twice (a cycle in the subkey lists); not followed again", key);
+  return m < 0 ? -1 : m > 0 ? 0 : 1;
+}
+
+static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t pcap, int depth, dk_buf *out,
+                      size_t *nk_count, size_t *nv_count) {
+  dk_nk nk;
+  int in = enter_key(h, key, depth, &nk);
+  if (in <= 0) return in;
+  char e[256];
   (*nk_count)++;
   buf_str(out, "[");
-  if (plen) buf_put(out, path, plen);
+  if (plen) dk_buf_put(out, path, plen);
   else buf_str(out, "\\");
   buf_str(out, "]\n");
   uint32_t *vl;
@@ -1010,7 +900,7 @@ static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t 
       }
       if (vals[i].vk.type == 4 && dl == 4) {
         char dw[32];
-        snprintf(dw, sizeof dw, "dword:%08x\n", (unsigned)rd32(d));
+        snprintf(dw, sizeof dw, "dword:%08x\n", (unsigned)dk_rd32le(d));
         buf_str(out, dw);
       } else {
         char t[32];
@@ -1019,7 +909,7 @@ static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t 
         static const char digits[] = "0123456789abcdef";
         for (size_t j = 0; j < dl; j++) {
           char c[3] = {digits[d[j] >> 4], digits[d[j] & 15], ','};
-          buf_put(out, c, j + 1 < dl ? 3 : 2);
+          dk_buf_put(out, c, j + 1 < dl ? 3 : 2);
         }
         buf_str(out, "\n");
       }
@@ -1066,14 +956,22 @@ static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t 
   return rc;
 }
 
-int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size_t *nkeys, size_t *nvalues) {
-  size_t pcap = 65536;
+/* The path buffer of a recursive walk (pcap bytes) starting with path ("\\" = the root: empty). */
+static char *path_buf(const char *path, size_t pcap, size_t *plen) {
   char *p = malloc(pcap);
+  if (!p) return NULL;
+  size_t n = strlen(path);
+  if (n >= pcap) n = pcap - 1;
+  memcpy(p, path, n);
+  if (n == 1 && p[0] == '\\') n = 0;
+  *plen = n;
+  return p;
+}
+
+int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size_t *nkeys, size_t *nvalues) {
+  size_t pcap = 65536, plen;
+  char *p = path_buf(path, pcap, &plen);
   if (!p) return -1;
-  size_t plen = strlen(path);
-  if (plen >= pcap) plen = pcap - 1;
-  memcpy(p, path, plen);
-  if (plen == 1 && p[0] == '\\') plen = 0;
   *nkeys = *nvalues = 0;
   unmark_all(h);
   buf_str(out, "Windows Registry Editor Version 5.00\n\n");
@@ -1085,21 +983,9 @@ int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size
 static int walk_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t pcap, int depth, dk_hive_walk_fn fn,
                     void *ud) {
   dk_nk nk;
+  int in = enter_key(h, key, depth, &nk);
+  if (in <= 0) return in;
   char e[256];
-  if (dk_hive_key(h, key, &nk, e, sizeof e) != 0) {
-    note(h, "%s", e);
-    return 0;
-  }
-  if (depth > MAX_DEPTH) {
-    note(h, "key at 0x%x: deeper than %d levels (cycle?)", key, MAX_DEPTH);
-    return 0;
-  }
-  int m = mark(h, key);
-  if (m < 0) return -1;
-  if (m > 0) {
-    note(h, "key at 0x%x reached twice (a cycle in the subkey lists); not followed again", key);
-    return 0;
-  }
   path[plen] = '\0';
   int stop = fn(ud, plen ? path : "\\", &nk);
   if (stop) return stop;
@@ -1124,13 +1010,9 @@ static int walk_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t pc
 }
 
 int dk_hive_walk(dk_hive *h, uint32_t key, const char *path, dk_hive_walk_fn fn, void *ud) {
-  size_t pcap = 65536;
-  char *p = malloc(pcap);
+  size_t pcap = 65536, plen;
+  char *p = path_buf(path, pcap, &plen);
   if (!p) return -1;
-  size_t plen = strlen(path);
-  if (plen >= pcap) plen = pcap - 1;
-  memcpy(p, path, plen);
-  if (plen == 1 && p[0] == '\\') plen = 0;
   unmark_all(h);
   int rc = walk_rec(h, key, p, plen, pcap, 0, fn, ud);
   free(p);

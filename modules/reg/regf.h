@@ -75,8 +75,6 @@ uint64_t dk_marvin32(const uint8_t *data, size_t len);
 
 /* Reads a file. *code = "ENOENT", "EACCES", "DK_BAD_FORMAT", "ENOMEM". */
 dk_hive *dk_hive_open_file(const char *path, char *err, size_t errlen, const char **code);
-/* Reads a whole file into a malloc'ed buffer. 0 or -1 (err, *code as above). */
-int dk_read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen, const char **code);
 void dk_hive_close(dk_hive *h);
 
 void dk_hive_get_info(const dk_hive *h, dk_hive_info *info);
@@ -104,9 +102,6 @@ int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, cha
 /* Case-insensitive compare of UTF-8 names (ASCII and Latin-1 folded). */
 int dk_regname_cmp(const char *a, const char *b);
 
-/* UTF-16LE bytes -> UTF-8 (malloc'ed, NUL-terminated); stops at the first NUL when stop_at_nul. */
-char *regf_utf16le_to_utf8(const uint8_t *s, size_t bytes, int stop_at_nul, size_t *outlen);
-
 /* Writes the key tree in `hivexregedit --export` format (regedit 5, values as hex(t): or dword:).
    Returns a malloc'ed buffer; keys sorted by name, values by name, like hivexregedit. */
 typedef struct dk_buf {
@@ -114,6 +109,8 @@ typedef struct dk_buf {
   size_t len, cap;
   int oom;
 } dk_buf;
+/* Appends n bytes (the buffer stays NUL-terminated); sets oom instead of failing. */
+void dk_buf_put(dk_buf *b, const void *d, size_t n);
 int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size_t *nkeys, size_t *nvalues);
 
 /* Depth-first walk (stored order). The callback returns non-zero to stop.

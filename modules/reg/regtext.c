@@ -1,5 +1,5 @@
 /* Registry text files (regedit 4/5, Wine). See regtext.h. */
-#include "dk_printf.h"
+#include "dk_err.h"
 
 #include "regtext.h"
 
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dk_text.h"
 
 #define MAX_ERRORS 200
 
@@ -48,30 +50,10 @@ void dk_regtext_free(dk_regtext *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* A growable byte buffer. */
-typedef struct bytes {
-  uint8_t *p;
-  size_t n, cap;
-  int oom;
-} bytes;
+/* A growable byte buffer: regf.h's dk_buf (always terminated). */
+typedef dk_buf bytes;
 
-static void put(bytes *b, const void *d, size_t n) {
-  if (b->oom) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 64;
-    while (nc < b->n + n + 1) nc *= 2;
-    uint8_t *q = realloc(b->p, nc);
-    if (!q) {
-      b->oom = 1;
-      return;
-    }
-    b->p = q;
-    b->cap = nc;
-  }
-  memcpy(b->p + b->n, d, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
+static void put(bytes *b, const void *d, size_t n) { dk_buf_put(b, d, n); }
 
 /* UTF-8 code point at s (bounded by end); invalid bytes as Latin-1. */
 static uint32_t utf8_next(const char **s, const char *end) {
@@ -108,15 +90,7 @@ static void put_u16(bytes *b, uint32_t c) {
 
 static void put_utf8(bytes *b, uint32_t c) {
   char o[4];
-  size_t n;
-  if (c < 0x80) o[0] = (char)c, n = 1;
-  else if (c < 0x800) o[0] = (char)(0xC0 | (c >> 6)), o[1] = (char)(0x80 | (c & 0x3F)), n = 2;
-  else if (c < 0x10000)
-    o[0] = (char)(0xE0 | (c >> 12)), o[1] = (char)(0x80 | ((c >> 6) & 0x3F)), o[2] = (char)(0x80 | (c & 0x3F)), n = 3;
-  else
-    o[0] = (char)(0xF0 | (c >> 18)), o[1] = (char)(0x80 | ((c >> 12) & 0x3F)), o[2] = (char)(0x80 | ((c >> 6) & 0x3F)),
-    o[3] = (char)(0x80 | (c & 0x3F)), n = 4;
-  put(b, o, n);
+  put(b, o, dk_utf8_put(o, c));
 }
 
 static int hexv(char c) {
@@ -162,30 +136,27 @@ static int quoted(const char **p, const char *end, int wine, int ansi, int utf16
   return 0;
 }
 
-static dk_regtext_key *add_key(dk_regtext *r) {
-  if (r->nkeys == r->cap) {
-    size_t nc = r->cap ? r->cap * 2 : 32;
-    dk_regtext_key *k = realloc(r->keys, nc * sizeof *k);
-    if (!k) return NULL;
-    r->keys = k;
-    r->cap = nc;
+/* A new zeroed last element of *arr (n used, cap allocated, first: the first
+   allocation), or NULL when out of memory. */
+static void *append(void **arr, size_t *n, size_t *cap, size_t elem, size_t first) {
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : first;
+    void *p = realloc(*arr, nc * elem);
+    if (!p) return NULL;
+    *arr = p;
+    *cap = nc;
   }
-  dk_regtext_key *k = &r->keys[r->nkeys++];
-  memset(k, 0, sizeof *k);
-  return k;
+  void *e = (char *)*arr + (*n)++ * elem;
+  memset(e, 0, elem);
+  return e;
+}
+
+static dk_regtext_key *add_key(dk_regtext *r) {
+  return append((void **)&r->keys, &r->nkeys, &r->cap, sizeof *r->keys, 32);
 }
 
 static dk_regtext_value *add_value(dk_regtext_key *k) {
-  if (k->nvalues == k->cap) {
-    size_t nc = k->cap ? k->cap * 2 : 8;
-    dk_regtext_value *v = realloc(k->values, nc * sizeof *v);
-    if (!v) return NULL;
-    k->values = v;
-    k->cap = nc;
-  }
-  dk_regtext_value *v = &k->values[k->nvalues++];
-  memset(v, 0, sizeof *v);
-  return v;
+  return append((void **)&k->values, &k->nvalues, &k->cap, sizeof *k->values, 8);
 }
 
 /* "aa,bb, cc" (spaces and line continuations already removed or tolerated). */
@@ -219,7 +190,7 @@ static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const
     p++;
     if (quoted(&p, end, wine, ansi, 0, &name) != 0) {
       line_error(r, line, "unterminated value name");
-      free(name.p);
+      free(name.data);
       return;
     }
   } else {
@@ -229,17 +200,17 @@ static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const
   while (p < end && *p == ' ') p++;
   if (p >= end || *p != '=') {
     line_error(r, line, "'=' expected after the value name");
-    free(name.p);
+    free(name.data);
     return;
   }
   p++;
   while (p < end && *p == ' ') p++;
   dk_regtext_value *v = add_value(key);
   if (!v) {
-    free(name.p);
+    free(name.data);
     return;
   }
-  v->name = name.p ? (char *)name.p : calloc(1, 1);
+  v->name = name.data ? name.data : calloc(1, 1);
   v->line = line;
   if (p < end && *p == '-') {
     v->deleted = 1;
@@ -291,16 +262,16 @@ static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const
     /* regedit 4 writes expandable and multi strings as 8-bit bytes: widen them */
     if (ansi && (v->type == 2 || v->type == 7) && !data.oom) {
       bytes w = {0};
-      for (size_t i = 0; i < data.n; i++) put_u16(&w, data.p[i]);
-      free(data.p);
+      for (size_t i = 0; i < data.len; i++) put_u16(&w, (uint8_t)data.data[i]);
+      free(data.data);
       data = w;
     }
   } else {
     line_error(r, line, "unknown value data '%.12s'", p);
   }
   if (data.oom) line_error(r, line, "out of memory");
-  v->data = data.p ? data.p : calloc(1, 1);
-  v->len = data.n;
+  v->data = data.data ? (uint8_t *)data.data : calloc(1, 1);
+  v->len = data.len;
 }
 
 int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err, size_t errlen) {
@@ -308,7 +279,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
   char *text = NULL;
   size_t tlen = 0;
   if (len >= 2 && buf[0] == 0xFF && buf[1] == 0xFE) {
-    text = regf_utf16le_to_utf8(buf + 2, len - 2, 0, &tlen);
+    text = dk_utf16le_to_utf8_alloc(buf + 2, len - 2, 0, &tlen);
   } else {
     size_t skip = (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) ? 3 : 0;
     tlen = len - skip;
@@ -348,7 +319,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
         snprintf(err, errlen, "not a registry file: line %d is '%.*s' (Windows Registry Editor Version 5.00, "
                  "REGEDIT4 or WINE REGISTRY Version 2 expected)", line, (int)(n > 40 ? 40 : n), ls);
         free(text);
-        free(logical.p);
+        free(logical.data);
         dk_regtext_free(out);
         return -1;
       }
@@ -356,23 +327,23 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
     }
     int first_line = line;
     /* Join continuation lines of hex data ("...,\"). */
-    logical.n = 0;
+    logical.len = 0;
     put(&logical, ls, (size_t)(le - ls));
-    while (logical.n > 0 && logical.p[logical.n - 1] == '\\' && p < end) {
+    while (logical.len > 0 && logical.data[logical.len - 1] == '\\' && p < end) {
       const char *nl2 = memchr(p, '\n', (size_t)(end - p));
       const char *le2 = nl2 ? nl2 : end, *ls2 = p;
       p = nl2 ? nl2 + 1 : end;
       line++;
       while (ls2 < le2 && (*ls2 == ' ' || *ls2 == '\t')) ls2++;
       while (le2 > ls2 && (le2[-1] == '\r' || le2[-1] == ' ')) le2--;
-      logical.n--; /* drop the backslash */
+      logical.len--; /* drop the backslash */
       put(&logical, ls2, (size_t)(le2 - ls2));
     }
     if (logical.oom) {
       line_error(out, first_line, "out of memory");
       break;
     }
-    const char *s = (const char *)logical.p, *e = s + logical.n;
+    const char *s = (const char *)logical.data, *e = s + logical.len;
     while (s < e && (*s == ' ' || *s == '\t')) s++;
     if (s == e) continue;
     if (*s == ';' || (*s == '#' && out->format == DK_REGTEXT_WINE)) {
@@ -420,7 +391,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
       } else {
         put(&path, ks, (size_t)(close - ks));
       }
-      key->path = path.p ? (char *)path.p : calloc(1, 1);
+      key->path = path.data ? path.data : calloc(1, 1);
       continue;
     }
     if (!key) {
@@ -429,7 +400,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
     }
     parse_value(out, key, s, e, first_line);
   }
-  free(logical.p);
+  free(logical.data);
   free(text);
   if (out->format == 0) {
     dk_regtext_free(out);

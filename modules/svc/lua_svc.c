@@ -9,22 +9,10 @@
 */
 #include <string.h>
 
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 #include "svc.h"
 
 int luaopen_diagkit_svc(lua_State *L);
-
-static void set_str(lua_State *L, const char *k, const char *v) {
-  if (!v) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
 
 static const char *action_name(unsigned t) {
   switch (t) {
@@ -50,13 +38,13 @@ static int l_query(lua_State *L) {
   }
   /* (Out of memory while building the table would leak the few strings of info.) */
   lua_createtable(L, 0, 12);
-  set_str(L, "image", info.image);
-  set_str(L, "account", info.account);
-  set_str(L, "display", info.display);
-  set_str(L, "group", info.group);
-  set_int(L, "type", info.type);
-  set_int(L, "start", info.start);
-  set_int(L, "error_control", info.error_control);
+  dk_lua_setstr(L, "image", info.image);
+  dk_lua_setstr(L, "account", info.account);
+  dk_lua_setstr(L, "display", info.display);
+  dk_lua_setstr(L, "group", info.group);
+  dk_lua_setint(L, "type", info.type);
+  dk_lua_setint(L, "start", info.start);
+  dk_lua_setint(L, "error_control", info.error_control);
   lua_newtable(L);
   int n = 0;
   for (const char *p = info.depends; p && *p; p += strlen(p) + 1) {
@@ -66,24 +54,23 @@ static int l_query(lua_State *L) {
   lua_setfield(L, -2, "depends");
   if (info.has_status) {
     lua_createtable(L, 0, 6);
-    set_int(L, "state", info.state);
-    set_int(L, "win32_exit", info.win32_exit);
-    set_int(L, "service_exit", info.service_exit);
-    set_int(L, "pid", info.pid);
-    set_int(L, "checkpoint", info.checkpoint);
-    set_int(L, "wait_hint", info.wait_hint);
+    dk_lua_setint(L, "state", info.state);
+    dk_lua_setint(L, "win32_exit", info.win32_exit);
+    dk_lua_setint(L, "service_exit", info.service_exit);
+    dk_lua_setint(L, "pid", info.pid);
+    dk_lua_setint(L, "checkpoint", info.checkpoint);
+    dk_lua_setint(L, "wait_hint", info.wait_hint);
     lua_setfield(L, -2, "status");
   }
   if (info.has_failure) {
     lua_createtable(L, 0, 3);
-    set_int(L, "reset_period_s", info.reset_period_s);
-    set_str(L, "command", info.command);
+    dk_lua_setint(L, "reset_period_s", info.reset_period_s);
+    dk_lua_setstr(L, "command", info.command);
     lua_createtable(L, (int)info.nactions, 0);
     for (unsigned i = 0; i < info.nactions; i++) {
       lua_createtable(L, 0, 2);
-      lua_pushstring(L, action_name(info.actions[i].type));
-      lua_setfield(L, -2, "action");
-      set_int(L, "delay_ms", info.actions[i].delay_ms);
+      dk_lua_setstr(L, "action", action_name(info.actions[i].type));
+      dk_lua_setint(L, "delay_ms", info.actions[i].delay_ms);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "actions");

@@ -3,59 +3,41 @@
 ** only (no administrator needed for most services), then the configuration,
 ** the status and the failure actions.
 */
+#include "dk_err.h"
+
 #include <windows.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dk_text.h"
 #include "svc.h"
 
-static char *to_utf8(const wchar_t *w) {
-  if (!w) return NULL;
-  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-  if (n <= 0) return NULL;
-  char *s = malloc((size_t)n);
-  if (s && WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) <= 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
+static char *to_utf8(const wchar_t *w) { return w ? dk_utf16_to_utf8_alloc(w) : NULL; }
 
-/* lpDependencies: NUL-separated, double-NUL-terminated UTF-16; groups start with '+'. */
+/* lpDependencies: NUL-separated, double-NUL-terminated UTF-16; groups start with '+'.
+** Converted whole, both terminators included, to the same layout in UTF-8. */
 static char *multi_to_utf8(const wchar_t *w) {
   if (!w || !*w) return NULL;
-  size_t total = 1;
-  for (const wchar_t *p = w; *p; p += wcslen(p) + 1) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, p, -1, NULL, 0, NULL, NULL);
-    if (n <= 0) return NULL;
-    total += (size_t)n;
-  }
-  char *s = malloc(total), *o = s;
-  if (!s) return NULL;
-  for (const wchar_t *p = w; *p; p += wcslen(p) + 1) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, p, -1, o, (int)(total - (size_t)(o - s)), NULL, NULL);
-    if (n <= 0) {
-      free(s);
-      return NULL;
-    }
-    o += n;
-  }
-  *o = '\0';
-  return s;
+  const wchar_t *p = w;
+  while (*p) p += wcslen(p) + 1;
+  return dk_utf16n_to_utf8_alloc(w, (int)(p - w) + 1);
 }
 
+/* The Win32 error stays the code (svc.query documents numbers: 1060 no such service). */
 static int fail(unsigned e, unsigned *code, char *msg, size_t msg_size, const char *what, const char *name) {
+  char text[256];
+  dk_win32_message(e, text, sizeof text);
   *code = e;
-  snprintf(msg, msg_size, "%s %s: Win32 error %u", what, name, e);
+  snprintf(msg, msg_size, "%s %s: %s (Win32 error %u)", what, name, text, e);
   return -1;
 }
 
 int dk_svc_query(const char *name, dk_svc_info *out, unsigned *code, char *msg, size_t msg_size) {
   memset(out, 0, sizeof *out);
   wchar_t wname[512];
-  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, wname, 512) <= 0)
+  if (dk_utf8_to_utf16(name, wname, 512) < 0)
     return fail(ERROR_INVALID_NAME, code, msg, msg_size, "service name", name);
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   if (!scm) return fail((unsigned)GetLastError(), code, msg, msg_size, "OpenSCManager for", name);

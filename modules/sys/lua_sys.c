@@ -8,8 +8,7 @@
 */
 #include "sys.h"
 
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_lua.h"
 
 int luaopen_diagkit_sys(lua_State *L);
 
@@ -17,14 +16,10 @@ static int l_platform(lua_State *L) {
   dk_sys_info info;
   dk_sys_get_info(&info);
   lua_createtable(L, 0, 5);
-  lua_pushstring(L, info.os);
-  lua_setfield(L, -2, "os");
-  lua_pushstring(L, info.arch);
-  lua_setfield(L, -2, "arch");
-  lua_pushstring(L, info.os_version);
-  lua_setfield(L, -2, "os_version");
-  lua_pushstring(L, info.hostname);
-  lua_setfield(L, -2, "hostname");
+  dk_lua_setstr(L, "os", info.os);
+  dk_lua_setstr(L, "arch", info.arch);
+  dk_lua_setstr(L, "os_version", info.os_version);
+  dk_lua_setstr(L, "hostname", info.hostname);
   if (info.wine_version[0] != '\0')
     lua_pushstring(L, info.wine_version);
   else
@@ -54,10 +49,7 @@ static int l_realpath(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   char out[4096];
   if (dk_sys_realpath(path, out, sizeof out) != 0) {
-    luaL_pushfail(L);
-    lua_pushfstring(L, "%s: cannot resolve the path", path);
-    lua_pushliteral(L, "ENOENT");
-    return 3;
+    return dk_lua_fail(L, lua_pushfstring(L, "%s: cannot resolve the path", path), "ENOENT");
   }
   lua_pushstring(L, out);
   return 1;

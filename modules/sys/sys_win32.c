@@ -8,6 +8,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "dk_text.h"
+
 /* ntdll exports wine_get_version only under Wine: the standard way to tell. */
 static void wine_version(char *out, size_t size) {
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
@@ -46,7 +48,7 @@ void dk_sys_get_info(dk_sys_info *info) {
   wchar_t name[256];
   DWORD n = sizeof name / sizeof name[0];
   if (GetComputerNameW(name, &n))
-    WideCharToMultiByte(CP_UTF8, 0, name, -1, info->hostname, (int)sizeof info->hostname, NULL, NULL);
+    dk_utf16_to_utf8(name, info->hostname, sizeof info->hostname);
   wine_version(info->wine_version, sizeof info->wine_version);
 }
 
@@ -64,13 +66,11 @@ long dk_sys_pid(void) { return (long)GetCurrentProcessId(); }
 /* GetFinalPathNameByHandleW resolves links of an existing file; for a name
 ** that does not exist yet GetFullPathNameW at least makes it absolute. */
 int dk_sys_realpath(const char *path, char *out, size_t out_size) {
-  int wn = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
-  if (wn <= 0) return -1;
-  wchar_t *w = malloc((size_t)wn * sizeof *w);
+  wchar_t *w = dk_utf8_to_wide(path);
+  if (w == NULL) return -1;
   wchar_t *full = malloc(32768 * sizeof *full);
   int rc = -1;
-  if (w == NULL || full == NULL) goto done;
-  MultiByteToWideChar(CP_UTF8, 0, path, -1, w, wn);
+  if (full == NULL) goto done;
   DWORD n = GetFullPathNameW(w, 32768, full, NULL);
   if (n == 0 || n >= 32768) goto done;
   HANDLE f = CreateFileW(full, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
@@ -86,7 +86,7 @@ int dk_sys_realpath(const char *path, char *out, size_t out_size) {
       memmove(full, full + 4, (wcslen(full + 4) + 1) * sizeof *full);
     }
   }
-  rc = WideCharToMultiByte(CP_UTF8, 0, full, -1, out, (int)out_size, NULL, NULL) > 0 ? 0 : -1;
+  rc = dk_utf16_to_utf8(full, out, out_size) < 0 ? -1 : 0;
 done:
   free(w);
   free(full);

@@ -9,15 +9,14 @@
 ** opts.paths_only: keep only events that name a path (plus exits and kills).
 ** trace.failures and trace.run are Lua (scripts/diagkit/tracing.lua); they are
 ** added to this table when the scripts are on package.path.
-** Uses only trace.h and pml.h.
+** Uses trace.h and pml.h, and the support layer (dk_file.h, dk_lua.h).
 */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lauxlib.h"
-#include "lua.h"
+#include "dk_file.h"
+#include "dk_lua.h"
 #include "pml.h"
 #include "trace.h"
 
@@ -30,12 +29,6 @@ typedef struct bctx {
   int paths_only;
   lua_Integer n;
 } bctx;
-
-static void set_str(lua_State *L, const char *k, const char *s) {
-  if (!s) return;
-  lua_pushstring(L, s);
-  lua_setfield(L, -2, k);
-}
 
 /* A span; procmon fields may hold "" for a quote. */
 static void set_span(bctx *c, const char *k, dkt_span s) {
@@ -55,11 +48,6 @@ static void set_span(bctx *c, const char *k, dkt_span s) {
   lua_setfield(c->L, -2, k);
 }
 
-static void set_int(lua_State *L, const char *k, long long v) {
-  lua_pushinteger(L, (lua_Integer)v);
-  lua_setfield(L, -2, k);
-}
-
 static const char *const KIND[] = {"syscall", "signal", "exit", "killed"};
 
 static int on_event(void *ud, const dkt_event *e) {
@@ -69,18 +57,18 @@ static int on_event(void *ud, const dkt_event *e) {
   lua_createtable(L, 0, 12);
   lua_pushstring(L, KIND[e->kind]);
   lua_setfield(L, -2, "kind");
-  set_int(L, "line", (long long)e->line);
-  if (e->pid >= 0) set_int(L, "pid", e->pid);
+  dk_lua_setint(L, "line", (lua_Integer)e->line);
+  if (e->pid >= 0) dk_lua_setint(L, "pid", (lua_Integer)e->pid);
   set_span(c, "time", e->time);
   if (e->kind == DKT_SYSCALL) {
     set_span(c, "syscall", e->call);
   } else if (e->kind != DKT_EXIT) {
     set_span(c, "signal", e->call);
   }
-  set_str(L, "path", e->path);
-  set_str(L, "path2", e->path2);
-  set_str(L, "dir", e->dir);
-  set_str(L, "fd_path", e->fd_path);
+  dk_lua_setstr(L, "path", e->path);
+  dk_lua_setstr(L, "path2", e->path2);
+  dk_lua_setstr(L, "dir", e->dir);
+  dk_lua_setstr(L, "fd_path", e->fd_path);
   if (e->path && e->path[0] != '/' && e->dir) { /* strace -y: where a relative path points */
     lua_pushfstring(L, "%s/%s", e->dir, e->path);
     lua_setfield(L, -2, "abs_path");
@@ -94,14 +82,14 @@ static int on_event(void *ud, const dkt_event *e) {
     if (e->status.len && !(e->status.len == 7 && memcmp(c->b + e->status.off, "SUCCESS", 7) == 0))
       set_span(c, "errno", e->status);
     if (e->has_exit) {
-      set_int(L, "exit_status", e->exit_code);
-      set_int(L, "exit_code", (long long)((unsigned long long)e->exit_code & 0xffffffffULL));
+      dk_lua_setint(L, "exit_status", (lua_Integer)e->exit_code);
+      dk_lua_setint(L, "exit_code", (lua_Integer)((unsigned long long)e->exit_code & 0xffffffffULL));
     }
   } else {
-    if (e->has_result) set_int(L, "result", e->result);
+    if (e->has_result) dk_lua_setint(L, "result", (lua_Integer)e->result);
     set_span(c, "errno", e->status);
     set_span(c, "errmsg", e->message);
-    if (e->has_exit) set_int(L, "exit_code", e->exit_code);
+    if (e->has_exit) dk_lua_setint(L, "exit_code", (lua_Integer)e->exit_code);
     if (e->core_dumped) {
       lua_pushboolean(L, 1);
       lua_setfield(L, -2, "core_dumped");
@@ -128,89 +116,34 @@ static int run_parser(lua_State *L, parse_fn fn, int procmon, const char *buf, s
   lua_newtable(L);
   dkt_stats st;
   char err[256];
-  if (fn(buf, len, on_event, &c, &st, err, sizeof err) == DKT_ERROR) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "DK_BAD_FORMAT");
-    return 3;
-  }
+  if (fn(buf, len, on_event, &c, &st, err, sizeof err) == DKT_ERROR) return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   lua_createtable(L, 0, 5);
-  set_int(L, "lines", (long long)st.lines);
-  set_int(L, "events", (long long)st.events);
-  set_int(L, "skipped", (long long)st.skipped);
-  if (st.first_skipped) set_int(L, "first_skipped", (long long)st.first_skipped);
-  set_int(L, "unmatched", (long long)st.unmatched);
+  dk_lua_setint(L, "lines", (lua_Integer)st.lines);
+  dk_lua_setint(L, "events", (lua_Integer)st.events);
+  dk_lua_setint(L, "skipped", (lua_Integer)st.skipped);
+  if (st.first_skipped) dk_lua_setint(L, "first_skipped", (lua_Integer)st.first_skipped);
+  dk_lua_setint(L, "unmatched", (lua_Integer)st.unmatched);
   return 2;
 }
 
-/* The whole file in a userdata buffer (freed by the GC even if parsing raises). */
-typedef struct fbuf {
-  char *data;
-  size_t len;
-} fbuf;
+/* The whole file in a userdata (closed by the GC even if parsing raises). */
+#define BUFFER_MT "diagkit.trace.buffer"
 
-static int fbuf_gc(lua_State *L) {
-  fbuf *f = lua_touserdata(L, 1);
-  free(f->data);
-  f->data = NULL;
+static int buffer_gc(lua_State *L) {
+  dk_file_close(luaL_checkudata(L, 1, BUFFER_MT));
   return 0;
 }
 
-static const char *errno_code(int e) {
-  switch (e) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EISDIR: return "EISDIR";
-    case ENOMEM: return "ENOMEM";
-    default: return "EIO";
-  }
-}
-
-/* Pushes the fbuf userdata, or returns the (nil, message, code) count. */
-static int read_file(lua_State *L, const char *path, fbuf **out) {
-  fbuf *f = lua_newuserdatauv(L, sizeof *f, 0);
-  f->data = NULL;
-  f->len = 0;
-  if (luaL_newmetatable(L, "diagkit.trace.buffer")) {
-    lua_pushcfunction(L, fbuf_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  FILE *fp = fopen(path, "rb");
-  if (!fp) {
-    int e = errno;
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(e));
-    lua_pushstring(L, errno_code(e));
-    return 3;
-  }
-  size_t cap = 0;
-  for (;;) {
-    if (f->len == cap) {
-      size_t ncap = cap ? cap * 2 : (size_t)1 << 16;
-      char *nb = ncap > cap ? realloc(f->data, ncap) : NULL;
-      if (!nb) {
-        fclose(fp);
-        lua_pushnil(L);
-        lua_pushfstring(L, "%s: out of memory", path);
-        lua_pushliteral(L, "ENOMEM");
-        return 3;
-      }
-      f->data = nb;
-      cap = ncap;
-    }
-    size_t k = fread(f->data + f->len, 1, cap - f->len, fp);
-    f->len += k;
-    if (k == 0) break;
-  }
-  int bad = ferror(fp);
-  fclose(fp);
-  if (bad) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s: read error", path);
-    lua_pushliteral(L, "EIO");
-    return 3;
-  }
+/* Pushes the file's buffer userdata, or returns the (nil, message, code)
+** count. Traces are read front to back and may come from pipes. */
+static int read_file(lua_State *L, const char *path, dk_filebuf **out) {
+  dk_filebuf *f = lua_newuserdatauv(L, sizeof *f, 0);
+  memset(f, 0, sizeof *f);
+  f->data = (const uint8_t *)"";
+  dk_lua_class(L, BUFFER_MT, NULL, buffer_gc, NULL, NULL);
+  luaL_setmetatable(L, BUFFER_MT);
+  dk_err e;
+  if (dk_file_open(f, path, DK_FILE_SEQUENTIAL | DK_FILE_STREAMS, 0, &e) != 0) return dk_lua_fail_err(L, &e);
   *out = f;
   return 0;
 }
@@ -229,10 +162,10 @@ static int l_parse_procmon_csv(lua_State *L) {
 
 static int file_parser(lua_State *L, parse_fn fn, int procmon) {
   const char *path = luaL_checkstring(L, 1);
-  fbuf *f = NULL;
+  dk_filebuf *f = NULL;
   int n = read_file(L, path, &f);
   if (n) return n;
-  return run_parser(L, fn, procmon, f->data ? f->data : "", f->len, 2);
+  return run_parser(L, fn, procmon, (const char *)f->data, f->size, 2);
 }
 
 /* ---- Process Monitor PML ---- */
@@ -257,34 +190,29 @@ typedef struct pctx {
   lua_Integer n;
 } pctx;
 
-static void set_u(lua_State *L, const char *k, uint64_t v) {
-  lua_pushinteger(L, (lua_Integer)v);
-  lua_setfield(L, -2, k);
-}
-
 static void push_process(lua_State *L, const dkt_pml_process *q) {
   lua_createtable(L, 0, 18);
-  set_u(L, "index", q->index);
-  set_u(L, "pid", q->pid);
-  set_u(L, "parent_pid", q->parent_pid);
-  set_u(L, "session", q->session);
+  dk_lua_setint(L, "index", (lua_Integer)q->index);
+  dk_lua_setint(L, "pid", (lua_Integer)q->pid);
+  dk_lua_setint(L, "parent_pid", (lua_Integer)q->parent_pid);
+  dk_lua_setint(L, "session", (lua_Integer)q->session);
   char auth[24];
   snprintf(auth, sizeof auth, "%08lx:%08lx", (unsigned long)(q->auth_id >> 32), (unsigned long)(q->auth_id & 0xffffffffu));
-  set_str(L, "auth_id", auth);
-  set_u(L, "start_time", q->start_time);
-  if (q->end_time) set_u(L, "end_time", q->end_time);
+  dk_lua_setstr(L, "auth_id", auth);
+  dk_lua_setint(L, "start_time", (lua_Integer)q->start_time);
+  if (q->end_time) dk_lua_setint(L, "end_time", (lua_Integer)q->end_time);
   lua_pushboolean(L, q->virtualized);
   lua_setfield(L, -2, "virtualized");
-  set_str(L, "architecture", q->is_64bit ? "64-bit" : "32-bit");
-  set_u(L, "modules", q->modules);
-  set_str(L, "name", q->name);
-  set_str(L, "image_path", q->image_path);
-  set_str(L, "command_line", q->command_line);
-  set_str(L, "user", q->user);
-  set_str(L, "integrity", q->integrity);
-  set_str(L, "company", q->company);
-  set_str(L, "version", q->version);
-  set_str(L, "description", q->description);
+  dk_lua_setstr(L, "architecture", q->is_64bit ? "64-bit" : "32-bit");
+  dk_lua_setint(L, "modules", (lua_Integer)q->modules);
+  dk_lua_setstr(L, "name", q->name);
+  dk_lua_setstr(L, "image_path", q->image_path);
+  dk_lua_setstr(L, "command_line", q->command_line);
+  dk_lua_setstr(L, "user", q->user);
+  dk_lua_setstr(L, "integrity", q->integrity);
+  dk_lua_setstr(L, "company", q->company);
+  dk_lua_setstr(L, "version", q->version);
+  dk_lua_setstr(L, "description", q->description);
 }
 
 static int on_pml_event(void *ud, const dkt_pml_event *e) {
@@ -294,27 +222,27 @@ static int on_pml_event(void *ud, const dkt_pml_event *e) {
   lua_createtable(L, 0, 20);
   lua_pushliteral(L, "syscall");
   lua_setfield(L, -2, "kind");
-  set_u(L, "line", (uint64_t)e->index + 1);
-  set_u(L, "pid", e->process->pid);
-  set_u(L, "tid", e->tid);
+  dk_lua_setint(L, "line", (lua_Integer)e->index + 1);
+  dk_lua_setint(L, "pid", (lua_Integer)e->process->pid);
+  dk_lua_setint(L, "tid", (lua_Integer)e->tid);
   char t[40];
   dkt_pml_time_of_day(e->time, t, sizeof t);
-  set_str(L, "time", t);
-  set_u(L, "filetime", e->time);
+  dk_lua_setstr(L, "time", t);
+  dk_lua_setint(L, "filetime", (lua_Integer)e->time);
   lua_pushnumber(L, (lua_Number)e->duration / 1e7);
   lua_setfield(L, -2, "duration");
-  set_str(L, "syscall", e->operation);
-  set_str(L, "operation", e->operation);
-  set_str(L, "event_class", e->class_name);
-  set_str(L, "path", e->path);
-  if (e->result[0]) set_str(L, "result", e->result);
-  if (e->result[0] && strcmp(e->result, "SUCCESS") != 0) set_str(L, "errno", e->result);
-  set_u(L, "status", e->status);
-  set_str(L, "detail", e->detail);
-  set_str(L, "process", e->process->name);
+  dk_lua_setstr(L, "syscall", e->operation);
+  dk_lua_setstr(L, "operation", e->operation);
+  dk_lua_setstr(L, "event_class", e->class_name);
+  dk_lua_setstr(L, "path", e->path);
+  if (e->result[0]) dk_lua_setstr(L, "result", e->result);
+  if (e->result[0] && strcmp(e->result, "SUCCESS") != 0) dk_lua_setstr(L, "errno", e->result);
+  dk_lua_setint(L, "status", (lua_Integer)e->status);
+  dk_lua_setstr(L, "detail", e->detail);
+  dk_lua_setstr(L, "process", e->process->name);
   if (e->has_exit) {
-    set_int(L, "exit_status", e->exit_status);
-    set_int(L, "exit_code", (long long)(uint32_t)e->exit_status);
+    dk_lua_setint(L, "exit_status", (lua_Integer)e->exit_status);
+    dk_lua_setint(L, "exit_code", (lua_Integer)(uint32_t)e->exit_status);
   }
   lua_rawgeti(L, c->procs, (lua_Integer)(e->process - c->base) + 1);
   lua_setfield(L, -2, "process_info");
@@ -331,18 +259,11 @@ static int run_pml(lua_State *L, const char *buf, size_t len, int opts) {
   }
   pml_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
   u->p = NULL;
-  if (luaL_newmetatable(L, "diagkit.trace.pml")) {
-    lua_pushcfunction(L, pml_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
+  dk_lua_class(L, "diagkit.trace.pml", NULL, pml_gc, NULL, NULL);
+  luaL_setmetatable(L, "diagkit.trace.pml");
   char err[256];
-  if (dkt_pml_open((const uint8_t *)buf, len, &u->p, err, sizeof err) != DKT_PML_OK) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "DK_BAD_FORMAT");
-    return 3;
-  }
+  if (dkt_pml_open((const uint8_t *)buf, len, &u->p, err, sizeof err) != DKT_PML_OK)
+    return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   const dkt_pml_info *in = dkt_pml_get_info(u->p);
   c.base = dkt_pml_process_at(u->p, 0);
   lua_createtable(L, (int)(in->processes < 1u << 20 ? in->processes : 0), 0);
@@ -353,28 +274,24 @@ static int run_pml(lua_State *L, const char *buf, size_t len, int opts) {
   }
   lua_createtable(L, c.paths_only ? 0 : (int)(in->events < 1u << 24 ? in->events : 0), 0);
   c.list = lua_gettop(L);
-  if (dkt_pml_events(u->p, on_pml_event, &c, err, sizeof err) == DKT_PML_ERROR) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "DK_BAD_FORMAT");
-    return 3;
-  }
+  if (dkt_pml_events(u->p, on_pml_event, &c, err, sizeof err) == DKT_PML_ERROR)
+    return dk_lua_fail(L, err, "DK_BAD_FORMAT");
   lua_createtable(L, 0, 14);
-  set_u(L, "events", in->events);
-  set_int(L, "skipped", 0);
-  set_u(L, "version", in->version);
-  set_u(L, "bits", in->is_64bit ? 64 : 32);
-  set_str(L, "computer", in->computer);
-  set_str(L, "system_root", in->system_root);
+  dk_lua_setint(L, "events", (lua_Integer)in->events);
+  dk_lua_setint(L, "skipped", 0);
+  dk_lua_setint(L, "version", (lua_Integer)in->version);
+  dk_lua_setint(L, "bits", in->is_64bit ? 64 : 32);
+  dk_lua_setstr(L, "computer", in->computer);
+  dk_lua_setstr(L, "system_root", in->system_root);
   char os[48];
   snprintf(os, sizeof os, "%lu.%lu.%lu", (unsigned long)in->os_major, (unsigned long)in->os_minor,
            (unsigned long)in->os_build);
-  set_str(L, "os_version", os);
-  set_u(L, "processors", in->processors);
-  set_u(L, "memory", in->memory);
-  set_u(L, "strings", in->strings);
-  set_u(L, "hosts", in->hosts);
-  set_u(L, "ports", in->ports);
+  dk_lua_setstr(L, "os_version", os);
+  dk_lua_setint(L, "processors", (lua_Integer)in->processors);
+  dk_lua_setint(L, "memory", (lua_Integer)in->memory);
+  dk_lua_setint(L, "strings", (lua_Integer)in->strings);
+  dk_lua_setint(L, "hosts", (lua_Integer)in->hosts);
+  dk_lua_setint(L, "ports", (lua_Integer)in->ports);
   lua_pushvalue(L, c.procs);
   lua_setfield(L, -2, "processes");
   dkt_pml_close(u->p);
@@ -390,10 +307,10 @@ static int l_parse_pml(lua_State *L) {
 
 static int l_pml(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  fbuf *f = NULL;
+  dk_filebuf *f = NULL;
   int n = read_file(L, path, &f);
   if (n) return n;
-  return run_pml(L, f->data ? f->data : "", f->len, 2);
+  return run_pml(L, (const char *)f->data, f->size, 2);
 }
 
 static int l_strace_file(lua_State *L) { return file_parser(L, dkt_parse_strace, 0); }

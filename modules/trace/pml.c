@@ -36,6 +36,7 @@
 ** Pointers are 8 bytes in a 64-bit log, 4 in a 32-bit one. Every offset and
 ** count is checked against the file before it is used.
 */
+#include "dk_err.h" /* first: DK_PRINTF, and C99 printf on mingw-w64 */
 #include "pml.h"
 
 #include <stdarg.h>
@@ -43,13 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__MINGW32__) && defined(__MINGW_PRINTF_FORMAT)
-#define PRINTF_LIKE(f, a) __attribute__((format(__MINGW_PRINTF_FORMAT, f, a)))
-#elif defined(__GNUC__) || defined(__clang__)
-#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#else
-#define PRINTF_LIKE(f, a)
-#endif
+#include "dk_bytes.h"
+#include "dk_text.h"
 
 #define HEADER_SIZE 0x3A8u
 #define EVENT_HEAD 0x34u
@@ -90,7 +86,7 @@ static void sb_add(sbuf *s, const char *t, size_t n) {
 
 static void sb_str(sbuf *s, const char *t) { sb_add(s, t, strlen(t)); }
 
-static void sb_fmt(sbuf *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void sb_fmt(sbuf *s, const char *fmt, ...) DK_PRINTF(2, 3);
 static void sb_fmt(sbuf *s, const char *fmt, ...) {
   char tmp[128];
   va_list ap;
@@ -108,42 +104,9 @@ static void sb_clear(sbuf *s) {
 /* UTF-16LE (nbytes, stopping at a NUL) appended as UTF-8; unpaired
 ** surrogates become U+FFFD. */
 static void sb_utf16(sbuf *s, const uint8_t *u, size_t nbytes) {
-  if (!sb_reserve(s, nbytes / 2 * 3 + 4)) return;
-  char *o = s->p + s->n;
-  size_t i = 0;
-  while (i + 1 < nbytes) {
-    uint32_t c = (uint32_t)u[i] | (uint32_t)u[i + 1] << 8;
-    i += 2;
-    if (c == 0) break;
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < nbytes) {
-      uint32_t d = (uint32_t)u[i] | (uint32_t)u[i + 1] << 8;
-      if (d >= 0xDC00 && d <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-        i += 2;
-      } else {
-        c = 0xFFFD;
-      }
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
-    if (c < 0x80) {
-      *o++ = (char)c;
-    } else if (c < 0x800) {
-      *o++ = (char)(0xC0 | c >> 6);
-      *o++ = (char)(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      *o++ = (char)(0xE0 | c >> 12);
-      *o++ = (char)(0x80 | (c >> 6 & 0x3F));
-      *o++ = (char)(0x80 | (c & 0x3F));
-    } else {
-      *o++ = (char)(0xF0 | c >> 18);
-      *o++ = (char)(0x80 | (c >> 12 & 0x3F));
-      *o++ = (char)(0x80 | (c >> 6 & 0x3F));
-      *o++ = (char)(0x80 | (c & 0x3F));
-    }
-  }
-  s->n = (size_t)(o - s->p);
-  s->p[s->n] = '\0';
+  size_t cap = DK_UTF16_UTF8_MAX(nbytes);
+  if (!sb_reserve(s, cap)) return;
+  s->n += dk_utf16le_to_utf8(u, nbytes, DK_UTF16_STOP_NUL, s->p + s->n, cap);
 }
 
 static char *utf16_dup(const uint8_t *u, size_t nbytes) {
@@ -157,13 +120,7 @@ static char *utf16_dup(const uint8_t *u, size_t nbytes) {
   return s.p;
 }
 
-/* ---- little-endian reads ---- */
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
+/* ---- reads through a cursor (dk_bytes.h underneath) ---- */
 
 /* A bounded reader over [pos, end) of the file. */
 typedef struct cur {
@@ -188,15 +145,15 @@ static uint8_t r8(cur *c) {
 }
 static uint16_t r16(cur *c) {
   const uint8_t *p = take(c, 2);
-  return p ? le16(p) : 0;
+  return p ? dk_rd16le(p) : 0;
 }
 static uint32_t r32(cur *c) {
   const uint8_t *p = take(c, 4);
-  return p ? le32(p) : 0;
+  return p ? dk_rd32le(p) : 0;
 }
 static uint64_t r64(cur *c) {
   const uint8_t *p = take(c, 8);
-  return p ? le64(p) : 0;
+  return p ? dk_rd64le(p) : 0;
 }
 
 /* ---- the handle ---- */
@@ -229,14 +186,6 @@ struct dkt_pml {
   sbuf path, detail, tmp, tmp2, op;
 };
 
-static void fail(char *err, size_t err_size, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static void fail(char *err, size_t err_size, const char *fmt, ...) {
-  if (!err || !err_size) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, err_size, fmt, ap);
-  va_end(ap);
-}
 
 static const char *str_at(dkt_pml *p, uint32_t i, int *bad) {
   if (i >= p->nstr) {
@@ -250,21 +199,21 @@ static const char *str_at(dkt_pml *p, uint32_t i, int *bad) {
 static int load_string(dkt_pml *p, uint32_t i, char *err, size_t err_size) {
   if (p->strs[i]) return 1;
   size_t at = (size_t)p->off_strings + 4 + (size_t)i * 4;
-  uint32_t rel = le32(p->b + at);
+  uint32_t rel = dk_rd32le(p->b + at);
   if (rel > p->len - p->off_strings || p->len - p->off_strings - rel < 4) {
-    fail(err, err_size, "PML string %u: offset %u (at byte %zu) is past the end of the file (%zu bytes)", i, rel, at,
+    dk_fail(err, err_size, "PML string %u: offset %u (at byte %zu) is past the end of the file (%zu bytes)", i, rel, at,
          p->len);
     return 0;
   }
   size_t s = (size_t)p->off_strings + rel;
-  uint32_t size = le32(p->b + s);
+  uint32_t size = dk_rd32le(p->b + s);
   if (size > p->len - s - 4) {
-    fail(err, err_size, "PML string %u at byte %zu: size %u runs past the end of the file", i, s, size);
+    dk_fail(err, err_size, "PML string %u at byte %zu: size %u runs past the end of the file", i, s, size);
     return 0;
   }
   p->strs[i] = utf16_dup(p->b + s + 4, size);
   if (!p->strs[i]) {
-    fail(err, err_size, "out of memory reading PML string %u", i);
+    dk_fail(err, err_size, "out of memory reading PML string %u", i);
     return 0;
   }
   return 1;
@@ -291,19 +240,19 @@ static const dkt_pml_process *find_proc(const dkt_pml *p, uint32_t index) {
 static int read_strings(dkt_pml *p, char *err, size_t err_size) {
   size_t t = (size_t)p->off_strings;
   if (p->len - t < 4) {
-    fail(err, err_size, "PML string table at byte %zu: the file ends in its count", t);
+    dk_fail(err, err_size, "PML string table at byte %zu: the file ends in its count", t);
     return 0;
   }
-  uint32_t n = le32(p->b + t);
+  uint32_t n = dk_rd32le(p->b + t);
   if (n > (p->len - t - 4) / 4) {
-    fail(err, err_size, "PML string table at byte %zu: %u strings do not fit in the %zu bytes left", t, n,
+    dk_fail(err, err_size, "PML string table at byte %zu: %u strings do not fit in the %zu bytes left", t, n,
          p->len - t - 4);
     return 0;
   }
   p->nstr = n;
   p->strs = calloc(n ? n : 1, sizeof *p->strs);
   if (!p->strs) {
-    fail(err, err_size, "out of memory for %u PML strings", n);
+    dk_fail(err, err_size, "out of memory for %u PML strings", n);
     return 0;
   }
   return 1;
@@ -312,12 +261,12 @@ static int read_strings(dkt_pml *p, char *err, size_t err_size) {
 static int read_processes(dkt_pml *p, char *err, size_t err_size) {
   size_t t = (size_t)p->off_procs;
   if (p->len - t < 4) {
-    fail(err, err_size, "PML process table at byte %zu: the file ends in its count", t);
+    dk_fail(err, err_size, "PML process table at byte %zu: the file ends in its count", t);
     return 0;
   }
-  uint32_t n = le32(p->b + t);
+  uint32_t n = dk_rd32le(p->b + t);
   if (n > (p->len - t - 4) / 8) {
-    fail(err, err_size, "PML process table at byte %zu: %u processes do not fit in the %zu bytes left", t, n,
+    dk_fail(err, err_size, "PML process table at byte %zu: %u processes do not fit in the %zu bytes left", t, n,
          p->len - t - 4);
     return 0;
   }
@@ -326,16 +275,16 @@ static int read_processes(dkt_pml *p, char *err, size_t err_size) {
   uint64_t *keys = calloc(n ? n : 1, sizeof *keys);
   if (!p->procs || !p->order || !keys) {
     free(keys);
-    fail(err, err_size, "out of memory for %u PML processes", n);
+    dk_fail(err, err_size, "out of memory for %u PML processes", n);
     return 0;
   }
   const size_t module_size = 2 * (size_t)p->ptr + 6 * 4 + 0x18;
   for (uint32_t i = 0; i < n; i++) {
     size_t at = t + 4 + (size_t)n * 4 + (size_t)i * 4;
-    uint32_t rel = le32(p->b + at);
+    uint32_t rel = dk_rd32le(p->b + at);
     if (rel > p->len - t) {
       free(keys);
-      fail(err, err_size, "PML process %u: offset %u (at byte %zu) is past the end of the file", i, rel, at);
+      dk_fail(err, err_size, "PML process %u: offset %u (at byte %zu) is past the end of the file", i, rel, at);
       return 0;
     }
     size_t s = t + rel;
@@ -358,12 +307,12 @@ static int read_processes(dkt_pml *p, char *err, size_t err_size) {
     q->modules = r32(&c);
     if (c.bad) {
       free(keys);
-      fail(err, err_size, "PML process %u at byte %zu: the file ends inside it", i, s);
+      dk_fail(err, err_size, "PML process %u at byte %zu: the file ends inside it", i, s);
       return 0;
     }
     if (q->modules > (p->len - c.pos) / module_size) {
       free(keys);
-      fail(err, err_size, "PML process %u at byte %zu: %u modules do not fit in the %zu bytes left", i, s,
+      dk_fail(err, err_size, "PML process %u at byte %zu: %u modules do not fit in the %zu bytes left", i, s,
            q->modules, p->len - c.pos);
       return 0;
     }
@@ -379,7 +328,7 @@ static int read_processes(dkt_pml *p, char *err, size_t err_size) {
       *dst[k] = str_at(p, si[k], &bad);
       if (bad) {
         free(keys);
-        fail(err, err_size, "PML process %u at byte %zu: string index %u is out of range (%u strings)", i, s, si[k],
+        dk_fail(err, err_size, "PML process %u at byte %zu: string index %u is out of range (%u strings)", i, s, si[k],
              p->nstr);
         return 0;
       }
@@ -401,13 +350,13 @@ static int read_hosts_ports(dkt_pml *p, char *err, size_t err_size) {
   cur c = {p->b, (size_t)p->off_hosts, p->len, 0};
   uint32_t n = r32(&c);
   if (c.bad || n > (p->len - c.pos) / 20) {
-    fail(err, err_size, "PML host table at byte %zu: %s", (size_t)p->off_hosts,
+    dk_fail(err, err_size, "PML host table at byte %zu: %s", (size_t)p->off_hosts,
          c.bad ? "the file ends in its count" : "the count does not fit in the file");
     return 0;
   }
   p->hosts = calloc(n ? n : 1, sizeof *p->hosts);
   if (!p->hosts) {
-    fail(err, err_size, "out of memory for %u PML hosts", n);
+    dk_fail(err, err_size, "out of memory for %u PML hosts", n);
     return 0;
   }
   for (uint32_t i = 0; i < n; i++) {
@@ -416,27 +365,27 @@ static int read_hosts_ports(dkt_pml *p, char *err, size_t err_size) {
     uint32_t size = r32(&c);
     const uint8_t *s = take(&c, size);
     if (c.bad) {
-      fail(err, err_size, "PML host %u at byte %zu: the file ends inside it", i, at);
+      dk_fail(err, err_size, "PML host %u at byte %zu: the file ends inside it", i, at);
       return 0;
     }
     memcpy(p->hosts[i].ip, ip, 16);
     p->hosts[i].name = utf16_dup(s, size);
     p->info.hosts = i + 1;
     if (!p->hosts[i].name) {
-      fail(err, err_size, "out of memory for PML host %u", i);
+      dk_fail(err, err_size, "out of memory for PML host %u", i);
       return 0;
     }
   }
   size_t at_ports = c.pos;
   uint32_t m = r32(&c);
   if (c.bad || m > (p->len - c.pos) / 8) {
-    fail(err, err_size, "PML port table at byte %zu: %s", at_ports,
+    dk_fail(err, err_size, "PML port table at byte %zu: %s", at_ports,
          c.bad ? "the file ends in its count" : "the count does not fit in the file");
     return 0;
   }
   p->ports = calloc(m ? m : 1, sizeof *p->ports);
   if (!p->ports) {
-    fail(err, err_size, "out of memory for %u PML ports", m);
+    dk_fail(err, err_size, "out of memory for %u PML ports", m);
     return 0;
   }
   for (uint32_t i = 0; i < m; i++) {
@@ -446,7 +395,7 @@ static int read_hosts_ports(dkt_pml *p, char *err, size_t err_size) {
     uint32_t size = r32(&c);
     const uint8_t *s = take(&c, size);
     if (c.bad) {
-      fail(err, err_size, "PML port %u at byte %zu: the file ends inside it", i, at);
+      dk_fail(err, err_size, "PML port %u at byte %zu: the file ends inside it", i, at);
       return 0;
     }
     p->ports[i].port = num;
@@ -454,7 +403,7 @@ static int read_hosts_ports(dkt_pml *p, char *err, size_t err_size) {
     p->ports[i].name = utf16_dup(s, size);
     p->info.ports = i + 1;
     if (!p->ports[i].name) {
-      fail(err, err_size, "out of memory for PML port %u", i);
+      dk_fail(err, err_size, "out of memory for PML port %u", i);
       return 0;
     }
   }
@@ -466,55 +415,55 @@ static int read_hosts_ports(dkt_pml *p, char *err, size_t err_size) {
 int dkt_pml_open(const uint8_t *b, size_t len, dkt_pml **out, char *err, size_t err_size) {
   *out = NULL;
   if (len < 4 || memcmp(b, "PML_", 4) != 0) {
-    fail(err, err_size, "not a Process Monitor log: no \"PML_\" signature at byte 0");
+    dk_fail(err, err_size, "not a Process Monitor log: no \"PML_\" signature at byte 0");
     return DKT_PML_ERROR;
   }
   if (len < HEADER_SIZE) {
-    fail(err, err_size, "PML header: the file ends at byte %zu, inside the %u-byte header", len, HEADER_SIZE);
+    dk_fail(err, err_size, "PML header: the file ends at byte %zu, inside the %u-byte header", len, HEADER_SIZE);
     return DKT_PML_ERROR;
   }
-  uint32_t version = le32(b + 4);
+  uint32_t version = dk_rd32le(b + 4);
   if (version != 9) {
-    fail(err, err_size, "PML header: version %u at byte 4 is not supported (only 9)", version);
+    dk_fail(err, err_size, "PML header: version %u at byte 4 is not supported (only 9)", version);
     return DKT_PML_ERROR;
   }
   dkt_pml *p = calloc(1, sizeof *p);
   if (!p) {
-    fail(err, err_size, "out of memory");
+    dk_fail(err, err_size, "out of memory");
     return DKT_PML_ERROR;
   }
   p->b = b;
   p->len = len;
   p->info.version = version;
-  p->info.is_64bit = le32(b + 8) != 0;
+  p->info.is_64bit = dk_rd32le(b + 8) != 0;
   p->ptr = p->info.is_64bit ? 8 : 4;
-  p->info.events = le32(b + 0x234);
-  p->off_events = le64(b + 0x240);
-  p->off_offsets = le64(b + 0x248);
-  p->off_procs = le64(b + 0x250);
-  p->off_strings = le64(b + 0x258);
-  p->off_icons = le64(b + 0x260);
-  p->info.os_major = le32(b + 0x274);
-  p->info.os_minor = le32(b + 0x278);
-  p->info.os_build = le32(b + 0x27C);
-  p->info.processors = le32(b + 0x38C);
-  p->info.memory = le64(b + 0x390);
-  uint64_t header_size = le64(b + 0x398);
-  p->off_hosts = le64(b + 0x3A0);
+  p->info.events = dk_rd32le(b + 0x234);
+  p->off_events = dk_rd64le(b + 0x240);
+  p->off_offsets = dk_rd64le(b + 0x248);
+  p->off_procs = dk_rd64le(b + 0x250);
+  p->off_strings = dk_rd64le(b + 0x258);
+  p->off_icons = dk_rd64le(b + 0x260);
+  p->info.os_major = dk_rd32le(b + 0x274);
+  p->info.os_minor = dk_rd32le(b + 0x278);
+  p->info.os_build = dk_rd32le(b + 0x27C);
+  p->info.processors = dk_rd32le(b + 0x38C);
+  p->info.memory = dk_rd64le(b + 0x390);
+  uint64_t header_size = dk_rd64le(b + 0x398);
+  p->off_hosts = dk_rd64le(b + 0x3A0);
   p->computer = utf16_dup(b + 0xC, 0x20);
   p->system_root = utf16_dup(b + 0x2C, 0x208);
   if (!p->computer || !p->system_root) {
-    fail(err, err_size, "out of memory");
+    dk_fail(err, err_size, "out of memory");
     goto bad;
   }
   p->info.computer = p->computer;
   p->info.system_root = p->system_root;
   if (p->off_events == 0 || p->off_offsets == 0 || p->off_procs == 0 || p->off_strings == 0 || p->off_icons == 0) {
-    fail(err, err_size, "PML header: a table offset at bytes 0x240-0x260 is 0: the capture was not closed cleanly");
+    dk_fail(err, err_size, "PML header: a table offset at bytes 0x240-0x260 is 0: the capture was not closed cleanly");
     goto bad;
   }
   if (header_size != HEADER_SIZE) {
-    fail(err, err_size, "PML header: header size %llu at byte 0x398 is not 0x3A8", (unsigned long long)header_size);
+    dk_fail(err, err_size, "PML header: header size %llu at byte 0x398 is not 0x3A8", (unsigned long long)header_size);
     goto bad;
   }
   static const struct {
@@ -523,16 +472,16 @@ int dkt_pml_open(const uint8_t *b, size_t len, dkt_pml **out, char *err, size_t 
   } tables[] = {{0x240, "events"},  {0x248, "event offsets"}, {0x250, "process table"},
                 {0x258, "string table"}, {0x260, "icon table"}, {0x3A0, "host and port tables"}};
   for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++) {
-    uint64_t o = le64(b + tables[k].field);
+    uint64_t o = dk_rd64le(b + tables[k].field);
     if (o < HEADER_SIZE || o >= len) {
-      fail(err, err_size, "PML header: the %s offset %llu (at byte 0x%zX) is %s (file size %zu)", tables[k].what,
+      dk_fail(err, err_size, "PML header: the %s offset %llu (at byte 0x%zX) is %s (file size %zu)", tables[k].what,
            (unsigned long long)o, tables[k].field, o < HEADER_SIZE ? "inside the header" : "past the end of the file",
            len);
       goto bad;
     }
   }
   if (p->info.events > (len - (size_t)p->off_offsets) / 5) {
-    fail(err, err_size, "PML header: %u events (at byte 0x234) do not fit in the event offsets at byte %llu",
+    dk_fail(err, err_size, "PML header: %u events (at byte 0x234) do not fit in the event offsets at byte %llu",
          p->info.events, (unsigned long long)p->off_offsets);
     goto bad;
   }
@@ -1040,14 +989,14 @@ int dkt_pml_events(dkt_pml *p, dkt_pml_fn fn, void *ud, char *err, size_t err_si
   size_t prev_end = (size_t)p->off_events;
   for (uint32_t i = 0; i < p->info.events; i++) {
     size_t at = (size_t)p->off_offsets + (size_t)i * 5;
-    uint32_t off = le32(p->b + at);
+    uint32_t off = dk_rd32le(p->b + at);
     if (off < HEADER_SIZE || off > p->len || p->len - off < EVENT_HEAD) {
-      fail(err, err_size, "PML event %u: offset %u (at byte %zu) is %s (file size %zu)", i, off, at,
+      dk_fail(err, err_size, "PML event %u: offset %u (at byte %zu) is %s (file size %zu)", i, off, at,
            off < HEADER_SIZE ? "inside the header" : "past the end of the file", p->len);
       return DKT_PML_ERROR;
     }
     if (off < prev_end) {
-      fail(err, err_size, "PML event %u: offset %u (at byte %zu) is before the end of the %s (byte %zu)", i, off, at,
+      dk_fail(err, err_size, "PML event %u: offset %u (at byte %zu) is before the end of the %s (byte %zu)", i, off, at,
            i ? "previous event" : "header", prev_end);
       return DKT_PML_ERROR;
     }
@@ -1056,24 +1005,24 @@ int dkt_pml_events(dkt_pml *p, dkt_pml_fn fn, void *ud, char *err, size_t err_si
     memset(&e, 0, sizeof e);
     e.index = i;
     e.offset = off;
-    uint32_t pidx = le32(h);
-    e.tid = le32(h + 4);
-    uint32_t cls = le32(h + 8);
-    e.op_code = le16(h + 0xC);
-    e.duration = le64(h + 0x14);
-    e.time = le64(h + 0x1C);
-    e.status = le32(h + 0x24);
-    e.stack_depth = le16(h + 0x28);
-    uint32_t detail_size = le32(h + 0x2C);
+    uint32_t pidx = dk_rd32le(h);
+    e.tid = dk_rd32le(h + 4);
+    uint32_t cls = dk_rd32le(h + 8);
+    e.op_code = dk_rd16le(h + 0xC);
+    e.duration = dk_rd64le(h + 0x14);
+    e.time = dk_rd64le(h + 0x1C);
+    e.status = dk_rd32le(h + 0x24);
+    e.stack_depth = dk_rd16le(h + 0x28);
+    uint32_t detail_size = dk_rd32le(h + 0x2C);
     e.process = find_proc(p, pidx);
     if (!e.process) {
-      fail(err, err_size, "PML event %u at byte %u: process index %u is not in the process table", i, off, pidx);
+      dk_fail(err, err_size, "PML event %u at byte %u: process index %u is not in the process table", i, off, pidx);
       return DKT_PML_ERROR;
     }
     size_t stack = (size_t)e.stack_depth * p->ptr;
     size_t ds = (size_t)off + EVENT_HEAD + stack;
     if (ds > p->len || detail_size > p->len - ds) {
-      fail(err, err_size,
+      dk_fail(err, err_size,
            "PML event %u at byte %u: its %u stack frames and %u-byte details run past the end of the file", i, off,
            e.stack_depth, detail_size);
       return DKT_PML_ERROR;
@@ -1109,12 +1058,12 @@ int dkt_pml_events(dkt_pml *p, dkt_pml_fn fn, void *ud, char *err, size_t err_si
         break;
     }
     if (c.bad) {
-      fail(err, err_size, "PML event %u at byte %u: the %s details (%u bytes at byte %zu) end before their fields do",
+      dk_fail(err, err_size, "PML event %u at byte %u: the %s details (%u bytes at byte %zu) end before their fields do",
            i, off, e.operation, detail_size, ds);
       return DKT_PML_ERROR;
     }
     if (p->path.oom || p->detail.oom || p->tmp.oom || p->tmp2.oom || p->op.oom) {
-      fail(err, err_size, "out of memory at PML event %u", i);
+      dk_fail(err, err_size, "out of memory at PML event %u", i);
       return DKT_PML_ERROR;
     }
     e.path = p->path.n ? p->path.p : NULL;

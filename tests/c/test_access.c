@@ -2,20 +2,12 @@
 ** diagkit.access core: the acl(5) rule (pure), binary SDs (valid, truncated,
 ** lying), SDDL (parse, print, errors with offsets) and AccessCheck.
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "test_util.h"
 
 #include "access.h"
 #include "sd.h"
 
 #ifdef _WIN32
-#include <stdio.h>
 #include <windows.h>
 
 #include "access_win.h"
@@ -28,10 +20,7 @@ static void test_win_live(void **state) {
   const char *code = "";
   GetTempPathA(sizeof tmp, tmp);
   snprintf(path, sizeof path, "%sdk6-access-test.txt", tmp);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("x", f);
-  fclose(f);
+  tu_write_file(path, "x", 1);
   uint8_t *b = NULL;
   size_t len = 0;
   int rc = dk_win_file_sd(path, &b, &len, err, sizeof err, &code);
@@ -71,22 +60,27 @@ static void test_win_live(void **state) {
 
 /* ---- acl(5) ------------------------------------------------------------- */
 
+/* dk_pacl_decide(o, c, want): allowed (1) or denied (0), through the class or
+** rule via unless via is NULL. */
+static void expect_pacl(const dk_pobj *o, const dk_pcred *c, unsigned want, int allowed, const char *via) {
+  dk_pdecision d;
+  dk_pacl_decide(o, c, want, &d);
+  if (allowed)
+    assert_true(d.allowed);
+  else
+    assert_false(d.allowed);
+  if (via) assert_string_equal(d.via, via);
+}
+
 static void test_pacl_mode_classes(void **state) {
   (void)state;
   dk_pcred c = {.uid = 1000, .gid = 100};
   dk_pobj o = {.uid = 1000, .gid = 100, .mode = 0100074};
-  dk_pdecision d;
-  dk_pacl_decide(&o, &c, DK_R, &d);
-  assert_false(d.allowed); /* owner class: ---, even though group has r */
-  assert_string_equal(d.via, "owner");
+  expect_pacl(&o, &c, DK_R, 0, "owner"); /* owner class: ---, even though group has r */
   c.uid = 1001;
-  dk_pacl_decide(&o, &c, DK_R, &d);
-  assert_true(d.allowed);
-  assert_string_equal(d.via, "group");
+  expect_pacl(&o, &c, DK_R, 1, "group");
   c.gid = 5;
-  dk_pacl_decide(&o, &c, DK_R, &d);
-  assert_true(d.allowed);
-  assert_string_equal(d.via, "other");
+  expect_pacl(&o, &c, DK_R, 1, "other");
 }
 
 static void test_pacl_acl_mask_and_groups(void **state) {
@@ -100,43 +94,31 @@ static void test_pacl_acl_mask_and_groups(void **state) {
   dk_pacl_decide(&o, &u, DK_W, &d);
   assert_false(d.allowed);
   assert_string_equal(d.rule_kind, "mask");
-  dk_pacl_decide(&o, &u, DK_R, &d);
-  assert_true(d.allowed);
-  assert_string_equal(d.via, "acl-user");
+  expect_pacl(&o, &u, DK_R, 1, "acl-user");
   /* in groups 10 and 11: x from 11 (within the mask), w|x from no single entry -> denied, other ignored */
   dk_pcred g = {.uid = 2000, .gid = 2000, .ngroups = 2, .groups = {10, 11}};
-  dk_pacl_decide(&o, &g, DK_X, &d);
-  assert_true(d.allowed);
+  expect_pacl(&o, &g, DK_X, 1, NULL);
   dk_pacl_decide(&o, &g, DK_W | DK_X, &d);
   assert_false(d.allowed);
   assert_non_null(strstr(d.text, "no single matching group entry"));
   /* nobody matches: other (rwx) applies */
   dk_pcred x = {.uid = 3000, .gid = 3000};
-  dk_pacl_decide(&o, &x, DK_W | DK_X, &d);
-  assert_true(d.allowed);
-  assert_string_equal(d.via, "other");
+  expect_pacl(&o, &x, DK_W | DK_X, 1, "other");
 }
 
 static void test_pacl_capabilities(void **state) {
   (void)state;
   dk_pcred root = {.uid = 0, .gid = 0, .caps = DK_CAP_BIT(DK_CAP_DAC_OVERRIDE) | DK_CAP_BIT(DK_CAP_DAC_READ_SEARCH)};
   dk_pobj f = {.uid = 5, .gid = 5, .mode = 0100644};
-  dk_pdecision d;
-  dk_pacl_decide(&f, &root, DK_X, &d);
-  assert_false(d.allowed); /* no x bit anywhere */
+  expect_pacl(&f, &root, DK_X, 0, NULL); /* no x bit anywhere */
   f.mode = 0100600;
-  dk_pacl_decide(&f, &root, DK_W, &d);
-  assert_true(d.allowed);
-  assert_string_equal(d.via, "capability");
+  expect_pacl(&f, &root, DK_W, 1, "capability");
   f.mode = 0100100;
-  dk_pacl_decide(&f, &root, DK_X, &d);
-  assert_true(d.allowed);
+  expect_pacl(&f, &root, DK_X, 1, NULL);
   dk_pcred rs = {.uid = 7, .gid = 7, .caps = DK_CAP_BIT(DK_CAP_DAC_READ_SEARCH)};
   dk_pobj dir = {.uid = 0, .gid = 0, .mode = 0040700, .is_dir = 1};
-  dk_pacl_decide(&dir, &rs, DK_X, &d);
-  assert_true(d.allowed);
-  dk_pacl_decide(&dir, &rs, DK_W | DK_X, &d);
-  assert_false(d.allowed);
+  expect_pacl(&dir, &rs, DK_X, 1, NULL);
+  expect_pacl(&dir, &rs, DK_W | DK_X, 0, NULL);
 }
 
 /* ---- SDDL and binary SDs ----------------------------------------------- */
@@ -310,6 +292,16 @@ static dk_check_result eval(const char *sddl, const dk_token *t, uint32_t desire
   return r;
 }
 
+/* Evaluates sddl for t: the verdict must be allowed (1) or denied (0). */
+static void expect_verdict(const char *sddl, const dk_token *t, uint32_t desired, const char *type, int allowed) {
+  dk_check_result r = eval(sddl, t, desired, type);
+  if (allowed)
+    assert_true(r.allowed);
+  else
+    assert_false(r.allowed);
+  dk_check_result_free(&r);
+}
+
 static void test_hosts_filtered_vs_elevated(void **state) {
   (void)state;
   dk_token f, e;
@@ -334,10 +326,8 @@ static void test_order_and_deny_only(void **state) {
   (void)state;
   dk_token f, e;
   make_tokens(&f, &e);
-  dk_check_result r = eval("D:(A;;FA;;;WD)(D;;FA;;;BU)", &f, 0x2, "file");
-  assert_true(r.allowed); /* the allow came first */
-  dk_check_result_free(&r);
-  r = eval("D:(D;;FA;;;BU)(A;;FA;;;WD)", &f, 0x2, "file");
+  expect_verdict("D:(A;;FA;;;WD)(D;;FA;;;BU)", &f, 0x2, "file", 1); /* the allow came first */
+  dk_check_result r = eval("D:(D;;FA;;;BU)(A;;FA;;;WD)", &f, 0x2, "file");
   assert_false(r.allowed);
   assert_int_equal(r.denied_by, 0);
   assert_int_equal(r.denied_bits, 0x2);
@@ -350,9 +340,7 @@ static void test_order_and_deny_only(void **state) {
   assert_false(r.allowed);
   assert_int_equal(r.steps[0].outcome, DK_STEP_INHERIT_ONLY);
   dk_check_result_free(&r);
-  r = eval("D:(A;;GA;;;WD)", &f, 0x2, "file"); /* generic bits in an ACE are mapped */
-  assert_true(r.allowed);
-  dk_check_result_free(&r);
+  expect_verdict("D:(A;;GA;;;WD)", &f, 0x2, "file", 1); /* generic bits in an ACE are mapped */
 }
 
 static void test_null_empty_owner(void **state) {
@@ -371,15 +359,10 @@ static void test_null_empty_owner(void **state) {
   assert_true(r.allowed); /* owner implicit rights */
   assert_int_equal(r.owner_granted, DK_READ_CONTROL | DK_WRITE_DAC);
   dk_check_result_free(&r);
-  r = eval("O:S-1-5-21-1-2-3-1001D:(A;;FR;;;OW)", &f, DK_WRITE_DAC, "file");
-  assert_false(r.allowed); /* OWNER RIGHTS replaces the implicit rights */
-  dk_check_result_free(&r);
-  r = eval("O:BAD:", &f, DK_WRITE_DAC, "file"); /* BA deny-only: not the owner */
-  assert_false(r.allowed);
-  dk_check_result_free(&r);
-  r = eval("O:BAD:", &e, DK_WRITE_DAC, "file");
-  assert_true(r.allowed);
-  dk_check_result_free(&r);
+  /* OWNER RIGHTS replaces the implicit rights */
+  expect_verdict("O:S-1-5-21-1-2-3-1001D:(A;;FR;;;OW)", &f, DK_WRITE_DAC, "file", 0);
+  expect_verdict("O:BAD:", &f, DK_WRITE_DAC, "file", 0); /* BA deny-only: not the owner */
+  expect_verdict("O:BAD:", &e, DK_WRITE_DAC, "file", 1);
 }
 
 static void test_integrity_and_privileges(void **state) {
@@ -391,20 +374,12 @@ static void test_integrity_and_privileges(void **state) {
   assert_false(r.allowed);
   assert_int_equal(r.mic_blocked, 0x2);
   dk_check_result_free(&r);
-  r = eval(labelled, &f, 0x1, "file");
-  assert_true(r.allowed);
-  dk_check_result_free(&r);
-  r = eval(labelled, &e, 0x2, "file");
-  assert_true(r.allowed);
-  dk_check_result_free(&r);
+  expect_verdict(labelled, &f, 0x1, "file", 1);
+  expect_verdict(labelled, &e, 0x2, "file", 1);
   f.integrity = 0x1000; /* low: unlabelled objects are medium, no-write-up */
-  r = eval("D:(A;;FA;;;WD)", &f, DK_DELETE, "file");
-  assert_false(r.allowed);
-  dk_check_result_free(&r);
+  expect_verdict("D:(A;;FA;;;WD)", &f, DK_DELETE, "file", 0);
   f.integrity = 0x2000;
-  r = eval("D:(D;;FA;;;WD)", &f, DK_WRITE_OWNER, "file");
-  assert_false(r.allowed);
-  dk_check_result_free(&r);
+  expect_verdict("D:(D;;FA;;;WD)", &f, DK_WRITE_OWNER, "file", 0);
   f.privileges |= DK_PRIV_TAKE_OWNERSHIP;
   r = eval("D:(D;;FA;;;WD)", &f, DK_WRITE_OWNER, "file");
   assert_true(r.allowed); /* privileges come before the DACL */
@@ -415,9 +390,7 @@ static void test_integrity_and_privileges(void **state) {
   assert_true(r.system_security_denied);
   dk_check_result_free(&r);
   /* registry: KEY_WOW64_64KEY is stripped */
-  r = eval("D:(A;;KR;;;WD)", &f, 0x20019 | 0x100, "key");
-  assert_true(r.allowed);
-  dk_check_result_free(&r);
+  expect_verdict("D:(A;;KR;;;WD)", &f, 0x20019 | 0x100, "key", 1);
 }
 
 static void test_restricted_and_max(void **state) {
@@ -429,14 +402,11 @@ static void test_restricted_and_max(void **state) {
   dk_sid_from_string("WD", &restricted[0], err, sizeof err);
   f.restricted = restricted;
   f.nrestricted = 1;
-  dk_check_result r = eval("D:(A;;FA;;;BU)(A;;FR;;;WD)", &f, 0x2, "file");
-  assert_false(r.allowed); /* BU grants write, but the restricted pass (WD) grants only read */
-  dk_check_result_free(&r);
-  r = eval("D:(A;;FA;;;BU)(A;;FR;;;WD)", &f, 0x1, "file");
-  assert_true(r.allowed);
-  dk_check_result_free(&r);
+  /* BU grants write, but the restricted pass (WD) grants only read */
+  expect_verdict("D:(A;;FA;;;BU)(A;;FR;;;WD)", &f, 0x2, "file", 0);
+  expect_verdict("D:(A;;FA;;;BU)(A;;FR;;;WD)", &f, 0x1, "file", 1);
   f.nrestricted = 0;
-  r = eval("D:(D;;0x2;;;WD)(A;;FA;;;WD)", &f, DK_MAXIMUM_ALLOWED, "file");
+  dk_check_result r = eval("D:(D;;0x2;;;WD)(A;;FA;;;WD)", &f, DK_MAXIMUM_ALLOWED, "file");
   assert_true(r.allowed);
   assert_int_equal(r.granted & 0x2, 0);
   assert_int_equal(r.granted & 0x1, 0x1);
@@ -457,17 +427,7 @@ static void test_rights_names(void **state) {
   assert_int_equal(dk_rights_parse("NOPE", &m, buf, sizeof buf), -1);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pacl_mode_classes),     cmocka_unit_test(test_pacl_acl_mask_and_groups),
-      cmocka_unit_test(test_pacl_capabilities),     cmocka_unit_test(test_sddl_roundtrip),
-      cmocka_unit_test(test_sddl_errors),           cmocka_unit_test(test_binary_lies),
-      cmocka_unit_test(test_hosts_filtered_vs_elevated), cmocka_unit_test(test_order_and_deny_only),
-      cmocka_unit_test(test_null_empty_owner),      cmocka_unit_test(test_integrity_and_privileges),
-      cmocka_unit_test(test_restricted_and_max),    cmocka_unit_test(test_rights_names),
-#ifdef _WIN32
-      cmocka_unit_test(test_win_live),
-#endif
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(test_pacl_mode_classes, test_pacl_acl_mask_and_groups, test_pacl_capabilities, test_sddl_roundtrip,
+    test_sddl_errors, test_binary_lies, test_hosts_filtered_vs_elevated, test_order_and_deny_only,
+    test_null_empty_owner, test_integrity_and_privileges, test_restricted_and_max,
+    test_rights_names TU_WIN32_ONLY(test_win_live))

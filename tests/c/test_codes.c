@@ -3,15 +3,10 @@
 ** input forms, context ordering, HRESULT/NTSTATUS decoding, bad input, the
 ** consistency of the generated tables, and lookup speed.
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <errno.h>
-#include <string.h>
-#include <time.h>
+#include "test_util.h"
 
-#include <cmocka.h>
+#include <errno.h>
+#include <time.h>
 
 #include "codes.h"
 #include "codes_data.h"
@@ -50,20 +45,36 @@ static void expect_first(const char *input, unsigned ctx, dk_code_kind kind, con
   assert_true(it.why[0] != '\0');
 }
 
+/* Cases for expect_first. */
+typedef struct first_case {
+  const char *input;
+  unsigned ctx;
+  dk_code_kind kind;
+  const char *name, *in_message;
+} first_case;
+
+static void expect_firsts(const first_case *c, size_t n) {
+  for (size_t i = 0; i < n; i++) expect_first(c[i].input, c[i].ctx, c[i].kind, c[i].name, c[i].in_message);
+}
+
 static void test_windows_crash_codes(void **state) {
   (void)state;
-  expect_first("0xC0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "Access Violation: The instruction at");
-  expect_first("0xC0000135", 0, DK_CODE_NTSTATUS, "STATUS_DLL_NOT_FOUND", "was not found");
-  expect_first("0xC0000139", 0, DK_CODE_NTSTATUS, "STATUS_ENTRYPOINT_NOT_FOUND", "could not be located in the dynamic link library");
-  expect_first("0xC000007B", 0, DK_CODE_NTSTATUS, "STATUS_INVALID_IMAGE_FORMAT", "is either not designed to run on Windows");
-  expect_first("0xC00000FD", 0, DK_CODE_NTSTATUS, "STATUS_STACK_OVERFLOW", "A new guard page for the stack cannot be created.");
-  expect_first("0xC0000409", 0, DK_CODE_NTSTATUS, "STATUS_STACK_BUFFER_OVERRUN", "overrun of a stack-based buffer");
-  expect_first("0xC000013A", 0, DK_CODE_NTSTATUS, "STATUS_CONTROL_C_EXIT", "terminated as a result of a CTRL+C");
-  expect_first("0xc0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory"); /* any case */
-  expect_first("c0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory");  /* event log form */
-  expect_first("3221225477", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory");
-  expect_first("-1073741819", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory");
-  expect_first("-1073741515", 0, DK_CODE_NTSTATUS, "STATUS_DLL_NOT_FOUND", "was not found");
+  const first_case crash[] = {
+      {"0xC0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "Access Violation: The instruction at"},
+      {"0xC0000135", 0, DK_CODE_NTSTATUS, "STATUS_DLL_NOT_FOUND", "was not found"},
+      {"0xC0000139", 0, DK_CODE_NTSTATUS, "STATUS_ENTRYPOINT_NOT_FOUND",
+       "could not be located in the dynamic link library"},
+      {"0xC000007B", 0, DK_CODE_NTSTATUS, "STATUS_INVALID_IMAGE_FORMAT", "is either not designed to run on Windows"},
+      {"0xC00000FD", 0, DK_CODE_NTSTATUS, "STATUS_STACK_OVERFLOW", "A new guard page for the stack cannot be created."},
+      {"0xC0000409", 0, DK_CODE_NTSTATUS, "STATUS_STACK_BUFFER_OVERRUN", "overrun of a stack-based buffer"},
+      {"0xC000013A", 0, DK_CODE_NTSTATUS, "STATUS_CONTROL_C_EXIT", "terminated as a result of a CTRL+C"},
+      {"0xc0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory"}, /* any case */
+      {"c0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory"},   /* event log form */
+      {"3221225477", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory"},
+      {"-1073741819", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory"},
+      {"-1073741515", 0, DK_CODE_NTSTATUS, "STATUS_DLL_NOT_FOUND", "was not found"},
+  };
+  expect_firsts(crash, TU_COUNT(crash));
 
   dk_code_interp it = first("0xC0000005", 0);
   assert_int_equal(it.value, 0xC0000005u);
@@ -132,10 +143,13 @@ static void test_wine_and_runtime_codes(void **state) {
 
 static void test_go_context(void **state) {
   (void)state;
-  expect_first("2", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "Unrecovered panic");
-  expect_first("exit status 2", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "panic");
-  expect_first("66", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "race detector");
-  expect_first("1", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "log.Fatal");
+  const first_case go[] = {
+      {"2", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "Unrecovered panic"},
+      {"exit status 2", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "panic"},
+      {"66", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "race detector"},
+      {"1", DK_CODES_CTX_GO, DK_CODE_GO, NULL, "log.Fatal"},
+  };
+  expect_firsts(go, TU_COUNT(go));
   /* Without context 2 still lists the Go, errno and Win32 readings. */
   assert_true(find("exit status 2", 0, DK_CODE_GO, NULL, NULL) > 0);
   assert_true(find("exit status 2", 0, DK_CODE_ERRNO, "ENOENT", NULL) > 0);
@@ -151,7 +165,7 @@ static void test_shell_statuses(void **state) {
     int sig;
     const char *name;
   } killed[] = {{"134", 6, "SIGABRT"}, {"137", 9, "SIGKILL"}, {"139", 11, "SIGSEGV"}};
-  for (size_t i = 0; i < sizeof killed / sizeof killed[0]; i++) {
+  for (size_t i = 0; i < TU_COUNT(killed); i++) {
     dk_code_interp it = first(killed[i].input, 0);
     assert_int_equal(it.kind, DK_CODE_SHELL);
     assert_int_equal(it.signal, killed[i].sig);
@@ -171,19 +185,22 @@ static void test_shell_statuses(void **state) {
 
 static void test_signals_and_errno(void **state) {
   (void)state;
-  expect_first("SIGKILL", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed");
+  const first_case signals[] = {
+      {"SIGKILL", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed"},
+      {"sigsegv", 0, DK_CODE_SIGNAL, "SIGSEGV", "Segmentation fault"},
+      {"SEGV", 0, DK_CODE_SIGNAL, "SIGSEGV", "Segmentation fault"},
+      {"SIGIOT", 0, DK_CODE_SIGNAL, "SIGABRT", "abort()"},
+      {"signal 9", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed"},
+      {"killed by signal 9", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed"},
+      {"signal: killed", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed"},
+      {"Segmentation fault (core dumped)", 0, DK_CODE_SIGNAL, "SIGSEGV", "invalid memory reference"},
+      {"-11", 0, DK_CODE_SIGNAL, "SIGSEGV", "Segmentation fault"}, /* Python returncode */
+      {"-1", 0, DK_CODE_SHELL, NULL, "exit(-1)"},
+      /* Go on Windows: "[signal 0xc0000005 ...]" */
+      {"signal 0xc0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory"},
+  };
+  expect_firsts(signals, TU_COUNT(signals));
   assert_int_equal(first("SIGKILL", 0).value, 9);
-  expect_first("sigsegv", 0, DK_CODE_SIGNAL, "SIGSEGV", "Segmentation fault");
-  expect_first("SEGV", 0, DK_CODE_SIGNAL, "SIGSEGV", "Segmentation fault");
-  expect_first("SIGIOT", 0, DK_CODE_SIGNAL, "SIGABRT", "abort()");
-  expect_first("signal 9", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed");
-  expect_first("killed by signal 9", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed");
-  expect_first("signal: killed", 0, DK_CODE_SIGNAL, "SIGKILL", "Killed");
-  expect_first("Segmentation fault (core dumped)", 0, DK_CODE_SIGNAL, "SIGSEGV", "invalid memory reference");
-  expect_first("-11", 0, DK_CODE_SIGNAL, "SIGSEGV", "Segmentation fault"); /* Python returncode */
-  expect_first("-1", 0, DK_CODE_SHELL, NULL, "exit(-1)");
-  /* Go on Windows: "[signal 0xc0000005 ...]" */
-  expect_first("signal 0xc0000005", 0, DK_CODE_NTSTATUS, "STATUS_ACCESS_VIOLATION", "referenced memory");
 
   dk_code_interp it = first("ENOENT", 0);
   assert_int_equal(it.kind, DK_CODE_ERRNO);
@@ -232,22 +249,31 @@ static void test_win32_names(void **state) {
 static void test_bad_input(void **state) {
   (void)state;
   dk_code_interp out[MAX];
-  assert_int_equal(dk_codes_lookup("", 0, out, MAX), DK_CODES_EEMPTY);
-  assert_int_equal(dk_codes_lookup("  \t ", 0, out, MAX), DK_CODES_EEMPTY);
-  assert_int_equal(dk_codes_lookup("0x", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("0xZZ", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("12abc", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("-0x5", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("exit status", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("exit status two", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("signal banana", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("not a code at all", 0, out, MAX), DK_CODES_ESYNTAX);
-  assert_int_equal(dk_codes_lookup("NOT_A_CODE", 0, out, MAX), DK_CODES_ENAME);
-  assert_int_equal(dk_codes_lookup("4294967296", 0, out, MAX), DK_CODES_ERANGE);
-  assert_int_equal(dk_codes_lookup("0x100000000", 0, out, MAX), DK_CODES_ERANGE);
-  assert_int_equal(dk_codes_lookup("-2147483649", 0, out, MAX), DK_CODES_ERANGE);
-  assert_int_equal(dk_codes_lookup("99999999999999999999999999", 0, out, MAX), DK_CODES_ERANGE);
-  assert_int_equal(dk_codes_lookup(NULL, 0, out, MAX), DK_CODES_EINVAL);
+  static const struct {
+    const char *input;
+    int rc;
+  } bad[] = {
+      {"", DK_CODES_EEMPTY},
+      {"  \t ", DK_CODES_EEMPTY},
+      {"0x", DK_CODES_ESYNTAX},
+      {"0xZZ", DK_CODES_ESYNTAX},
+      {"12abc", DK_CODES_ESYNTAX},
+      {"-0x5", DK_CODES_ESYNTAX},
+      {"exit status", DK_CODES_ESYNTAX},
+      {"exit status two", DK_CODES_ESYNTAX},
+      {"signal banana", DK_CODES_ESYNTAX},
+      {"not a code at all", DK_CODES_ESYNTAX},
+      {"NOT_A_CODE", DK_CODES_ENAME},
+      {"4294967296", DK_CODES_ERANGE},
+      {"0x100000000", DK_CODES_ERANGE},
+      {"-2147483649", DK_CODES_ERANGE},
+      {"99999999999999999999999999", DK_CODES_ERANGE},
+      {NULL, DK_CODES_EINVAL},
+  };
+  for (size_t i = 0; i < TU_COUNT(bad); i++) {
+    int rc = dk_codes_lookup(bad[i].input, 0, out, MAX);
+    if (rc != bad[i].rc) fail_msg("'%s': %d, want %d", bad[i].input ? bad[i].input : "(null)", rc, bad[i].rc);
+  }
   assert_int_equal(dk_codes_lookup("5", 0, NULL, 3), DK_CODES_EINVAL);
   assert_int_equal(dk_codes_lookup("5", 0, out, -1), DK_CODES_EINVAL);
   char longer[400];
@@ -269,7 +295,7 @@ static void test_phrases(void **state) {
   (void)state;
   static const char *const same[] = {"exit code 0xc0000005", "code=3221225477", "exit status 3221225477",
                                      "returncode=-1073741819", "  0XC0000005  ", "rc: 3221225477"};
-  for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+  for (size_t i = 0; i < TU_COUNT(same); i++) {
     dk_code_interp it = first(same[i], 0);
     assert_int_equal(it.value, 0xC0000005u);
     assert_string_equal(it.name, "STATUS_ACCESS_VIOLATION");
@@ -340,14 +366,6 @@ static void test_speed(void **state) {
   if (secs >= 1.0) fail_msg("2000 lookups took %.3f s", secs);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_windows_crash_codes), cmocka_unit_test(test_hresult_wrapping),
-      cmocka_unit_test(test_wine_and_runtime_codes), cmocka_unit_test(test_go_context),
-      cmocka_unit_test(test_shell_statuses),      cmocka_unit_test(test_signals_and_errno),
-      cmocka_unit_test(test_win32_names),         cmocka_unit_test(test_bad_input),
-      cmocka_unit_test(test_phrases),             cmocka_unit_test(test_search_counts_names),
-      cmocka_unit_test(test_generated_tables),    cmocka_unit_test(test_speed),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(test_windows_crash_codes, test_hresult_wrapping, test_wine_and_runtime_codes, test_go_context,
+    test_shell_statuses, test_signals_and_errno, test_win32_names, test_bad_input, test_phrases,
+    test_search_counts_names, test_generated_tables, test_speed)

@@ -6,15 +6,7 @@
 #ifndef _WIN32
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "test_util.h"
 
 #include "deps.h"
 
@@ -25,17 +17,6 @@
 #include <sys/stat.h>
 #define MKDIR(p) mkdir((p), 0755)
 #endif
-
-static void w16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-static void w32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void w64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* {=========== a minimal PE32+ builder */
 
@@ -57,59 +38,59 @@ static size_t build_pe(uint8_t *b, const pe_spec *s) {
   memset(b, 0, PE_SIZE);
   b[0] = 'M';
   b[1] = 'Z';
-  w32(b + 0x3c, 0x80);
+  tu_put32(b + 0x3c, 0x80);
   memcpy(b + 0x80, "PE\0\0", 4);
   uint8_t *coff = b + 0x84;
-  w16(coff, s->machine ? s->machine : 0x8664);
-  w16(coff + 2, 1);
-  w16(coff + 16, 0xf0);
-  w16(coff + 18, 0x2022);
+  tu_put16(coff, s->machine ? s->machine : 0x8664);
+  tu_put16(coff + 2, 1);
+  tu_put16(coff + 16, 0xf0);
+  tu_put16(coff + 18, 0x2022);
   uint8_t *opt = b + 0x98;
-  w16(opt, 0x20b);
-  w64(opt + 24, 0x180000000ull);
-  w32(opt + 56, 0x2000);
-  w32(opt + 60, 0x200);
-  w16(opt + 68, 3);
-  w32(opt + 108, 16);
+  tu_put16(opt, 0x20b);
+  tu_put64(opt + 24, 0x180000000ull);
+  tu_put32(opt + 56, 0x2000);
+  tu_put32(opt + 60, 0x200);
+  tu_put16(opt + 68, 3);
+  tu_put32(opt + 108, 16);
   uint8_t *dirs = opt + 112;
   uint8_t *sec = b + 0x188;
   memcpy(sec, ".data", 5);
-  w32(sec + 8, 0x400);
-  w32(sec + 12, 0x1000);
-  w32(sec + 16, 0x400);
-  w32(sec + 20, SEC_OFF);
+  tu_put32(sec + 8, 0x400);
+  tu_put32(sec + 12, 0x1000);
+  tu_put32(sec + 16, 0x400);
+  tu_put32(sec + 20, SEC_OFF);
   if (s->import_dll) {
-    w32(dirs + 8, 0x1000);
-    w32(dirs + 12, 40);
-    w32(b + R(0x1000), 0x1100);
-    w32(b + R(0x100c), 0x1180);
-    w32(b + R(0x1010), 0x1100);
-    w64(b + R(0x1100), 0x1140);
-    if (s->import_ordinal > 0) w64(b + R(0x1108), (1ull << 63) | (uint64_t)s->import_ordinal);
+    tu_put32(dirs + 8, 0x1000);
+    tu_put32(dirs + 12, 40);
+    tu_put32(b + R(0x1000), 0x1100);
+    tu_put32(b + R(0x100c), 0x1180);
+    tu_put32(b + R(0x1010), 0x1100);
+    tu_put64(b + R(0x1100), 0x1140);
+    if (s->import_ordinal > 0) tu_put64(b + R(0x1108), (1ull << 63) | (uint64_t)s->import_ordinal);
     strcpy((char *)b + R(0x1142), s->import_fn);
     strcpy((char *)b + R(0x1180), s->import_dll);
   }
   if (s->exp[0]) {
-    w32(dirs, 0x1200);
-    w32(dirs + 4, 0xb0);
+    tu_put32(dirs, 0x1200);
+    tu_put32(dirs + 4, 0xb0);
     uint8_t *e = b + R(0x1200);
-    w32(e + 12, 0x12a0);
-    w32(e + 16, 1);
-    w32(e + 20, 3);
-    w32(e + 24, s->exp[1] ? 2 : 1);
-    w32(e + 28, 0x1240);
-    w32(e + 32, 0x1250);
-    w32(e + 36, 0x1260);
+    tu_put32(e + 12, 0x12a0);
+    tu_put32(e + 16, 1);
+    tu_put32(e + 20, 3);
+    tu_put32(e + 24, s->exp[1] ? 2 : 1);
+    tu_put32(e + 28, 0x1240);
+    tu_put32(e + 32, 0x1250);
+    tu_put32(e + 36, 0x1260);
     for (int i = 0; i < 2 && s->exp[i]; i++) {
       uint32_t fwd_rva = i == 0 ? 0x1270 : 0x12c0;
-      w32(b + R(0x1240) + 4 * i, s->fwd[i] ? fwd_rva : 0x1000);
+      tu_put32(b + R(0x1240) + 4 * i, s->fwd[i] ? fwd_rva : 0x1000);
       if (s->fwd[i]) strcpy((char *)b + R(fwd_rva), s->fwd[i]);
-      w32(b + R(0x1250) + 4 * i, i == 0 ? 0x1280 : 0x1290);
-      w16(b + R(0x1260) + 2 * i, (uint16_t)i);
+      tu_put32(b + R(0x1250) + 4 * i, i == 0 ? 0x1280 : 0x1290);
+      tu_put16(b + R(0x1260) + 2 * i, (uint16_t)i);
       strcpy((char *)b + R(i == 0 ? 0x1280 : 0x1290), s->exp[i]);
     }
     strcpy((char *)b + R(0x12a0), s->exp_name ? s->exp_name : "test.dll");
-    w32(dirs + 4, 0x100); /* the forwarder strings lie inside the export directory */
+    tu_put32(dirs + 4, 0x100); /* the forwarder strings lie inside the export directory */
   }
   return PE_SIZE;
 }
@@ -164,7 +145,7 @@ static void test_pe_malformed(void **state) {
   expect_pe_error(b, 10, "DOS header");
   uint8_t c[PE_SIZE];
   memcpy(c, b, PE_SIZE);
-  w32(c + 0x3c, 0xffffff00u);
+  tu_put32(c + 0x3c, 0xffffff00u);
   expect_pe_error(c, PE_SIZE, "e_lfanew");
   memcpy(c, b, PE_SIZE);
   c[0x80] = 'X';
@@ -173,43 +154,43 @@ static void test_pe_malformed(void **state) {
   memcpy(c, b, PE_SIZE);
   for (uint32_t rva = 0x1000; rva + 20 <= 0x1400; rva += 20) {
     if (rva >= 0x1100 && rva < 0x11c0) continue; /* keep the thunks and names */
-    w32(c + R(rva), 0x1100);
-    w32(c + R(rva) + 12, 0x1180);
-    w32(c + R(rva) + 16, 0x1100);
+    tu_put32(c + R(rva), 0x1100);
+    tu_put32(c + R(rva) + 12, 0x1180);
+    tu_put32(c + R(rva) + 16, 0x1100);
   }
   /* ... overwriting what lies in between: rebuild the thunk area */
   memset(c + R(0x10f0), 0, 0x10);
-  w64(c + R(0x1100), 0x1140);
-  w64(c + R(0x1108), 0);
+  tu_put64(c + R(0x1100), 0x1140);
+  tu_put64(c + R(0x1108), 0);
   strcpy((char *)c + R(0x1142), "foo_fn");
   strcpy((char *)c + R(0x1180), "foo.dll");
   memset(c + R(0x1200), 0, 0x200);
-  w32(c + 0x98 + 112, 0);
+  tu_put32(c + 0x98 + 112, 0);
   for (uint32_t rva = 0x11c0; rva + 20 <= 0x1400; rva += 20) {
-    w32(c + R(rva), 0x1100);
-    w32(c + R(rva) + 12, 0x1180);
-    w32(c + R(rva) + 16, 0x1100);
+    tu_put32(c + R(rva), 0x1100);
+    tu_put32(c + R(rva) + 12, 0x1180);
+    tu_put32(c + R(rva) + 16, 0x1100);
   }
-  w32(c + 0x98 + 112 + 8, 0x11c0);
+  tu_put32(c + 0x98 + 112 + 8, 0x11c0);
   expect_pe_error(c, PE_SIZE, "no terminating null descriptor");
   /* an export count larger than the file */
   memcpy(c, b, PE_SIZE);
-  w32(c + R(0x1200) + 20, 0x10000000u);
+  tu_put32(c + R(0x1200) + 20, 0x10000000u);
   expect_pe_error(c, PE_SIZE, "NumberOfFunctions");
   memcpy(c, b, PE_SIZE);
-  w32(c + R(0x1200) + 28, 0x7fff0000u);
+  tu_put32(c + R(0x1200) + 28, 0x7fff0000u);
   expect_pe_error(c, PE_SIZE, "AddressOfFunctions");
   /* an import name outside the file */
   memcpy(c, b, PE_SIZE);
-  w32(c + R(0x100c), 0x9000);
+  tu_put32(c + R(0x100c), 0x9000);
   expect_pe_error(c, PE_SIZE, "Name RVA");
   /* a thunk array that runs off the section */
   memcpy(c, b, PE_SIZE);
-  for (uint32_t rva = 0x1100; rva < 0x1400; rva += 8) w64(c + R(rva), 0x8000000000000001ull);
+  for (uint32_t rva = 0x1100; rva < 0x1400; rva += 8) tu_put64(c + R(rva), 0x8000000000000001ull);
   expect_pe_error(c, PE_SIZE, "no terminating null thunk");
   /* too many sections */
   memcpy(c, b, PE_SIZE);
-  w16(c + 0x86, 200);
+  tu_put16(c + 0x86, 200);
   expect_pe_error(c, PE_SIZE, "NumberOfSections");
   /* every truncation fails cleanly or parses */
   for (size_t n = 0; n < PE_SIZE; n++) {
@@ -232,7 +213,7 @@ typedef struct as_builder {
 static uint32_t as_str(as_builder *a, const char *s, uint32_t *len) {
   uint32_t off = a->top;
   size_t n = strlen(s);
-  for (size_t i = 0; i < n; i++) w16(a->b + off + 2 * i, (uint8_t)s[i]);
+  for (size_t i = 0; i < n; i++) tu_put16(a->b + off + 2 * i, (uint8_t)s[i]);
   *len = (uint32_t)(2 * n);
   a->top += (uint32_t)(2 * n + 2 + 3) & ~3u;
   return off;
@@ -257,11 +238,11 @@ static void build_apiset(as_builder *a) {
     { "api-ms-win-test-l1-1-0", 2, { "", "a.dll" }, { "a.dll", "b.dll" } },
     { "ext-ms-win-empty-l1-1-0", 0, { NULL, NULL }, { NULL, NULL } },
   };
-  w32(a->b, 6);
-  w32(a->b + 12, 3);
-  w32(a->b + 16, 28);           /* entries */
-  w32(a->b + 20, 28 + 3 * 24);  /* hash table */
-  w32(a->b + 24, 31);
+  tu_put32(a->b, 6);
+  tu_put32(a->b + 12, 3);
+  tu_put32(a->b + 16, 28);           /* entries */
+  tu_put32(a->b + 20, 28 + 3 * 24);  /* hash table */
+  tu_put32(a->b + 24, 31);
   a->top = 28 + 3 * 24 + 3 * 8;
   struct hent {
     uint32_t h, idx;
@@ -271,23 +252,23 @@ static void build_apiset(as_builder *a) {
     uint32_t len;
     uint32_t off = as_str(a, c[i].name, &len);
     size_t hl = strrchr(c[i].name, '-') - c[i].name;
-    w32(e + 4, off);
-    w32(e + 8, len);
-    w32(e + 12, (uint32_t)(2 * hl));
+    tu_put32(e + 4, off);
+    tu_put32(e + 8, len);
+    tu_put32(e + 12, (uint32_t)(2 * hl));
     hashes[i].h = hash31(c[i].name, hl);
     hashes[i].idx = (uint32_t)i;
     uint32_t vals = a->top;
     a->top += 20u * (uint32_t)c[i].nvalues;
-    w32(e + 16, vals);
-    w32(e + 20, (uint32_t)c[i].nvalues);
+    tu_put32(e + 16, vals);
+    tu_put32(e + 20, (uint32_t)c[i].nvalues);
     for (int k = 0; k < c[i].nvalues; k++) {
       uint8_t *v = a->b + vals + 20 * k;
       uint32_t o1 = as_str(a, c[i].imp[k], &len);
-      w32(v + 4, o1);
-      w32(v + 8, len);
+      tu_put32(v + 4, o1);
+      tu_put32(v + 8, len);
       uint32_t o2 = as_str(a, c[i].host[k], &len);
-      w32(v + 12, o2);
-      w32(v + 16, len);
+      tu_put32(v + 12, o2);
+      tu_put32(v + 16, len);
     }
   }
   /* sort the hash table */
@@ -299,10 +280,10 @@ static void build_apiset(as_builder *a) {
         hashes[j] = t;
       }
   for (int i = 0; i < 3; i++) {
-    w32(a->b + 28 + 72 + 8 * i, hashes[i].h);
-    w32(a->b + 28 + 72 + 8 * i + 4, hashes[i].idx);
+    tu_put32(a->b + 28 + 72 + 8 * i, hashes[i].h);
+    tu_put32(a->b + 28 + 72 + 8 * i + 4, hashes[i].idx);
   }
-  w32(a->b + 4, a->top);
+  tu_put32(a->b + 4, a->top);
 }
 
 static void test_apiset(void **state) {
@@ -332,10 +313,10 @@ static void test_apiset(void **state) {
                    DKD_APISET_NOT_PRESENT);
   assert_int_equal(dkd_apiset_resolve(&as, "kernel32.dll", NULL, host, sizeof host, NULL, 0), DKD_APISET_NOT_PRESENT);
   /* counts larger than the data */
-  w32(a.b + 12, 100000);
+  tu_put32(a.b + 12, 100000);
   assert_int_equal(dkd_apiset_parse(a.b, a.top, &as, err, sizeof err), -1);
   assert_non_null(strstr(err, "Count"));
-  w32(a.b, 5);
+  tu_put32(a.b, 5);
   assert_int_equal(dkd_apiset_parse(a.b, a.top, &as, err, sizeof err), -1);
   assert_non_null(strstr(err, "version"));
 }
@@ -350,16 +331,16 @@ static void test_ldcache_formats(void **state) {
   memset(b, 0, sizeof b);
   /* old format: 2 entries, strings after them */
   memcpy(b, "ld.so-1.7.0", 11);
-  w32(b + 12, 2);
+  tu_put32(b + 12, 2);
   size_t strings = 16 + 24;
   const char *s = "libfoo.so.1\0/lib/libfoo.so.1\0libbar.so\0/usr/lib/libbar.so";
   memcpy(b + strings, s, 58);
-  w32(b + 16, 0x0303);
-  w32(b + 20, 0);
-  w32(b + 24, 12);
-  w32(b + 28, 0x0003);
-  w32(b + 32, 29);
-  w32(b + 36, 39);
+  tu_put32(b + 16, 0x0303);
+  tu_put32(b + 20, 0);
+  tu_put32(b + 24, 12);
+  tu_put32(b + 28, 0x0003);
+  tu_put32(b + 32, 29);
+  tu_put32(b + 36, 39);
   dkd_ldcache c;
   char err[256];
   assert_int_equal(dkd_ldcache_parse(b, strings + 58, &c, err, sizeof err), 0);
@@ -369,24 +350,24 @@ static void test_ldcache_formats(void **state) {
   assert_string_equal(c.e[1].value, "/usr/lib/libbar.so");
   dkd_ldcache_free(&c);
   /* a string offset past the end */
-  w32(b + 36, 400);
+  tu_put32(b + 36, 400);
   assert_int_equal(dkd_ldcache_parse(b, strings + 58, &c, err, sizeof err), -1);
   assert_non_null(strstr(err, "entry 1"));
   /* nlibs larger than the file */
-  w32(b + 12, 1000000);
+  tu_put32(b + 12, 1000000);
   assert_int_equal(dkd_ldcache_parse(b, strings + 58, &c, err, sizeof err), -1);
   assert_non_null(strstr(err, "nlibs"));
 
   /* new format with one entry */
   memset(b, 0, sizeof b);
   memcpy(b, "glibc-ld.so.cache1.1", 20);
-  w32(b + 20, 1);
+  tu_put32(b + 20, 1);
   b[28] = 2;
   size_t st = 48 + 24;
   memcpy(b + st, "libz.so.1\0/lib/x/libz.so.1", 27);
-  w32(b + 48, 0x0303);
-  w32(b + 52, (uint32_t)st);
-  w32(b + 56, (uint32_t)st + 10);
+  tu_put32(b + 48, 0x0303);
+  tu_put32(b + 52, (uint32_t)st);
+  tu_put32(b + 56, (uint32_t)st + 10);
   assert_int_equal(dkd_ldcache_parse(b, st + 27, &c, err, sizeof err), 0);
   assert_int_equal(c.format, 1);
   assert_string_equal(c.e[0].key, "libz.so.1");
@@ -399,20 +380,12 @@ static void test_ldcache_formats(void **state) {
   assert_int_equal(dkd_ldcache_parse((const uint8_t *)"hello world, not a cache", 24, &c, err, sizeof err), -1);
 }
 
+/* A system file, or NULL when it cannot be read. */
 static uint8_t *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long sz = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc(sz > 0 ? (size_t)sz : 1);
-  if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  *n = (size_t)sz;
-  return b;
+  tu_blob b;
+  tu_load(path, &b); /* p NULL and n 0 when it fails */
+  *n = b.n;
+  return b.p;
 }
 
 static void test_ldcache_system(void **state) {
@@ -500,21 +473,21 @@ static void test_elf_malformed(void **state) {
   b[5] = 1;
   dkd_elf e;
   char err[256];
-  w16(b + 18, 62);
-  w64(b + 32, 64);   /* e_phoff */
-  w16(b + 54, 56);   /* e_phentsize */
-  w16(b + 56, 1000); /* e_phnum larger than the file */
+  tu_put16(b + 18, 62);
+  tu_put64(b + 32, 64);   /* e_phoff */
+  tu_put16(b + 54, 56);   /* e_phentsize */
+  tu_put16(b + 56, 1000); /* e_phnum larger than the file */
   assert_int_equal(dkd_elf_parse(b, sizeof b, 0, &e, err, sizeof err), -1);
   assert_non_null(strstr(err, "program headers"));
   b[4] = 7;
   assert_int_equal(dkd_elf_parse(b, sizeof b, 0, &e, err, sizeof err), -1);
   assert_non_null(strstr(err, "EI_CLASS"));
   b[4] = 2;
-  w16(b + 56, 1);
+  tu_put16(b + 56, 1);
   /* PT_INTERP without a terminating NUL */
-  w32(b + 64, 3);
-  w64(b + 64 + 8, 120);
-  w64(b + 64 + 32, 8);
+  tu_put32(b + 64, 3);
+  tu_put64(b + 64 + 8, 120);
+  tu_put64(b + 64 + 32, 8);
   memset(b + 120, 'x', 8);
   assert_int_equal(dkd_elf_parse(b, sizeof b, 0, &e, err, sizeof err), -1);
   assert_non_null(strstr(err, "PT_INTERP"));
@@ -584,10 +557,10 @@ static void test_gobuild(void **state) {
   uint8_t mem[256];
   memset(mem, 0, sizeof mem);
   /* string headers at va 0x1000 (version) and 0x1010 (modinfo) */
-  w64(mem + 0, 0x1020);
-  w64(mem + 8, 8);
-  w64(mem + 16, 0x1028);
-  w64(mem + 24, ml);
+  tu_put64(mem + 0, 0x1020);
+  tu_put64(mem + 8, 8);
+  tu_put64(mem + 16, 0x1028);
+  tu_put64(mem + 24, ml);
   memcpy(mem + 0x20, "go1.21.0", 8);
   memcpy(mem + 0x28, MODINFO, ml);
   uint8_t h[64];
@@ -595,14 +568,14 @@ static void test_gobuild(void **state) {
   memcpy(h, "\xff Go buildinf:", 14);
   h[14] = 8;
   h[15] = 0;
-  w64(h + 16, 0x1000);
-  w64(h + 24, 0x1010);
+  tu_put64(h + 16, 0x1000);
+  tu_put64(h + 24, 0x1010);
   assert_int_equal(dkd_gobuild_parse(h, sizeof h, read_va_buf, mem, &g, err, sizeof err), 1);
   assert_false(g.inline_form);
   check_modinfo(&g);
   dkd_gobuild_free(&g);
   /* a pointer outside the image */
-  w64(h + 24, 0x9000);
+  tu_put64(h + 24, 0x9000);
   assert_int_equal(dkd_gobuild_parse(h, sizeof h, read_va_buf, mem, &g, err, sizeof err), -1);
   assert_non_null(strstr(err, "module info pointer"));
 }
@@ -613,11 +586,18 @@ static void test_gobuild(void **state) {
 
 static void write_file(const char *dir, const char *name, const uint8_t *b, size_t n) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(b, 1, n, f), n);
-  fclose(f);
+  tu_write_file(tu_join(path, sizeof path, dir, name), b, n);
+}
+
+/* Replaces w with a new walker (its folder listings are snapshots: it sees new
+** files) and walks dir/name with it into *r. */
+static dkd_walker *walk_fresh(dkd_walker *w, const dkd_walk_opts *o, const char *dir, const char *name, dkd_walk *r) {
+  dkd_walker_free(w);
+  char err[256], path[1024];
+  w = dkd_walker_new(o, err, sizeof err);
+  assert_non_null(w);
+  assert_int_equal(dkd_walker_walk(w, tu_join(path, sizeof path, dir, name), r), 0);
+  return w;
 }
 
 static const dkd_problem *find_problem(const dkd_walk *r, const char *kind) {
@@ -628,14 +608,12 @@ static const dkd_problem *find_problem(const dkd_walk *r, const char *kind) {
 
 static void test_walk_pe(void **state) {
   (void)state;
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/test_deps_tmp", DK_BINARY_DIR);
-  char sysd[600];
-  snprintf(sysd, sizeof sysd, "%s/sys", dir);
+  const char *dir = TU_BIN("test_deps_tmp");
+  char sys[600], sys_d[700];
+  tu_join(sys, sizeof sys, dir, "sys");
   MKDIR(dir); /* may exist from an earlier run: every file is rewritten */
-  MKDIR(sysd);
-  snprintf(sysd, sizeof sysd, "%s/sys/d.dll", dir);
-  remove(sysd);
+  MKDIR(sys);
+  remove(tu_join(sys_d, sizeof sys_d, sys, "d.dll"));
   uint8_t b[PE_SIZE];
   /* app.exe imports a.dll!f; a.dll forwards f to b.f, b forwards f to a.f: a loop */
   pe_spec app = { 0, "a.dll", "f", 0, { NULL, NULL }, { NULL, NULL }, NULL };
@@ -644,18 +622,11 @@ static void test_walk_pe(void **state) {
   write_file(dir, "A.DLL", b, build_pe(b, &a)); /* case differs: Windows names are case-insensitive */
   pe_spec bb = { 0, NULL, NULL, 0, { "f", NULL }, { "a.f", NULL }, "b.dll" };
   write_file(dir, "b.dll", b, build_pe(b, &bb));
-  char sys[600];
-  snprintf(sys, sizeof sys, "%s/sys", dir);
   dkd_walk_opts o;
   memset(&o, 0, sizeof o);
   o.sysroot = sys;
-  char err[256];
-  dkd_walker *w = dkd_walker_new(&o, err, sizeof err);
-  assert_non_null(w);
-  char app_path[700];
-  snprintf(app_path, sizeof app_path, "%s/app.exe", dir);
   dkd_walk r;
-  assert_int_equal(dkd_walker_walk(w, app_path, &r), 0);
+  dkd_walker *w = walk_fresh(NULL, &o, dir, "app.exe", &r);
   assert_null(r.error);
   assert_int_equal(r.format, DKD_FMT_PE);
   assert_non_null(find_problem(&r, "forwarder-loop"));
@@ -667,12 +638,7 @@ static void test_walk_pe(void **state) {
   write_file(dir, "app2.exe", b, build_pe(b, &app2));
   pe_spec cdll = { 0, NULL, NULL, 0, { "present", NULL }, { NULL, NULL }, "c.dll" };
   write_file(dir, "c.dll", b, build_pe(b, &cdll));
-  /* a walker's folder listings are snapshots: a new walker sees the new files */
-  dkd_walker_free(w);
-  w = dkd_walker_new(&o, err, sizeof err);
-  assert_non_null(w);
-  snprintf(app_path, sizeof app_path, "%s/app2.exe", dir);
-  assert_int_equal(dkd_walker_walk(w, app_path, &r), 0);
+  w = walk_fresh(w, &o, dir, "app2.exe", &r);
   const dkd_problem *p = find_problem(&r, "entry-point-not-found");
   assert_non_null(p);
   assert_int_equal(p->code, 0xC0000139u);
@@ -690,11 +656,7 @@ static void test_walk_pe(void **state) {
   write_file(dir, "d.dll", b, build_pe(b, &d32));
   pe_spec d64 = { 0, NULL, NULL, 0, { "g", NULL }, { NULL, NULL }, "d.dll" };
   write_file(sys, "d.dll", b, build_pe(b, &d64));
-  dkd_walker_free(w);
-  w = dkd_walker_new(&o, err, sizeof err);
-  assert_non_null(w);
-  snprintf(app_path, sizeof app_path, "%s/app3.exe", dir);
-  assert_int_equal(dkd_walker_walk(w, app_path, &r), 0);
+  w = walk_fresh(w, &o, dir, "app3.exe", &r);
   p = find_problem(&r, "wrong-machine");
   assert_non_null(p);
   assert_int_equal(p->code, 0xC000007Bu);
@@ -703,16 +665,12 @@ static void test_walk_pe(void **state) {
 
   /* a root that is not an image */
   write_file(dir, "junk.exe", (const uint8_t *)"hello", 5);
-  dkd_walker_free(w);
-  w = dkd_walker_new(&o, err, sizeof err);
-  assert_non_null(w);
-  snprintf(app_path, sizeof app_path, "%s/junk.exe", dir);
-  assert_int_equal(dkd_walker_walk(w, app_path, &r), 0);
+  w = walk_fresh(w, &o, dir, "junk.exe", &r);
   assert_non_null(r.error);
   assert_string_equal(r.error_code, "DK_BAD_FORMAT");
   dkd_walk_free(&r);
-  snprintf(app_path, sizeof app_path, "%s/nothing.exe", dir);
-  assert_int_equal(dkd_walker_walk(w, app_path, &r), 0);
+  char app_path[700];
+  assert_int_equal(dkd_walker_walk(w, tu_join(app_path, sizeof app_path, dir, "nothing.exe"), &r), 0);
   assert_string_equal(r.error_code, "ENOENT");
   dkd_walk_free(&r);
   dkd_walker_free(w);
@@ -720,13 +678,5 @@ static void test_walk_pe(void **state) {
 
 /* }=========== */
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_pe_basic),        cmocka_unit_test(test_pe_malformed),
-    cmocka_unit_test(test_apiset),          cmocka_unit_test(test_ldcache_formats),
-    cmocka_unit_test(test_ldcache_system),  cmocka_unit_test(test_elf_system),
-    cmocka_unit_test(test_elf_malformed),   cmocka_unit_test(test_gobuild),
-    cmocka_unit_test(test_walk_pe),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(test_pe_basic, test_pe_malformed, test_apiset, test_ldcache_formats, test_ldcache_system,
+    test_elf_system, test_elf_malformed, test_gobuild, test_walk_pe)

@@ -5,58 +5,16 @@
 ** tests/fixtures/evtx (make_evtx.py); the real samples from ../shared/data/evtx
 ** are used when present and skipped otherwise.
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "test_util.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "evtx.h"
 #include "evtx_os.h"
 #include "evtx_reader.h"
 
-#define FIXTURES DK_SOURCE_DIR "/tests/fixtures/evtx/"
-#define SAMPLES DK_SOURCE_DIR "/../shared/data/evtx/"
-
-typedef struct blob {
-  uint8_t *p;
-  size_t n;
-} blob;
-
-static int load(const char *path, blob *b) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return -1;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b->p = malloc((size_t)n);
-  b->n = (size_t)n;
-  size_t got = fread(b->p, 1, b->n, f);
-  fclose(f);
-  return got == b->n ? 0 : -1;
-}
-
-static blob must_load(const char *path) {
-  blob b = {0};
-  if (load(path, &b) != 0) fail_msg("cannot read %s", path);
-  return b;
-}
-
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
+#define FIXTURES TU_SRC("tests/fixtures/evtx/")
+#define SAMPLES TU_SRC("../shared/data/evtx/")
 
 static char *dupn(const char *s, size_t n) {
   char *p = malloc(n + 1);
@@ -79,9 +37,42 @@ static int has_warning(const dk_evtx_chunk_result *r, const char *needle) {
   return 0;
 }
 
+/* Fails unless the result's text at [off, off + len) contains needle. */
+static void assert_text_has(const dk_evtx_chunk_result *r, size_t off, size_t len, const char *needle) {
+  char *t = dupn(r->text.p + off, len);
+  if (strstr(t, needle) == NULL) fail_msg("'%s' lacks '%s'", t, needle);
+  free(t);
+}
+
+/* A fixture and its first chunk decoded with ALL, which must hold nrecords records. */
+typedef struct decoded {
+  tu_blob b;
+  dk_evtx_chunk_result r;
+} decoded;
+
+static void decode_fixture(decoded *d, const char *path, size_t nrecords) {
+  d->b = tu_must_load(path);
+  memset(&d->r, 0, sizeof d->r);
+  assert_int_equal(dk_evtx_parse_chunk(d->b.p, d->b.n, 0, &ALL, &d->r), 0);
+  assert_int_equal(d->r.nrecords, nrecords);
+}
+
+static void decoded_free(decoded *d) {
+  dk_evtx_chunk_result_free(&d->r);
+  free(d->b.p);
+}
+
+/* Reads path and its file header: 0, or -1 when the file cannot be read. */
+static int load_with_header(const char *path, tu_blob *b, dk_evtx_header *h) {
+  if (tu_load(path, b) != 0) return -1;
+  char err[200];
+  assert_int_equal(dk_evtx_parse_header(b->p, b->n, h, err, sizeof err), 0);
+  return 0;
+}
+
 static void test_header(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "application.evtx");
+  tu_blob b = tu_must_load(FIXTURES "application.evtx");
   dk_evtx_header h;
   char err[200];
   assert_int_equal(dk_evtx_parse_header(b.p, b.n, &h, err, sizeof err), 0);
@@ -101,14 +92,13 @@ static void test_header(void **state) {
 
 static void test_application_records(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "application.evtx");
-  dk_evtx_chunk_result r = {0};
-  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
-  assert_int_equal(r.nrecords, 7);
-  assert_int_equal(r.nwarnings, 0);
-  assert_int_equal(r.header_crc_ok, 1);
-  assert_int_equal(r.data_crc_ok, 1);
-  const dk_evtx_record *a = &r.records[0];
+  decoded d;
+  decode_fixture(&d, FIXTURES "application.evtx", 7);
+  const dk_evtx_chunk_result *r = &d.r;
+  assert_int_equal(r->nwarnings, 0);
+  assert_int_equal(r->header_crc_ok, 1);
+  assert_int_equal(r->data_crc_ok, 1);
+  const dk_evtx_record *a = &r->records[0];
   assert_int_equal(a->record_id, 1);
   assert_string_equal(a->provider, "Application Error");
   assert_int_equal(a->event_id, 1000);
@@ -123,38 +113,37 @@ static void test_application_records(void **state) {
   assert_string_equal(field(a, "AppPath"), "C:\\Tools\\crasher.exe");
   assert_string_equal(field(a, "PackageFullName"), "");
   /* XML as wevtutil prints it, JSON with the documented shape */
-  char *xml = dupn(r.text.p + a->xml_off, a->xml_len);
-  assert_non_null(strstr(xml, "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"));
-  assert_non_null(strstr(xml, "<Data Name='ExceptionCode'>c0000005</Data>"));
-  assert_non_null(strstr(xml, "<TimeCreated SystemTime='2023-11-14T22:13:20.0000000Z'/>"));
-  assert_non_null(strstr(xml, "<Data Name='PackageFullName'></Data>"));
-  free(xml);
-  char *json = dupn(r.text.p + a->json_off, a->json_len);
-  assert_non_null(strstr(json, "\"record_id\":1,\"time\":\"2023-11-14T22:13:20.0000000Z\""));
-  assert_non_null(strstr(json, "\"data\":{\"AppName\":\"crasher.exe\""));
-  assert_non_null(strstr(json, "\"data_list\":[{\"name\":\"AppName\",\"value\":\"crasher.exe\"}"));
-  assert_non_null(strstr(json, "\"AppPath\":\"C:\\\\Tools\\\\crasher.exe\""));
-  free(json);
+  static const char *const xml_has[] = {
+      "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>",
+      "<Data Name='ExceptionCode'>c0000005</Data>",
+      "<TimeCreated SystemTime='2023-11-14T22:13:20.0000000Z'/>",
+      "<Data Name='PackageFullName'></Data>",
+  };
+  for (size_t i = 0; i < TU_COUNT(xml_has); i++) assert_text_has(r, a->xml_off, a->xml_len, xml_has[i]);
+  static const char *const json_has[] = {
+      "\"record_id\":1,\"time\":\"2023-11-14T22:13:20.0000000Z\"",
+      "\"data\":{\"AppName\":\"crasher.exe\"",
+      "\"data_list\":[{\"name\":\"AppName\",\"value\":\"crasher.exe\"}",
+      "\"AppPath\":\"C:\\\\Tools\\\\crasher.exe\"",
+  };
+  for (size_t i = 0; i < TU_COUNT(json_has); i++) assert_text_has(r, a->json_off, a->json_len, json_has[i]);
   /* nameless <Data>: kept in order, no names */
-  const dk_evtx_record *c = &r.records[2];
+  const dk_evtx_record *c = &r->records[2];
   assert_int_equal(c->ndata, 15);
   assert_null(c->data[0].name);
   assert_string_equal(c->data[3].value, "ucrtbase.dll");
   assert_string_equal(c->data[6].value, "c0000409");
   /* .NET 1026: one Data item with newlines */
-  assert_string_equal(r.records[4].provider, ".NET Runtime");
-  assert_non_null(strstr(r.records[4].data[0].value, "System.IO.FileNotFoundException"));
-  dk_evtx_chunk_result_free(&r);
-  free(b.p);
+  assert_string_equal(r->records[4].provider, ".NET Runtime");
+  assert_non_null(strstr(r->records[4].data[0].value, "System.IO.FileNotFoundException"));
+  decoded_free(&d);
 }
 
 static void test_value_types(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "types.evtx");
-  dk_evtx_chunk_result r = {0};
-  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
-  assert_int_equal(r.nrecords, 1);
-  const dk_evtx_record *t = &r.records[0];
+  decoded d;
+  decode_fixture(&d, FIXTURES "types.evtx", 1);
+  const dk_evtx_record *t = &d.r.records[0];
   static const char *const want[][2] = {
       {"i8", "-5"},
       {"u8", "250"},
@@ -178,7 +167,7 @@ static void test_value_types(void **state) {
       {"ansi", "ansi text"},
       {"amp", "a & b < c"},
   };
-  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+  for (size_t i = 0; i < TU_COUNT(want); i++) {
     const char *v = field(t, want[i][0]);
     if (v == NULL || strcmp(v, want[i][1]) != 0) fail_msg("%s: got %s, want %s", want[i][0], v ? v : "(none)", want[i][1]);
   }
@@ -189,21 +178,17 @@ static void test_value_types(void **state) {
   assert_int_equal(strings, 3);
   /* an optional substitution without value removes its element */
   assert_null(field(t, "empty_opt"));
-  char *xml = dupn(r.text.p + t->xml_off, t->xml_len);
-  assert_non_null(strstr(xml, "<Data Name='amp'>a &amp; b &lt; c</Data>"));
-  assert_non_null(strstr(xml, "<Data Name='strings'>one</Data><Data Name='strings'>two</Data><Data Name='strings'>three</Data>"));
-  free(xml);
-  dk_evtx_chunk_result_free(&r);
-  free(b.p);
+  assert_text_has(&d.r, t->xml_off, t->xml_len, "<Data Name='amp'>a &amp; b &lt; c</Data>");
+  assert_text_has(&d.r, t->xml_off, t->xml_len,
+                  "<Data Name='strings'>one</Data><Data Name='strings'>two</Data><Data Name='strings'>three</Data>");
+  decoded_free(&d);
 }
 
 static void test_userdata_nested_binxml(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "system.evtx");
-  dk_evtx_chunk_result r = {0};
-  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
-  assert_int_equal(r.nrecords, 11);
-  const dk_evtx_record *e = &r.records[10];
+  decoded d;
+  decode_fixture(&d, FIXTURES "system.evtx", 11);
+  const dk_evtx_record *e = &d.r.records[10], *scm = &d.r.records[4];
   assert_int_equal(e->event_id, 2004);
   assert_string_equal(e->provider, "Microsoft-Windows-Resource-Exhaustion-Detector");
   assert_string_equal(e->data_kind, "UserData");
@@ -212,35 +197,29 @@ static void test_userdata_nested_binxml(void **state) {
   assert_string_equal(field(e, "SystemInfo.SystemCommitLimit"), "17179869184");
   assert_string_equal(e->user_id, "S-1-5-18");
   /* SCM: %%N insertion strings stay raw in the core (decoded in Lua) */
-  assert_int_equal(r.records[4].event_id, 7023);
-  assert_string_equal(field(&r.records[4], "param2"), "%%2147942414");
-  assert_int_equal(r.records[4].qualifiers, 0xC000);
-  dk_evtx_chunk_result_free(&r);
-  free(b.p);
+  assert_int_equal(scm->event_id, 7023);
+  assert_string_equal(field(scm, "param2"), "%%2147942414");
+  assert_int_equal(scm->qualifiers, 0xC000);
+  decoded_free(&d);
 }
 
 static void test_rendering_info(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "forwarded.evtx");
-  dk_evtx_chunk_result r = {0};
-  assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
-  assert_int_equal(r.nrecords, 1);
-  const dk_evtx_record *e = &r.records[0];
+  decoded d;
+  decode_fixture(&d, FIXTURES "forwarded.evtx", 1);
+  const dk_evtx_record *e = &d.r.records[0];
   assert_int_equal(e->nrendering, 7);
   assert_string_equal(e->rendering[0].name, "Message");
   assert_non_null(strstr(e->rendering[0].value, "RemoteSvc service terminated unexpectedly"));
   assert_string_equal(e->rendering[6].name, "Keywords.Keyword");
   assert_string_equal(e->rendering[6].value, "Classic");
-  char *json = dupn(r.text.p + e->json_off, e->json_len);
-  assert_non_null(strstr(json, "\"rendering\":{\"Message\":\"The RemoteSvc service"));
-  free(json);
-  dk_evtx_chunk_result_free(&r);
-  free(b.p);
+  assert_text_has(&d.r, e->json_off, e->json_len, "\"rendering\":{\"Message\":\"The RemoteSvc service");
+  decoded_free(&d);
 }
 
 static void test_filters(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "system.evtx");
+  tu_blob b = tu_must_load(FIXTURES "system.evtx");
   dk_evtx_chunk_result r = {0};
   int64_t ids[] = {7031, 7034};
   dk_evtx_filter f = {.provider = "service control MANAGER", .event_ids = ids, .n_event_ids = 2};
@@ -285,7 +264,7 @@ static void test_time(void **state) {
 
 static void test_truncated(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "application.evtx");
+  tu_blob b = tu_must_load(FIXTURES "application.evtx");
   dk_evtx_header h;
   char err[200];
   size_t n = 4096 + 9000; /* inside a later record */
@@ -313,7 +292,7 @@ static void test_truncated(void **state) {
 
 static void test_bad_crc(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "application.evtx");
+  tu_blob b = tu_must_load(FIXTURES "application.evtx");
   uint8_t *c = b.p + 4096;
   c[124] ^= 0xFF; /* header CRC */
   c[52] ^= 0x01;  /* records CRC */
@@ -325,9 +304,9 @@ static void test_bad_crc(void **state) {
   assert_true(has_warning(&r, "records CRC32 mismatch"));
   assert_int_equal(r.nrecords, 7); /* reported, not fatal */
   /* zero CRCs with the no-CRC flag: not checked */
-  wr32(c + 124, 0);
-  wr32(c + 52, 0);
-  wr32(c + 120, 4);
+  tu_put32(c + 124, 0);
+  tu_put32(c + 52, 0);
+  tu_put32(c + 120, 4);
   assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
   assert_int_equal(r.header_crc_ok, -1);
   assert_int_equal(r.nwarnings, 0);
@@ -338,12 +317,12 @@ static void test_bad_crc(void **state) {
 
 static void test_record_size_past_chunk(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "application.evtx");
+  tu_blob b = tu_must_load(FIXTURES "application.evtx");
   uint8_t *c = b.p + 4096;
-  uint32_t first = rd32(c + 512 + 4);
+  uint32_t first = dk_rd32le(c + 512 + 4);
   uint32_t second = 512 + first;
-  assert_int_equal(rd32(c + second), 0x2A2A);
-  wr32(c + second + 4, 0x20000); /* record 2 claims 128 KiB */
+  assert_int_equal(dk_rd32le(c + second), 0x2A2A);
+  tu_put32(c + second + 4, 0x20000); /* record 2 claims 128 KiB */
   dk_evtx_chunk_result r = {0};
   assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
   assert_int_equal(r.nrecords, 6);
@@ -353,9 +332,9 @@ static void test_record_size_past_chunk(void **state) {
   assert_int_equal(r.records[1].record_id, 3); /* resynchronised on the next record */
   /* a free space offset past the chunk is clamped (fresh copy) */
   free(b.p);
-  b = must_load(FIXTURES "application.evtx");
+  b = tu_must_load(FIXTURES "application.evtx");
   c = b.p + 4096;
-  wr32(c + 48, 0x7FFFFFFF);
+  tu_put32(c + 48, 0x7FFFFFFF);
   assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
   assert_int_equal(r.nrecords, 7);
   assert_true(has_warning(&r, "free space offset"));
@@ -374,29 +353,29 @@ static void test_template_offset_loop(void **state) {
   f[42] = 1;
   uint8_t *c = f + 4096;
   memcpy(c, "ElfChnk\0", 8);
-  wr32(c + 120, 4); /* no CRC */
+  tu_put32(c + 120, 4); /* no CRC */
   uint32_t rec = 512, def = 600;
   uint8_t *p = c + rec;
-  wr32(p, 0x2A2A);
+  tu_put32(p, 0x2A2A);
   uint32_t size = 200;
-  wr32(p + 4, size);
+  tu_put32(p + 4, size);
   p[8] = 1; /* record id 1 */
   uint8_t *d = p + 24;
   const uint8_t head[] = {0x0F, 1, 1, 0, 0x0C, 1, 0, 0, 0, 0};
   memcpy(d, head, sizeof head);
-  wr32(d + 10, def); /* definition elsewhere (not inline) */
-  wr32(d + 14, 0);   /* no substitutions */
+  tu_put32(d + 10, def); /* definition elsewhere (not inline) */
+  tu_put32(d + 14, 0);   /* no substitutions */
   d[18] = 0x00;
-  wr32(p + size - 4, size);
+  tu_put32(p + size - 4, size);
   /* the definition: header (24 bytes) then a fragment with two instances of itself */
   uint8_t *t = c + def;
   uint8_t body[] = {0x0F, 1, 1, 0, 0x0C, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                     0x0C, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00};
-  wr32(body + 10, def);
-  wr32(body + 24, def);
-  wr32(t + 20, sizeof body);
+  tu_put32(body + 10, def);
+  tu_put32(body + 24, def);
+  tu_put32(t + 20, sizeof body);
   memcpy(t + 24, body, sizeof body);
-  wr32(c + 48, rec + size); /* free space offset */
+  tu_put32(c + 48, rec + size); /* free space offset */
   dk_evtx_chunk_result r = {0};
   clock_t t0 = clock();
   assert_int_equal(dk_evtx_parse_chunk(f, n, 0, &ALL, &r), 0);
@@ -415,15 +394,15 @@ static void test_template_offset_loop(void **state) {
 ** returned only when recovering, and marked as recovered. */
 static void test_slack_recovery(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "application.evtx");
+  tu_blob b = tu_must_load(FIXTURES "application.evtx");
   uint8_t *c = b.p + 4096;
   uint32_t off = 512, last = 512;
-  while (rd32(c + off) == 0x2A2A) {
+  while (dk_rd32le(c + off) == 0x2A2A) {
     last = off;
-    off += rd32(c + off + 4);
+    off += dk_rd32le(c + off + 4);
   }
-  wr32(c + 48, last);
-  wr32(c + 120, 4); /* no CRC: the stored ones no longer match */
+  tu_put32(c + 48, last);
+  tu_put32(c + 120, 4); /* no CRC: the stored ones no longer match */
   dk_evtx_chunk_result r = {0};
   assert_int_equal(dk_evtx_parse_chunk(b.p, b.n, 0, &ALL, &r), 0);
   assert_int_equal(r.nrecords, 6);
@@ -434,9 +413,7 @@ static void test_slack_recovery(void **state) {
   assert_int_equal(r.records[6].record_id, 7);
   assert_int_equal(r.records[6].recovered, 1);
   assert_int_equal(r.records[5].recovered, 0);
-  char *json = dupn(r.text.p + r.records[6].json_off, r.records[6].json_len);
-  assert_non_null(strstr(json, "\"recovered\":true"));
-  free(json);
+  assert_text_has(&r, r.records[6].json_off, r.records[6].json_len, "\"recovered\":true");
   dk_evtx_chunk_result_free(&r);
   free(b.p);
 }
@@ -444,7 +421,7 @@ static void test_slack_recovery(void **state) {
 /* A dirty header that declares no chunks: the chunks in the file are read anyway. */
 static void test_dirty_header_understates(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "system.evtx");
+  tu_blob b = tu_must_load(FIXTURES "system.evtx");
   b.p[42] = 0;
   b.p[43] = 0;
   b.p[120] = 1; /* dirty */
@@ -467,12 +444,10 @@ static void test_dirty_header_understates(void **state) {
 
 /* XML text -> record: every record's own XML read back gives the same XML and fields. */
 static size_t roundtrip_file(const char *path, int *ok) {
-  blob b;
-  *ok = load(path, &b) == 0;
-  if (!*ok) return 0;
+  tu_blob b;
   dk_evtx_header h;
-  char err[200];
-  assert_int_equal(dk_evtx_parse_header(b.p, b.n, &h, err, sizeof err), 0);
+  *ok = load_with_header(path, &b, &h) == 0;
+  if (!*ok) return 0;
   dk_evtx_chunk_result r = {0}, x = {0};
   dk_evtx_opts o = {DK_EVTX_WANT_FIELDS | DK_EVTX_WANT_XML, 0, NULL};
   size_t n = 0;
@@ -514,7 +489,7 @@ static void test_xml_text_roundtrip(void **state) {
   assert_int_equal(roundtrip_file(FIXTURES "forwarded.evtx", &ok), 1);
   static const char *const samples[] = {"system.evtx", "security.evtx", "sysmon.evtx", "Application_no_crc32.evtx",
                                         "issue_201.evtx", "sample-with-irregular-bool-values.evtx"};
-  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+  for (size_t i = 0; i < TU_COUNT(samples); i++) {
     char path[512];
     snprintf(path, sizeof path, "%s%s", SAMPLES, samples[i]);
     roundtrip_file(path, &ok);
@@ -550,7 +525,7 @@ static void test_xml_text_roundtrip(void **state) {
   assert_int_equal(x.nrecords, 0);
   static const char *const bad[] = {"", "no xml", "<Event>", "<Event><System></Event>", "<Event a=b/>",
                                     "<Event a='1/>", "<?xml", "<Event><!-- x </Event>"};
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+  for (size_t i = 0; i < TU_COUNT(bad); i++) {
     dk_evtx_result_reset(&x);
     if (dk_evtx_parse_xml_record(bad[i], strlen(bad[i]), &o, &x) != -1) fail_msg("accepted: %s", bad[i]);
     assert_true(has_warning(&x, "record skipped"));
@@ -581,15 +556,11 @@ static void test_live_errors(void **state) {
 /* The parallel reader gives the same records in the same order as one thread. */
 static void test_reader_threads(void **state) {
   (void)state;
-  blob b;
-  const char *path = SAMPLES "security.evtx";
-  if (load(path, &b) != 0) {
-    /* without the samples: a fixture made of many chunks does not exist; use system.evtx */
-    b = must_load(FIXTURES "system.evtx");
-  }
+  tu_blob b;
   dk_evtx_header h;
-  char err[200];
-  assert_int_equal(dk_evtx_parse_header(b.p, b.n, &h, err, sizeof err), 0);
+  /* without the samples: a fixture made of many chunks does not exist; use system.evtx */
+  if (load_with_header(SAMPLES "security.evtx", &b, &h) != 0 && load_with_header(FIXTURES "system.evtx", &b, &h) != 0)
+    fail_msg("cannot read %s", FIXTURES "system.evtx");
   dk_evtx_opts o = {DK_EVTX_WANT_FIELDS | DK_EVTX_WANT_XML, 0, NULL};
   uint64_t *ids[2] = {NULL, NULL};
   size_t counts[2] = {0, 0};
@@ -619,12 +590,10 @@ static void test_reader_threads(void **state) {
 
 /* Real samples (skipped without ../shared/data/evtx). */
 static size_t count_file(const char *path, size_t *warnings, int *ok) {
-  blob b;
-  *ok = load(path, &b) == 0;
-  if (!*ok) return 0;
+  tu_blob b;
   dk_evtx_header h;
-  char err[200];
-  assert_int_equal(dk_evtx_parse_header(b.p, b.n, &h, err, sizeof err), 0);
+  *ok = load_with_header(path, &b, &h) == 0;
+  if (!*ok) return 0;
   dk_evtx_chunk_result r = {0};
   size_t n = 0;
   *warnings = 0;
@@ -655,7 +624,7 @@ static void test_samples(void **state) {
       {"sample-with-zero-data-size-event.evtx", 449, 1},
   };
   int any = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+  for (size_t i = 0; i < TU_COUNT(cases); i++) {
     char path[512];
     snprintf(path, sizeof path, "%s%s", SAMPLES, cases[i].file);
     size_t warnings = 0;
@@ -674,25 +643,7 @@ static void test_samples(void **state) {
   }
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_header),
-      cmocka_unit_test(test_application_records),
-      cmocka_unit_test(test_value_types),
-      cmocka_unit_test(test_userdata_nested_binxml),
-      cmocka_unit_test(test_rendering_info),
-      cmocka_unit_test(test_filters),
-      cmocka_unit_test(test_time),
-      cmocka_unit_test(test_truncated),
-      cmocka_unit_test(test_bad_crc),
-      cmocka_unit_test(test_record_size_past_chunk),
-      cmocka_unit_test(test_template_offset_loop),
-      cmocka_unit_test(test_slack_recovery),
-      cmocka_unit_test(test_dirty_header_understates),
-      cmocka_unit_test(test_xml_text_roundtrip),
-      cmocka_unit_test(test_live_errors),
-      cmocka_unit_test(test_reader_threads),
-      cmocka_unit_test(test_samples),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(test_header, test_application_records, test_value_types, test_userdata_nested_binxml,
+    test_rendering_info, test_filters, test_time, test_truncated, test_bad_crc, test_record_size_past_chunk,
+    test_template_offset_loop, test_slack_recovery, test_dirty_header_understates, test_xml_text_roundtrip,
+    test_live_errors, test_reader_threads, test_samples)

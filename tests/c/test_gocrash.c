@@ -3,38 +3,16 @@
 ** shapes of other Go versions (from the runtime sources, see
 ** /work/shared/reference/go-crash-output.md), plus hostile input.
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "test_util.h"
 
 #include "gocrash.h"
 
+/* A recorded output (tests/fixtures/go/recorded/go1.19.8/<rel>), '\0'-terminated. */
 static char *slurp(const char *rel, size_t *len) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/tests/fixtures/go/recorded/go1.19.8/%s", DK_SOURCE_DIR, rel);
-  FILE *f = fopen(path, "rb");
-  if (!f) fail_msg("cannot open %s", path);
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 4096 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      buf = realloc(buf, cap);
-      assert_non_null(buf);
-    }
-    size_t k = fread(buf + n, 1, cap - n, f);
-    if (k == 0) break;
-    n += k;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
+  tu_blob b = tu_must_load(tu_join(path, sizeof path, TU_SRC("tests/fixtures/go/recorded/go1.19.8"), rel));
+  *len = b.n;
+  return (char *)b.p;
 }
 
 static int span_is(const char *t, dkg_span s, const char *want) {
@@ -86,26 +64,37 @@ static void check_user_frame(const parsed *p, const char *func, const char *file
   assert_int_equal(f->line, line);
 }
 
+/* A recorded crash: its cause and the crashed goroutine's first user frame. */
+static void parse_crash(parsed *p, const char *rel, const char *cause, const char *func, const char *file, long line) {
+  parse_file(p, rel);
+  assert_string_equal(p->r.cause, cause);
+  check_user_frame(p, func, file, line);
+}
+
 /* {=========== real outputs, both OSes */
 
 static const char *const oses[] = {"linux", "windows"};
 
+/* parse_crash on oses[os]/name. */
+static void parse_os_crash(parsed *p, int os, const char *name, const char *cause, const char *func, const char *file,
+                           long line) {
+  char rel[64];
+  snprintf(rel, sizeof rel, "%s/%s", oses[os], name);
+  parse_crash(p, rel, cause, func, file, line);
+}
+
 static void nil_pointer(void **state) {
   (void)state;
   for (int o = 0; o < 2; o++) {
-    char rel[64];
-    snprintf(rel, sizeof rel, "%s/nilptr.txt", oses[o]);
     parsed p;
-    parse_file(&p, rel);
+    parse_os_crash(&p, o, "nilptr.txt", "nil-pointer", "main.load", "dkcrash/nilptr/main.go", 11);
     assert_int_equal(p.r.kind, DKG_KIND_PANIC);
-    assert_string_equal(p.r.cause, "nil-pointer");
     assert_span(p.text, p.r.message, "runtime error: invalid memory address or nil pointer dereference");
     assert_true(p.r.has_signal);
     assert_span(p.text, p.r.sig_name, o == 0 ? "SIGSEGV" : "0xc0000005");
     assert_span(p.text, p.r.sig_addr, "0x0");
     assert_span(p.text, p.r.sig_code, o == 0 ? "0x1" : "0x0");
     if (o == 0) assert_span(p.text, p.r.sig_desc, "segmentation violation");
-    check_user_frame(&p, "main.load", "dkcrash/nilptr/main.go", 11);
     assert_int_equal(p.r.exit_code, 2);
     assert_false(p.r.truncated);
     done(&p);
@@ -115,11 +104,9 @@ static void nil_pointer(void **state) {
 static void index_out_of_range(void **state) {
   (void)state;
   parsed p;
-  parse_file(&p, "linux/index.txt");
-  assert_string_equal(p.r.cause, "index-out-of-range");
+  parse_crash(&p, "linux/index.txt", "index-out-of-range", "main.pick", "dkcrash/index/main.go", 10);
   assert_int_equal(p.r.index, 5);
   assert_int_equal(p.r.length, 3);
-  check_user_frame(&p, "main.pick", "dkcrash/index/main.go", 10);
   /* an inlined frame has no +0x offset */
   assert_int_equal(user_frame(&p)->pc_off, -1);
   assert_span(p.text, user_frame(&p)->args, "...");
@@ -129,14 +116,10 @@ static void index_out_of_range(void **state) {
 static void custom_and_nil_map(void **state) {
   (void)state;
   parsed p;
-  parse_file(&p, "linux/custom.txt");
-  assert_string_equal(p.r.cause, "custom");
+  parse_crash(&p, "linux/custom.txt", "custom", "main.connect", "dkcrash/custom/main.go", 7);
   assert_span(p.text, p.r.message, "cannot connect to db.internal:5432: connection refused");
-  check_user_frame(&p, "main.connect", "dkcrash/custom/main.go", 7);
   done(&p);
-  parse_file(&p, "windows/nilmap.txt");
-  assert_string_equal(p.r.cause, "nil-map");
-  check_user_frame(&p, "main.(*registry).add", "dkcrash/nilmap/main.go", 9);
+  parse_crash(&p, "windows/nilmap.txt", "nil-map", "main.(*registry).add", "dkcrash/nilmap/main.go", 9);
   done(&p);
 }
 
@@ -160,16 +143,12 @@ static void nested_recovered(void **state) {
 static void concurrent_map_writes(void **state) {
   (void)state;
   for (int o = 0; o < 2; o++) {
-    char rel[64];
-    snprintf(rel, sizeof rel, "%s/concmap.txt", oses[o]);
     parsed p;
-    parse_file(&p, rel);
+    parse_os_crash(&p, o, "concmap.txt", "concurrent-map-writes", "main.writer", "dkcrash/concmap/main.go", 9);
     assert_int_equal(p.r.kind, DKG_KIND_FATAL);
-    assert_string_equal(p.r.cause, "concurrent-map-writes");
     /* the goroutine printed first, the one that threw (ids vary by run) */
     assert_int_equal(p.r.crashed, 0);
     assert_span(p.text, p.r.goroutines[0].state, "running");
-    check_user_frame(&p, "main.writer", "dkcrash/concmap/main.go", 9);
     assert_true(p.r.goroutines[p.r.crashed].has_created);
     assert_span(p.text, p.r.goroutines[p.r.crashed].created.func, "main.main");
     assert_int_equal(p.r.goroutines[p.r.crashed].created.line, 18);
@@ -181,9 +160,7 @@ static void concurrent_map_writes(void **state) {
 static void deadlock(void **state) {
   (void)state;
   parsed p;
-  parse_file(&p, "linux/deadlock.txt");
-  assert_string_equal(p.r.cause, "deadlock");
-  check_user_frame(&p, "main.main", "dkcrash/deadlock/main.go", 18);
+  parse_crash(&p, "linux/deadlock.txt", "deadlock", "main.main", "dkcrash/deadlock/main.go", 18);
   assert_int_equal(p.r.ngoroutines, 2);
   assert_int_equal(p.r.nbuckets, 2);
   done(&p);
@@ -218,10 +195,8 @@ static void race_report(void **state) {
 static void stack_overflow(void **state) {
   (void)state;
   parsed p;
-  parse_file(&p, "windows/stackoverflow.txt");
-  assert_string_equal(p.r.cause, "stack-overflow");
+  parse_crash(&p, "windows/stackoverflow.txt", "stack-overflow", "main.depth", "dkcrash/stackoverflow/main.go", 6);
   assert_int_equal(p.r.stack_limit, 1000000000);
-  check_user_frame(&p, "main.depth", "dkcrash/stackoverflow/main.go", 6);
   /* the runtime stack section is kept apart from the goroutines */
   assert_int_equal(p.r.goroutines[0].id, -1);
   assert_int_equal(p.r.goroutines[0].bucket, DKG_NONE);
@@ -233,11 +208,9 @@ static void stack_overflow(void **state) {
 static void out_of_memory(void **state) {
   (void)state;
   parsed p;
-  parse_file(&p, "linux/oom.txt");
-  assert_string_equal(p.r.cause, "out-of-memory");
+  parse_crash(&p, "linux/oom.txt", "out-of-memory", "main.grow", "dkcrash/oom/main.go", 10);
   assert_int_equal(p.r.oom_request, 67108864);
   assert_true(p.r.oom_in_use > 0);
-  check_user_frame(&p, "main.grow", "dkcrash/oom/main.go", 10);
   assert_true(p.r.goroot_known);
   assert_int_equal(p.r.goroot.len, 0); /* -trimpath */
   done(&p);
@@ -465,17 +438,7 @@ static void binary_bytes(void **state) {
 
 /* }=========== */
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(nil_pointer),          cmocka_unit_test(index_out_of_range),
-      cmocka_unit_test(custom_and_nil_map),   cmocka_unit_test(nested_recovered),
-      cmocka_unit_test(concurrent_map_writes), cmocka_unit_test(deadlock),
-      cmocka_unit_test(race_report),          cmocka_unit_test(stack_overflow),
-      cmocka_unit_test(out_of_memory),        cmocka_unit_test(goroutine_buckets),
-      cmocka_unit_test(gctrace),              cmocka_unit_test(go123_headers),
-      cmocka_unit_test(repanicked_and_elided), cmocka_unit_test(windows_exception_block),
-      cmocka_unit_test(classify),             cmocka_unit_test(crlf_and_interleaved),
-      cmocka_unit_test(truncated_dump),       cmocka_unit_test(binary_bytes),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(nil_pointer, index_out_of_range, custom_and_nil_map, nested_recovered, concurrent_map_writes,
+    deadlock, race_report, stack_overflow, out_of_memory, goroutine_buckets, gctrace, go123_headers,
+    repanicked_and_elided, windows_exception_block, classify, crlf_and_interleaved, truncated_dump,
+    binary_bytes)

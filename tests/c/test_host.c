@@ -3,15 +3,7 @@
 ** The embedding API (include/diagkit.h) as a C program uses it: open a host,
 ** run playbooks with JSON params, read the JSON report, close.
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "test_util.h"
 
 #include "diagkit.h"
 
@@ -305,23 +297,8 @@ static void test_version_number(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_version),
-      cmocka_unit_test(test_open_bad_scripts_dir),
-      cmocka_unit_test(test_unknown_playbook_is_usage),
-      cmocka_unit_test(test_bad_params_json_is_usage),
-      cmocka_unit_test(test_start_failure_report),
-#ifndef _WIN32
-      cmocka_unit_test(test_success_report),
-#endif
-      cmocka_unit_test(test_hosts_are_independent),
-      cmocka_unit_test(test_version_number),
-      cmocka_unit_test(test_finding_callback_most_severe_first),
-      cmocka_unit_test(test_options_format_log_and_sandbox),
-#ifndef _WIN32
-      cmocka_unit_test(test_cancel_from_another_thread),
-      cmocka_unit_test(test_hosts_on_threads),
-#endif
-  };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  TU_RUN_TESTS(setup, teardown, test_version, test_open_bad_scripts_dir, test_unknown_playbook_is_usage,
+      test_bad_params_json_is_usage, test_start_failure_report TU_POSIX_ONLY(test_success_report),
+      test_hosts_are_independent, test_version_number, test_finding_callback_most_severe_first,
+      test_options_format_log_and_sandbox TU_POSIX_ONLY(test_cancel_from_another_thread, test_hosts_on_threads));
 }

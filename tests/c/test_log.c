@@ -158,28 +158,28 @@ static void scan(void **state) {
 
 static void map_file(void **state) {
   (void)state;
-  dkl_map m;
-  char msg[256];
-  const char *code = dkl_map_open(DK_SOURCE_DIR "/tests/fixtures/go/recorded/go1.19.8/linux/race.txt", &m, msg, sizeof msg);
-  assert_null(code);
+  dk_filebuf m;
+  dk_err e;
+  const unsigned fl = DK_FILE_SEQUENTIAL | DK_FILE_STREAMS;
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/tests/fixtures/go/recorded/go1.19.8/linux/race.txt", fl, 0, &e), 0);
   assert_int_equal(m.size, 550);
   assert_memory_equal(m.data, "==================\n", 19);
-  dkl_map_close(&m);
-  code = dkl_map_open(DK_SOURCE_DIR "/no/such/file", &m, msg, sizeof msg);
-  assert_string_equal(code, "ENOENT");
-  assert_non_null(strstr(msg, "no/such/file"));
-  code = dkl_map_open(DK_SOURCE_DIR "/tests", &m, msg, sizeof msg);
-  assert_non_null(code);
+  dk_file_close(&m);
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/no/such/file", fl, 0, &e), -1);
+  assert_string_equal(e.code, "ENOENT");
+  assert_non_null(strstr(e.msg, "no/such/file"));
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/tests", fl, 0, &e), -1);
+  assert_non_null(e.code);
   /* an empty file maps to an empty buffer */
   char path[512];
   snprintf(path, sizeof path, "%s/test_log_empty.txt", DK_BINARY_DIR);
   FILE *f = fopen(path, "wb");
   assert_non_null(f);
   fclose(f);
-  assert_null(dkl_map_open(path, &m, msg, sizeof msg));
+  assert_int_equal(dk_file_open(&m, path, fl, 0, &e), 0);
   assert_int_equal(m.size, 0);
   assert_non_null(m.data);
-  dkl_map_close(&m);
+  dk_file_close(&m);
   remove(path);
 }
 
@@ -187,31 +187,31 @@ static void map_file(void **state) {
 ** members, and the first 15 bytes of the first. */
 static void gunzip_files(void **state) {
   (void)state;
-  dkl_map m;
+  dk_filebuf m;
   char msg[256];
-  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/small.gz", &m, msg, sizeof msg));
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/small.gz", 0, 0, NULL), 0);
   assert_true(dkl_is_gzip(&m));
   assert_null(dkl_gunzip(&m, "small.gz", 1 << 20, msg, sizeof msg));
   assert_int_equal(m.size, 12);
   assert_memory_equal(m.data, "hello\nworld\n", 12);
-  dkl_map_close(&m);
+  dk_file_close(&m);
 
-  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/two-members.gz", &m, msg, sizeof msg));
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/two-members.gz", 0, 0, NULL), 0);
   assert_null(dkl_gunzip(&m, "two-members.gz", 1 << 20, msg, sizeof msg));
   assert_int_equal(m.size, 4);
   assert_memory_equal(m.data, "a\nb\n", 4);
-  dkl_map_close(&m);
+  dk_file_close(&m);
 
-  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/small.gz", &m, msg, sizeof msg));
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/small.gz", 0, 0, NULL), 0);
   assert_string_equal(dkl_gunzip(&m, "small.gz", 5, msg, sizeof msg), "EFBIG");
   assert_non_null(strstr(msg, "more than 5 bytes"));
   assert_int_equal(m.size, 32); /* unchanged on failure */
-  dkl_map_close(&m);
+  dk_file_close(&m);
 
-  assert_null(dkl_map_open(DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/truncated.gz", &m, msg, sizeof msg));
+  assert_int_equal(dk_file_open(&m, DK_SOURCE_DIR "/tests/fuzz/corpus/gunzip/truncated.gz", 0, 0, NULL), 0);
   assert_string_equal(dkl_gunzip(&m, "truncated.gz", 1 << 20, msg, sizeof msg), "EINVAL");
   assert_non_null(strstr(msg, "truncated at byte 15"));
-  dkl_map_close(&m);
+  dk_file_close(&m);
 }
 
 int main(void) {

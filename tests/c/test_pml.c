@@ -9,51 +9,21 @@
 **     each gives an error that names the problem and a byte offset.
 */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "test_util.h"
 
 #include "pml.h"
 #include "trace.h"
 
-#define FIXTURES DK_SOURCE_DIR "/tests/fixtures/trace/"
-#define SHARED DK_SOURCE_DIR "/../shared/data/procmon/"
+#define FIXTURES TU_SRC("tests/fixtures/trace/")
+#define SHARED TU_SRC("../shared/data/procmon/")
 
-typedef struct blob {
-  uint8_t *p;
-  size_t n;
-} blob;
-
-static int load(const char *path, blob *b) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  size_t cap = 1 << 16;
-  b->p = malloc(cap);
-  b->n = 0;
-  for (;;) {
-    if (b->n == cap) {
-      cap *= 2;
-      b->p = realloc(b->p, cap);
-      assert_non_null(b->p);
-    }
-    size_t k = fread(b->p + b->n, 1, cap - b->n, f);
-    if (k == 0) break;
-    b->n += k;
-  }
-  fclose(f);
-  return 0;
-}
-
-static blob must_load(const char *path) {
-  blob b;
-  if (load(path, &b) != 0) fail_msg("cannot read %s", path);
-  return b;
+/* Room for one more element in a growing array of n (64 at first, then doubling). */
+static void *grow(void *a, size_t n, size_t *cap, size_t size) {
+  if (n < *cap) return a;
+  *cap = *cap ? *cap * 2 : 64;
+  a = realloc(a, *cap * size);
+  assert_non_null(a);
+  return a;
 }
 
 /* Events copied out of the callback. */
@@ -72,11 +42,7 @@ typedef struct precs {
 
 static int collect(void *ud, const dkt_pml_event *e) {
   precs *c = ud;
-  if (c->n == c->cap) {
-    c->cap = c->cap ? c->cap * 2 : 64;
-    c->r = realloc(c->r, c->cap * sizeof *c->r);
-    assert_non_null(c->r);
-  }
+  c->r = grow(c->r, c->n, &c->cap, sizeof *c->r);
   prec *r = &c->r[c->n++];
   memset(r, 0, sizeof *r);
   dkt_pml_time_of_day(e->time, r->time, sizeof r->time);
@@ -99,7 +65,7 @@ static int collect(void *ud, const dkt_pml_event *e) {
 /* The header's strings die with the handle: copies for the assertions. */
 static char computer[64], system_root[300];
 
-static int read_all(const blob *b, precs *out, dkt_pml_info *info, char *err, size_t err_size) {
+static int read_all(const tu_blob *b, precs *out, dkt_pml_info *info, char *err, size_t err_size) {
   memset(out, 0, sizeof *out);
   dkt_pml *p = NULL;
   if (dkt_pml_open(b->p, b->n, &p, err, err_size) != DKT_PML_OK) {
@@ -143,11 +109,7 @@ static void span_copy(char *dst, size_t cap, const char *b, dkt_span s) {
 
 static int collect_csv(void *ud, const dkt_event *e) {
   crecs *c = ud;
-  if (c->n == c->cap) {
-    c->cap = c->cap ? c->cap * 2 : 64;
-    c->r = realloc(c->r, c->cap * sizeof *c->r);
-    assert_non_null(c->r);
-  }
+  c->r = grow(c->r, c->n, &c->cap, sizeof *c->r);
   crec *r = &c->r[c->n++];
   memset(r, 0, sizeof *r);
   span_copy(r->time, sizeof r->time, c->b, e->time);
@@ -182,7 +144,7 @@ static void compare(const precs *p, const crecs *c) {
 }
 
 static void fixture(const char *name, int bits64) {
-  blob b = must_load(name);
+  tu_blob b = tu_must_load(name);
   precs p;
   dkt_pml_info in;
   char err[256];
@@ -244,7 +206,7 @@ static void fixture(const char *name, int bits64) {
   assert_int_equal((uint32_t)p.r[13].exit_status, 0xC0000135u);
 
   /* the generator's CSV export of the same events */
-  blob c = must_load(FIXTURES "small.csv");
+  tu_blob c = tu_must_load(FIXTURES "small.csv");
   crecs cr = {(const char *)c.p, NULL, 0, 0};
   assert_int_equal(dkt_parse_procmon_csv((const char *)c.p, c.n, collect_csv, &cr, NULL, err, sizeof err), DKT_OK);
   compare(&p, &cr);
@@ -264,58 +226,49 @@ static void fixture32(void **state) {
   fixture(FIXTURES "small32.pml", 0);
 }
 
+#define NO_PATCH ((size_t)-1)
+
+/* read_all on a copy of b's first n bytes, with v written at off unless off is NO_PATCH. */
+static int read_variant(const tu_blob *b, size_t n, size_t off, uint32_t v, char *err, size_t err_size) {
+  uint8_t *c = malloc(n ? n : 1);
+  assert_non_null(c);
+  memcpy(c, b->p, n);
+  if (off != NO_PATCH) tu_put32(c + off, v);
+  tu_blob t = {c, n};
+  precs p;
+  err[0] = '\0';
+  int rc = read_all(&t, &p, NULL, err, err_size);
+  free(p.r);
+  free(c);
+  return rc;
+}
+
 /* Every truncation of the fixture is refused with a message naming a byte
 ** offset (the tables run to the last byte, so any cut breaks one). */
 static void truncated(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "small64.pml");
+  tu_blob b = tu_must_load(FIXTURES "small64.pml");
   char err[256];
   for (size_t n = 0; n < b.n; n++) {
-    uint8_t *cut = malloc(n ? n : 1);
-    memcpy(cut, b.p, n);
-    blob t = {cut, n};
-    precs p;
-    err[0] = '\0';
-    int rc = read_all(&t, &p, NULL, err, sizeof err);
-    if (rc != DKT_PML_ERROR) fail_msg("the file cut at %zu bytes was accepted", n);
+    if (read_variant(&b, n, NO_PATCH, 0, err, sizeof err) != DKT_PML_ERROR)
+      fail_msg("the file cut at %zu bytes was accepted", n);
     if (!strstr(err, "byte")) fail_msg("cut at %zu: no byte offset in \"%s\"", n, err);
-    free(p.r);
-    free(cut);
   }
   free(b.p);
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* One corruption: write v at off, expect an error containing want. */
-static void expect_error(const blob *b, size_t off, uint32_t v, const char *want) {
-  uint8_t *c = malloc(b->n);
-  memcpy(c, b->p, b->n);
-  put32(c + off, v);
-  blob t = {c, b->n};
-  precs p;
-  char err[256] = "";
-  int rc = read_all(&t, &p, NULL, err, sizeof err);
-  if (rc != DKT_PML_ERROR) fail_msg("0x%x at byte %zu was accepted (want \"%s\")", v, off, want);
+static void expect_error(const tu_blob *b, size_t off, uint32_t v, const char *want) {
+  char err[256];
+  if (read_variant(b, b->n, off, v, err, sizeof err) != DKT_PML_ERROR) fail_msg("0x%x at byte %zu was accepted (want \"%s\")", v, off, want);
   if (!strstr(err, want)) fail_msg("0x%x at byte %zu: \"%s\" does not say \"%s\"", v, off, err, want);
-  free(p.r);
-  free(c);
 }
 
 static void corrupted(void **state) {
   (void)state;
-  blob b = must_load(FIXTURES "small64.pml");
-  uint32_t offsets = get32(b.p + 0x248), procs = get32(b.p + 0x250), strings = get32(b.p + 0x258);
-  uint32_t hosts = get32(b.p + 0x3A0), first = get32(b.p + offsets);
+  tu_blob b = tu_must_load(FIXTURES "small64.pml");
+  uint32_t offsets = dk_rd32le(b.p + 0x248), procs = dk_rd32le(b.p + 0x250), strings = dk_rd32le(b.p + 0x258);
+  uint32_t hosts = dk_rd32le(b.p + 0x3A0), first = dk_rd32le(b.p + offsets);
   expect_error(&b, 0, 0x5F4C4D51, "no \"PML_\" signature at byte 0");
   expect_error(&b, 4, 8, "version 8 at byte 4");
   expect_error(&b, 0x234, 0x10000000, "events (at byte 0x234) do not fit");
@@ -328,7 +281,7 @@ static void corrupted(void **state) {
   expect_error(&b, procs, 0x40000000, "processes do not fit");
   expect_error(&b, procs + 4 + 8, 0x00FFFFFF, "PML process 0: offset");
   /* process 0's first string index (integrity) */
-  uint32_t p0 = procs + get32(b.p + procs + 4 + 8);
+  uint32_t p0 = procs + dk_rd32le(b.p + procs + 4 + 8);
   expect_error(&b, p0 + 0x38, 999999, "string index 999999 is out of range");
   expect_error(&b, p0 + 0x64 + 4, 0x7FFFFFF, "modules do not fit"); /* 64-bit: count after icons and a pointer */
   expect_error(&b, hosts, 0x7FFFFFF, "PML host table at byte");
@@ -365,18 +318,18 @@ static void real_capture(void **state) {
     skip();
   }
   fclose(f);
-  char dir[] = "/tmp/dk-pml-XXXXXX";
+  char dir[300] = "/tmp/dk-pml";
 #ifndef _WIN32
-  if (!mkdtemp(dir)) fail_msg("mkdtemp failed");
+  if (tu_temp_dir(dir, sizeof dir, "dk-pml") != 0) fail_msg("mkdtemp failed");
 #endif
-  char pml[300], csv[300];
+  char pml[340], csv[340]; /* dir (300) + the file name: no truncation */
   snprintf(pml, sizeof pml, "%s/UTC64Process.pml", dir);
   snprintf(csv, sizeof csv, "%s/UTC64Process.csv", dir);
   if (unxz(SHARED "UTC64Process.pml.xz", pml) || unxz(SHARED "UTC64Process.csv.xz", csv)) {
     printf("skipped: xz could not decompress the capture\n");
     skip();
   }
-  blob b = must_load(pml), c = must_load(csv);
+  tu_blob b = tu_must_load(pml), c = tu_must_load(csv);
   remove(pml);
   remove(csv);
   remove(dir);
@@ -422,10 +375,4 @@ static void status_names(void **state) {
   assert_string_equal(t, "1:00:00.0000005 PM");
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(fixture64), cmocka_unit_test(fixture32),    cmocka_unit_test(truncated),
-      cmocka_unit_test(corrupted), cmocka_unit_test(real_capture), cmocka_unit_test(status_names),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(fixture64, fixture32, truncated, corrupted, real_capture, status_names)

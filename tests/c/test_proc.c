@@ -8,15 +8,7 @@
 #ifndef _WIN32
 #define _GNU_SOURCE /* mkdtemp, setenv, sigaction under -std=c11 */
 #endif
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "test_util.h"
 
 #include "../../modules/proc/proc.h"
 #include "../../modules/proc/proc_internal.h"
@@ -42,13 +34,20 @@ static void run_spec(const dk_proc_spec *spec, dk_proc_result *r) {
   if (rc != 0) fail_msg("dk_proc_run: %s", err);
 }
 
-static void run_argv(const char *const *argv, int64_t timeout_ms, dk_proc_result *r) {
+/* The defaults, running argv. */
+static dk_proc_spec spec_of(const char *const *argv) {
   dk_proc_spec spec;
   dk_proc_spec_init(&spec);
   spec.argv = argv;
+  return spec;
+}
+
+static void run_argv(const char *const *argv, int64_t timeout_ms, dk_proc_result *r) {
+  dk_proc_spec spec = spec_of(argv);
   spec.timeout_ms = timeout_ms;
   run_spec(&spec, r);
 }
+
 
 /* ------------------------------------------------------------ portable */
 
@@ -125,19 +124,33 @@ static void test_bad_spec(void **state) {
 #ifndef _WIN32
 /* ------------------------------------------------------------ POSIX */
 
+/* Runs argv with the environment env (NULL: ours, inherited). */
+static void run_env(const char *const *argv, const char *const *env, int64_t timeout_ms, dk_proc_result *r) {
+  dk_proc_spec spec = spec_of(argv);
+  spec.env = env;
+  spec.timeout_ms = timeout_ms;
+  run_spec(&spec, r);
+}
+
+/* run_env: the program must exit, having written exactly want_out to stdout. */
+static void expect_output(const char *const *argv, const char *const *env, int64_t timeout_ms, const char *want_out) {
+  dk_proc_result r;
+  run_env(argv, env, timeout_ms, &r);
+  assert_int_equal(r.status, DK_PROC_EXITED);
+  assert_string_equal(r.out.data, want_out);
+  dk_proc_result_free(&r);
+}
+
 static char tmpdir[256];
 
 static int setup_tmp(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/dk_test_proc.XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
+  return tu_temp_dir(tmpdir, sizeof tmpdir, "dk_test_proc");
 }
 
 static int teardown_tmp(void **state) {
   (void)state;
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return tu_remove_tree(tmpdir);
 }
 
 static void test_exit_codes(void **state) {
@@ -178,9 +191,7 @@ static void test_signals(void **state) {
 }
 
 static void expect_failed(const char *const *argv, const char *cwd, const char *code, const char *step) {
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv;
+  dk_proc_spec spec = spec_of(argv);
   spec.cwd = cwd;
   dk_proc_result r;
   run_spec(&spec, &r);
@@ -194,10 +205,7 @@ static void expect_failed(const char *const *argv, const char *cwd, const char *
 }
 
 static void write_file(const char *path, const char *data, size_t n, mode_t mode) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(data, 1, n, f), n);
-  fclose(f);
+  tu_write_file(path, data, n);
   assert_int_equal(chmod(path, mode), 0);
 }
 
@@ -246,12 +254,8 @@ static void test_path_search(void **state) {
   snprintf(pathvar, sizeof pathvar, "PATH=/nonexistent:%s:%s", dir1, dir2);
   const char *env[] = {pathvar, NULL};
   const char *argv[] = {"dkprog", "arg", NULL};
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv;
-  spec.env = env;
   dk_proc_result r;
-  run_spec(&spec, &r);
+  run_env(argv, env, 0, &r);
   assert_int_equal(r.status, DK_PROC_EXITED);
   assert_string_equal(r.out.data, "found arg\n");
   assert_string_equal(r.path, prog2);
@@ -259,7 +263,7 @@ static void test_path_search(void **state) {
 
   /* Only the non-executable one: EACCES, and the path says which. */
   snprintf(pathvar, sizeof pathvar, "PATH=/nonexistent:%s", dir1);
-  run_spec(&spec, &r);
+  run_env(argv, env, 0, &r);
   assert_int_equal(r.status, DK_PROC_FAILED);
   assert_string_equal(r.error_name, "EACCES");
   assert_string_equal(r.path, prog1);
@@ -289,9 +293,7 @@ static void test_timeout(void **state) {
 
   /* SIGTERM ignored: SIGKILL after the grace. */
   const char *argv2[] = {"sh", "-c", "trap '' TERM; sleep 10; :", NULL};
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv2;
+  dk_proc_spec spec = spec_of(argv2);
   spec.timeout_ms = 100;
   spec.kill_grace_ms = 200;
   t0 = dk_proc_now_ms();
@@ -404,10 +406,8 @@ static void test_big_output_both_pipes(void **state) {
   dk_proc_result_free(&r);
 
   /* A small cap. */
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
   const char *argv3[] = {"sh", "-c", "printf 'abcdefghijklmnopqrstuvwxyz'", NULL};
-  spec.argv = argv3;
+  dk_proc_spec spec = spec_of(argv3);
   spec.max_output = 10;
   run_spec(&spec, &r);
   assert_string_equal(r.out.data, "abcdevwxyz");
@@ -420,22 +420,12 @@ static void test_env(void **state) {
   (void)state;
   const char *env[] = {"FOO=bar", "EMPTY=", NULL};
   const char *argv[] = {"/usr/bin/env", NULL};
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv;
-  spec.env = env;
-  dk_proc_result r;
-  run_spec(&spec, &r);
-  assert_int_equal(r.status, DK_PROC_EXITED);
-  assert_string_equal(r.out.data, "FOO=bar\nEMPTY=\n");
-  dk_proc_result_free(&r);
+  expect_output(argv, env, 0, "FOO=bar\nEMPTY=\n");
 
   /* NULL: inherited. */
   setenv("DK_TEST_PROC_INHERIT", "yes", 1);
   const char *argv2[] = {"sh", "-c", "printf %s \"$DK_TEST_PROC_INHERIT\"", NULL};
-  run_argv(argv2, 5000, &r);
-  assert_string_equal(r.out.data, "yes");
-  dk_proc_result_free(&r);
+  expect_output(argv2, NULL, 5000, "yes");
   unsetenv("DK_TEST_PROC_INHERIT");
 
   /* The environment list as the Lua layer sees it. */
@@ -451,9 +441,7 @@ static void test_stdin(void **state) {
   char *data = malloc(n);
   for (size_t i = 0; i < n; i++) data[i] = (char)('a' + i % 26);
   const char *argv[] = {"cat", NULL};
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv;
+  dk_proc_spec spec = spec_of(argv);
   spec.stdin_mode = DK_PROC_STDIN_BYTES;
   spec.stdin_data = data;
   spec.stdin_len = n;
@@ -482,9 +470,7 @@ static void test_stdin(void **state) {
 static void test_output_modes(void **state) {
   (void)state;
   const char *argv[] = {"sh", "-c", "echo out; echo err >&2", NULL};
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv;
+  dk_proc_spec spec = spec_of(argv);
   spec.stderr_mode = DK_PROC_OUT_MERGE;
   dk_proc_result r;
   run_spec(&spec, &r);
@@ -506,12 +492,8 @@ static void test_fds_not_leaked(void **state) {
   for (int i = 0; i < 3; i++) extra[i] = open("/dev/null", O_RDONLY); /* no O_CLOEXEC */
   int hi = dup2(extra[0], 200);
   const char *argv[] = {"ls", "-1", "/proc/self/fd", NULL};
-  dk_proc_result r;
-  run_argv(argv, 5000, &r);
-  assert_int_equal(r.status, DK_PROC_EXITED);
   /* 0, 1, 2 and the directory ls itself has open. */
-  assert_string_equal(r.out.data, "0\n1\n2\n3\n");
-  dk_proc_result_free(&r);
+  expect_output(argv, NULL, 5000, "0\n1\n2\n3\n");
   for (int i = 0; i < 3; i++) close(extra[i]);
   close(hi);
 }
@@ -558,9 +540,7 @@ static void test_exit_with_lingering_grandchild(void **state) {
   /* The program exits but leaves a child holding stdout: run() returns after
   ** the drain delay instead of hanging until the grandchild ends. */
   const char *argv[] = {"sh", "-c", "sleep 0.5 & echo $!", NULL};
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
-  spec.argv = argv;
+  dk_proc_spec spec = spec_of(argv);
   spec.drain_ms = 200;
   dk_proc_result r;
   double t0 = dk_proc_now_ms();
@@ -583,27 +563,11 @@ static void test_exit_with_lingering_grandchild(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_capbuf_head_tail),
-      cmocka_unit_test(test_names),
-      cmocka_unit_test(test_bad_spec),
-      cmocka_unit_test(test_exit_codes),
-      cmocka_unit_test(test_signals),
-      cmocka_unit_test(test_start_failures),
-      cmocka_unit_test(test_path_search),
-      cmocka_unit_test(test_timeout),
-      cmocka_unit_test(test_timeout_kills_tree),
-      cmocka_unit_test(test_exit_with_lingering_grandchild),
-      cmocka_unit_test(test_big_output_both_pipes),
-      cmocka_unit_test(test_env),
-      cmocka_unit_test(test_stdin),
-      cmocka_unit_test(test_output_modes),
-      cmocka_unit_test(test_fds_not_leaked),
-      cmocka_unit_test(test_signal_state_reset),
-      cmocka_unit_test(test_usage),
-      cmocka_unit_test(test_no_zombies_no_fd_growth),
-  };
-  return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+  TU_RUN_TESTS(setup_tmp, teardown_tmp, test_capbuf_head_tail, test_names, test_bad_spec, test_exit_codes,
+      test_signals, test_start_failures, test_path_search, test_timeout, test_timeout_kills_tree,
+      test_exit_with_lingering_grandchild, test_big_output_both_pipes, test_env, test_stdin,
+      test_output_modes, test_fds_not_leaked, test_signal_state_reset, test_usage,
+      test_no_zombies_no_fd_growth);
 }
 
 #else
@@ -654,10 +618,8 @@ static void test_win_output(void **state) {
 
 static void test_win_big_output(void **state) {
   (void)state;
-  dk_proc_spec spec;
-  dk_proc_spec_init(&spec);
   const char *argv[] = {self, "--child-flood", "8", NULL};
-  spec.argv = argv;
+  dk_proc_spec spec = spec_of(argv);
   spec.max_output = 1 << 20;
   dk_proc_result r;
   run_spec(&spec, &r);
@@ -698,9 +660,7 @@ static void test_win_start_failures(void **state) {
   char tmp[MAX_PATH], bad[MAX_PATH + 20], bat[MAX_PATH + 20];
   GetTempPathA(sizeof tmp, tmp);
   snprintf(bad, sizeof bad, "%sdk_bad_%lu.exe", tmp, (unsigned long)GetCurrentProcessId());
-  FILE *f = fopen(bad, "wb");
-  fputs("this is not a program", f);
-  fclose(f);
+  tu_write_file(bad, "this is not a program", 21);
   const char *argv3[] = {bad, NULL};
   run_argv(argv3, 5000, &r);
   assert_int_equal(r.status, DK_PROC_FAILED);
@@ -710,9 +670,7 @@ static void test_win_start_failures(void **state) {
 
   /* BatBadBut: cmd.exe metacharacters in an argument of a .bat are refused. */
   snprintf(bat, sizeof bat, "%sdk_bat_%lu.bat", tmp, (unsigned long)GetCurrentProcessId());
-  f = fopen(bat, "wb");
-  fputs("@echo %1\r\n", f);
-  fclose(f);
+  tu_write_file(bat, "@echo %1\r\n", 10);
   const char *argv4[] = {bat, "a&calc.exe", NULL};
   run_argv(argv4, 5000, &r);
   assert_int_equal(r.status, DK_PROC_FAILED);
@@ -761,13 +719,7 @@ static int child_main(int argc, char **argv) {
 int main(int argc, char **argv) {
   if (argc > 1 && strncmp(argv[1], "--child-", 8) == 0) return child_main(argc, argv);
   GetModuleFileNameA(NULL, self, sizeof self);
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_capbuf_head_tail), cmocka_unit_test(test_names),
-      cmocka_unit_test(test_bad_spec),         cmocka_unit_test(test_win_exit_codes),
-      cmocka_unit_test(test_win_crash),        cmocka_unit_test(test_win_output),
-      cmocka_unit_test(test_win_big_output),   cmocka_unit_test(test_win_timeout),
-      cmocka_unit_test(test_win_start_failures),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  TU_RUN_TESTS(NULL, NULL, test_capbuf_head_tail, test_names, test_bad_spec, test_win_exit_codes,
+      test_win_crash, test_win_output, test_win_big_output, test_win_timeout, test_win_start_failures);
 }
 #endif

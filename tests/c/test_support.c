@@ -5,18 +5,9 @@
 #if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L /* truncate, mkfifo */
 #endif
-#include "dk_err.h" /* first: printf on mingw-w64 */
+#include "test_util.h" /* first: printf on mingw-w64 */
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "dk_err.h"
 #include "dk_file.h"
 #include "dk_lua.h"
 #include "dk_text.h"
@@ -111,19 +102,12 @@ static const char *tmp_path(const char *name) {
   return path;
 }
 
-static void write_file(const char *path, const char *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(data, 1, n, f), n);
-  assert_int_equal(fclose(f), 0);
-}
-
 static void files(void **state) {
   (void)state;
   dk_filebuf f;
   dk_err e;
   const char *p = tmp_path("a.txt");
-  write_file(p, "hello\n", 6);
+  tu_write_file(p, "hello\n", 6);
   unsigned modes[] = {0, DK_FILE_RANDOM, DK_FILE_SEQUENTIAL, DK_FILE_READ};
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
     assert_int_equal(dk_file_open(&f, p, modes[i], 0, &e), 0);
@@ -149,7 +133,7 @@ static void files(void **state) {
   remove(p);
 
   p = tmp_path("empty");
-  write_file(p, "", 0);
+  tu_write_file(p, "", 0);
   assert_int_equal(dk_file_open(&f, p, 0, 0, &e), 0);
   assert_int_equal(f.size, 0);
   assert_non_null(f.data);
@@ -203,7 +187,7 @@ static void shrinking(void **state) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 3 * page;
   char *data = malloc(n);
   memset(data, 'x', n);
-  write_file(p, data, n);
+  tu_write_file(p, data, n);
   free(data);
   dk_filebuf f;
   dk_err e;
@@ -275,13 +259,4 @@ static void lua_helpers(void **state) {
   lua_close(L);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(errors), cmocka_unit_test(utf16), cmocka_unit_test(files),
-#ifndef _WIN32
-      cmocka_unit_test(streams), cmocka_unit_test(shrinking),
-#endif
-      cmocka_unit_test(lua_helpers),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(errors, utf16, files TU_POSIX_ONLY(streams, shrinking), lua_helpers)

@@ -3,13 +3,7 @@
 ** tests) the SCM is real: RpcSs exists, a made-up name gives 1060. On POSIX
 ** the query says it is Windows-only.
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
+#include "test_util.h"
 
 #include "svc.h"
 
@@ -46,7 +40,4 @@ static void query_missing(void **state) {
 #endif
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(query_existing), cmocka_unit_test(query_missing)};
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(query_existing, query_missing)

@@ -3,15 +3,7 @@
 ** snippets of the tricky syntax (real captures are exercised by
 ** tests/lua/trace_spec.lua, recorded at test time).
 */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "test_util.h"
 
 #include "trace.h"
 
@@ -73,19 +65,36 @@ static int parse(recs *c, const char *text, int csv, dkt_stats *st, char *err) {
              : dkt_parse_strace(text, strlen(text), collect, c, st, err, 256);
 }
 
+/* Parsing text (Procmon CSV when csv) must succeed with n events in *c. */
+static void parse_ok(recs *c, const char *text, int csv, dkt_stats *st, size_t n) {
+  char err[256];
+  int rc = parse(c, text, csv, st, err);
+  if (rc != DKT_OK) fail_msg("parse: %d: %s", rc, err);
+  assert_int_equal(c->n, n);
+}
+
+/* Parsing text (Procmon CSV when csv) must fail with a message that says
+** needle (and also, when not NULL, needle2). */
+static void expect_error(const char *text, int csv, const char *needle, const char *needle2) {
+  recs c;
+  dkt_stats st;
+  char err[256];
+  assert_int_equal(parse(&c, text, csv, &st, err), DKT_ERROR);
+  if (!strstr(err, needle)) fail_msg("\"%s\" does not say \"%s\"", err, needle);
+  if (needle2 && !strstr(err, needle2)) fail_msg("\"%s\" does not say \"%s\"", err, needle2);
+}
+
 static void strace_basic(void **state) {
   (void)state;
   recs c;
   dkt_stats st;
-  char err[256];
   const char *t =
       "10644 04:23:53.012779 access(\"/etc/ld.so.preload\", R_OK) = -1 ENOENT (No such file or directory)\n"
       "10644 04:23:53.012899 openat(AT_FDCWD</tmp>, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache>\r\n"
       "10645 04:23:53.1 openat(AT_FDCWD</srv/app>, \"conf/a\\\"b\\303\\251\\x41.ini\", O_RDONLY) = -1 EACCES (Permission denied)\n"
       "10645 04:23:54.0 renameat2(AT_FDCWD</a>, \"old\", 3</b>, \"new\", RENAME_NOREPLACE) = 0\n"
       "10645 04:23:54.1 read(3</etc/passwd>, \"root:x:0:0:root:/root:/bin/bash\\n\"..., 4096) = 1024\n";
-  assert_int_equal(parse(&c, t, 0, &st, err), DKT_OK);
-  assert_int_equal(c.n, 5);
+  parse_ok(&c, t, 0, &st, 5);
   assert_int_equal(c.r[0].pid, 10644);
   assert_string_equal(c.r[0].time, "04:23:53.012779");
   assert_string_equal(c.r[0].call, "access");
@@ -112,7 +121,6 @@ static void strace_interleaved(void **state) {
   (void)state;
   recs c;
   dkt_stats st;
-  char err[256];
   const char *t =
       "100 10:00:00.000001 openat(AT_FDCWD</w>, \"slow.txt\", O_RDONLY <unfinished ...>\n"
       "101 10:00:00.000002 execve(\"/bin/true\", [\"true\"], 0x7ffd /* 3 vars */) = 0\n"
@@ -123,8 +131,7 @@ static void strace_interleaved(void **state) {
       "strace: Process 103 attached\n"
       "100 10:00:00.000007 wait4(-1, <unfinished ...>\n"
       "100 10:00:00.000008 openat(AT_FDCWD</w>, \"cut";
-  assert_int_equal(parse(&c, t, 0, &st, err), DKT_OK);
-  assert_int_equal(c.n, 7);
+  parse_ok(&c, t, 0, &st, 7);
   assert_string_equal(c.r[0].call, "execve");
   assert_string_equal(c.r[0].path, "/bin/true");
   /* the joined call: name, time and path from the first half, result from the second */
@@ -153,12 +160,10 @@ static void strace_interleaved(void **state) {
 
 static void strace_not_strace(void **state) {
   (void)state;
+  expect_error("hello world\nthis is a log\n", 0, "not strace output", "line 1");
   recs c;
   dkt_stats st;
   char err[256];
-  assert_int_equal(parse(&c, "hello world\nthis is a log\n", 0, &st, err), DKT_ERROR);
-  assert_non_null(strstr(err, "not strace output"));
-  assert_non_null(strstr(err, "line 1"));
   assert_int_equal(parse(&c, "", 0, &st, err), DKT_OK);
   assert_int_equal(c.n, 0);
   /* an unterminated string, garbage in arguments, a huge pid: no crash */
@@ -173,13 +178,11 @@ static void procmon_csv(void **state) {
   (void)state;
   recs c;
   dkt_stats st;
-  char err[256];
   char t[2048];
   snprintf(t, sizeof t, "%s%s", CSV_HEAD,
            "\"7:19:37.0147934 AM\",\"app.exe\",\"3524\",\"CreateFile\",\"C:\\app\\conf, \"\"main\"\".ini\",\"NAME NOT FOUND\",\"Desired Access: Generic Read\",\"1\"\r\n"
            "\"7:37:26.8048863 AM\",\"vminstall.exe\",\"6564\",\"Process Exit\",\"\",\"SUCCESS\",\"Exit Status: -1073740756, User Time: 0.0\",\"2\"\r\n");
-  assert_int_equal(parse(&c, t, 1, &st, err), DKT_OK);
-  assert_int_equal(c.n, 2);
+  parse_ok(&c, t, 1, &st, 2);
   assert_string_equal(c.r[0].time, "7:19:37.0147934 AM");
   assert_string_equal(c.r[0].process, "app.exe");
   assert_int_equal(c.r[0].pid, 3524);
@@ -193,29 +196,20 @@ static void procmon_csv(void **state) {
 
 static void procmon_errors(void **state) {
   (void)state;
-  recs c;
-  dkt_stats st;
-  char err[256];
-  assert_int_equal(parse(&c, "\"Time of Day\",\"PID\"\n", 1, &st, err), DKT_ERROR);
-  assert_non_null(strstr(err, "no \"Process Name\" column"));
-  char t[1024];
-  snprintf(t, sizeof t, "%s\"1\",\"a.exe\",\"2\",\"CreateFile\",\"C:\\x\",\"SUCCESS\",\"unterminated\n", CSV_HEAD);
-  assert_int_equal(parse(&c, t, 1, &st, err), DKT_ERROR);
-  assert_non_null(strstr(err, "line 2: unterminated quoted field"));
-  snprintf(t, sizeof t, "%s\"1\",\"a.exe\"\n", CSV_HEAD);
-  assert_int_equal(parse(&c, t, 1, &st, err), DKT_ERROR);
-  assert_non_null(strstr(err, "line 2: 2 fields"));
-  snprintf(t, sizeof t, "%s\"1\"x,\"a.exe\"\n", CSV_HEAD);
-  assert_int_equal(parse(&c, t, 1, &st, err), DKT_ERROR);
-  assert_non_null(strstr(err, "text after the closing quote"));
-  assert_int_equal(parse(&c, "", 1, &st, err), DKT_ERROR);
-  assert_non_null(strstr(err, "empty file"));
+  expect_error("\"Time of Day\",\"PID\"\n", 1, "no \"Process Name\" column", NULL);
+  static const struct {
+    const char *rows, *error;
+  } bad[] = {
+      {"\"1\",\"a.exe\",\"2\",\"CreateFile\",\"C:\\x\",\"SUCCESS\",\"unterminated\n", "line 2: unterminated quoted field"},
+      {"\"1\",\"a.exe\"\n", "line 2: 2 fields"},
+      {"\"1\"x,\"a.exe\"\n", "text after the closing quote"},
+  };
+  for (size_t i = 0; i < TU_COUNT(bad); i++) {
+    char t[1024];
+    snprintf(t, sizeof t, "%s%s", CSV_HEAD, bad[i].rows);
+    expect_error(t, 1, bad[i].error, NULL);
+  }
+  expect_error("", 1, "empty file", NULL);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(strace_basic),  cmocka_unit_test(strace_interleaved), cmocka_unit_test(strace_not_strace),
-      cmocka_unit_test(procmon_csv),   cmocka_unit_test(procmon_errors),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TU_MAIN(strace_basic, strace_interleaved, strace_not_strace, procmon_csv, procmon_errors)

@@ -13,17 +13,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  /* A dkl_map the way the POSIX half makes one for a pipe: an owned copy. */
-  dkl_map m;
+  /* A dk_filebuf the way dk_file makes one for a pipe: an owned copy. */
+  dk_filebuf m;
   memset(&m, 0, sizeof m);
   char *copy = malloc(size ? size : 1);
   if (!copy) return 0;
   if (size) memcpy(copy, data, size);
-  m.data = copy;
+  m.data = (const uint8_t *)copy;
   m.size = size;
   m.owned = 1;
   if (!dkl_is_gzip(&m)) {
-    dkl_map_close(&m);
+    dk_file_close(&m);
     return 0;
   }
   char msg[256];
@@ -31,6 +31,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *code = dkl_gunzip(&m, "fuzz.gz", cap, msg, sizeof msg);
   if (code == NULL && m.size > cap) abort();
   if (code != NULL && msg[0] == '\0') abort();
-  dkl_map_close(&m);
+  dk_file_close(&m);
   return 0;
 }
