@@ -33,7 +33,7 @@ local function load_opts()
     instructions = s.instructions, memory = s.memory,
   }
   if not policy then return nil, err end
-  return { policy = policy }
+  return { sandbox = require("diagkit.sandbox").loader(policy) }
 end
 
 -- Each finding as the C callback wants it: the common fields as strings and
@@ -63,7 +63,7 @@ function M.run(id, params_json)
   if not opts then return usage(err) end
   local def
   if id:match("%.lua$") or id:find("[/\\]") then
-    def, err = playbook.load_file(id, not opts.trust and { sandbox = true, policy = opts.policy } or nil)
+    def, err = playbook.load_file(id, opts)
   else
     def, err = playbook.find(id, opts)
   end

@@ -109,7 +109,7 @@ local function load_opts(opts)
     instructions = instructions, memory = memory,
   }
   if not policy then usage_error("%s", err) end
-  return { policy = policy }
+  return { sandbox = require("diagkit.sandbox").loader(policy) }
 end
 
 local function note(def)
@@ -275,8 +275,7 @@ function commands.check(args)
   local f = io.open(pos[1], "rb")
   if not f then usage_error("cannot open check file '%s'", pos[1]) end
   f:close()
-  local lopts = load_opts(opts)
-  local def, err = playbook.load_file(pos[1], not lopts.trust and { sandbox = true, policy = lopts.policy } or nil)
+  local def, err = playbook.load_file(pos[1], load_opts(opts))
   if not def then usage_error("%s", err) end
   return run_definition(def, opts, rest)
 end

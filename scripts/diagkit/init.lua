@@ -12,6 +12,14 @@ end
 
 local playbook = require "diagkit.playbook"
 
+-- Playbooks that are not bundled load in the sandbox unless trusted. The
+-- sandbox depends on the playbook model, not the other way round, so the
+-- default (the default policy) is given to the playbook module here; the CLI
+-- and the embedding API pass their own (diagkit.sandbox.loader(policy)).
+function playbook.default_sandbox(path)
+  return require("diagkit.sandbox").loader()(path)
+end
+
 local dk = {}
 
 dk.API = playbook.API

@@ -57,12 +57,12 @@ function M.define(def, where)
 end
 
 -- Loads a playbook file; returns the definition or nil, message.
--- opts.sandbox: load it through diagkit.sandbox with opts.policy (a check
--- that is not bundled); otherwise it runs with the host's full powers.
+-- opts.sandbox: a loader, function(path) -> definition or nil, message, for a
+-- file that is not trusted (diagkit.sandbox.loader(policy) makes one: this
+-- module does not require the sandbox, which depends on it); without one, or
+-- with opts.trust, the file runs with the host's full powers.
 function M.load_file(path, opts)
-  if opts and opts.sandbox then
-    return require("diagkit.sandbox").load(path, opts.policy or require("diagkit.sandbox").policy())
-  end
+  if opts and opts.sandbox and not opts.trust then return opts.sandbox(path) end
   -- Playbooks see the usual globals plus `diagkit`; what they define at top
   -- level stays in their own environment.
   local env = setmetatable({ diagkit = require "diagkit" }, { __index = _G })
@@ -144,12 +144,19 @@ local function list_lua_files(dir)
   return files
 end
 
+-- The loader of playbooks that are not bundled when the caller gave none
+-- (diagkit/init.lua sets it to the sandbox with the default policy). Unset,
+-- such a playbook does not load at all.
+function M.default_sandbox(path)
+  return nil, path .. ": not bundled, and no sandbox to load it in (pass opts.sandbox or opts.trust)"
+end
+
 -- How a playbook from dir loads: bundled ones as they are, others through
--- the sandbox unless opts.trust.
+-- the sandbox (opts.sandbox, else M.default_sandbox) unless opts.trust.
 local function load_opts(dir, opts)
   opts = opts or {}
   if dir.bundled or opts.trust then return nil end
-  return { sandbox = true, policy = opts.policy }
+  return { sandbox = opts.sandbox or M.default_sandbox }
 end
 
 -- A user playbook that hides another of the same id is noted on the definition.
@@ -169,7 +176,7 @@ end
 
 --- Every playbook found: a list of definitions sorted by id, plus a list of
 --- load errors ({file, message}) so a broken file never hides the others.
---- opts: {trust=, policy=} for playbooks outside the bundled folder.
+--- opts: {trust=, sandbox=} for playbooks outside the bundled folder.
 function M.catalog(opts)
   local seen, list, errors = {}, {}, {}
   local dirs = M.search_dirs()

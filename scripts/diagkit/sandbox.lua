@@ -20,8 +20,13 @@
 -- wrappers here must cover every native function, which a test enforces
 -- (tests/lua/sandbox_spec.lua fails when a module gains an unclassified one).
 
+-- Depends on the playbook model (diagkit.playbook), never the other way: the
+-- playbook module gets the sandbox as a loader its callers pass in
+-- (M.loader; diagkit/cli.lua, diagkit/api.lua, diagkit/init.lua).
+local files = require "diagkit.files"
 local json = require "diagkit.json"
 local limits = require "diagkit.limits"
+local playbook = require "diagkit.playbook"
 local sys = require "diagkit.sys"
 
 local M = {}
@@ -33,14 +38,15 @@ local windows = package.config:sub(1, 1) == "\\"
 -- Policy ---------------------------------------------------------------------
 
 -- The stack level of the check's code that called into the sandbox, so
--- that errors point at the check's line rather than at this file.
-local this_file = debug.getinfo(1, "S").source
+-- that errors point at the check's line rather than at this file (or at
+-- diagkit/files.lua, whose helpers open files through the check's io.open).
+local host_files = { [debug.getinfo(1, "S").source] = true, [debug.getinfo(files.using, "S").source] = true }
 local function caller_level()
   local level = 3 -- caller of the function that called caller_level
   while true do
     local info = debug.getinfo(level, "S")
     if not info then return 1 end
-    if info.source ~= this_file and info.what ~= "C" then return level - 1 end
+    if not host_files[info.source] and info.what ~= "C" then return level - 1 end
     level = level + 1
   end
 end
@@ -230,6 +236,10 @@ end
 
 -- Pure-Lua framework modules a check may require, as read-only views.
 M.SAFE_LUA = { ["diagkit.json"] = true, ["diagkit.service"] = true, ["diagkit.explain"] = true }
+-- Lua modules a check gets bound to its own io.open: name -> function(open)
+-- returning the module. diagkit.files reads through the check's io.open, so it
+-- reaches no file the check could not open itself.
+M.BOUND_LUA = { ["diagkit.files"] = files.using }
 
 -- Plain data -------------------------------------------------------------------
 
@@ -383,6 +393,8 @@ function M.env(policy, dk)
       mod = dk
     elseif M.SAFE_LUA[name] then
       mod = readonly(require(name), name)
+    elseif M.BOUND_LUA[name] then
+      mod = readonly(M.BOUND_LUA[name](open), name)
     elseif name:match("^diagkit%.") then
       mod = native(policy, name:sub(9))
     elseif name == "lfs" then
@@ -393,7 +405,7 @@ function M.env(policy, dk)
     end
     if mod == nil then
       deny("require '" .. name .. "'", "a check may require diagkit, its native modules, " ..
-        "diagkit.json/service/explain and lfs (metadata only)")
+        "diagkit.json/service/explain/files and lfs (metadata only)")
     end
     loaded[name] = mod
     return mod
@@ -497,7 +509,6 @@ end
 --- Loads a check file in the sandbox. Returns a playbook definition whose
 --- run goes through the sandbox, or nil, message.
 function M.load(path, policy)
-  local playbook = require "diagkit.playbook"
   local env = M.env(policy, M.dk(policy))
   local chunk, err = loadfile(path, "t", env)
   if not chunk then return nil, err end
@@ -521,6 +532,12 @@ function M.load(path, policy)
     if not ran then error(setmetatable({ message = M.describe(rerr, rkind, policy) }, stopped_mt), 0) end
   end
   return safe
+end
+
+--- The loader playbook.load_file/find/catalog take as opts.sandbox: loads a
+--- file that is not trusted under policy (default: M.policy()).
+function M.loader(policy)
+  return function(path) return M.load(path, policy or M.policy()) end
 end
 
 return M

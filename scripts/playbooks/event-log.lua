@@ -275,32 +275,29 @@ end
 scm(7023, function(ctx, r, p) return terminated(ctx, 7023, p(1) or "?", p(2), false) end)
 scm(7024, function(ctx, r, p) return terminated(ctx, 7024, p(1) or "?", p(2), true) end)
 
-scm(7031, function(ctx, r, p)
-  local svc = p(1) or "?"
+-- 7031 and 7034: the service process ended without reporting SERVICE_STOPPED.
+local function crashed(eid, svc, note, detail, remedy, count)
   return {
-    key = "7031|" .. lower(svc), id = "evtx.service-crashed", severity = "error",
-    title = string.format("Service %s terminated unexpectedly (SCM 7031)", svc),
-    detail = string.format("The %s service terminated unexpectedly; it has done this %s time(s). Recovery"
-      .. " action: %s after %s ms.", svc, p(2) or "?", p(5) or "?", p(3) or "?"),
-    subjects = { svc }, count_field = tonumber(p(2)),
-    remedy = "The service process crashed or exited without reporting SERVICE_STOPPED: look for an Application"
-      .. " Error 1000 for its executable at the same time, and run it with `diagkit run exit-code`.",
-    next = "exit-code",
+    key = eid .. "|" .. lower(svc), id = "evtx.service-crashed", severity = "error",
+    title = string.format("Service %s terminated unexpectedly (SCM %d%s)", svc, eid, note),
+    detail = string.format("The %s service terminated unexpectedly; it has done this %s", svc, detail),
+    subjects = { svc }, count_field = count, remedy = remedy, next = "exit-code",
   }
+end
+
+scm(7031, function(ctx, r, p)
+  return crashed(7031, p(1) or "?", "", string.format("%s time(s). Recovery action: %s after %s ms.",
+      p(2) or "?", p(5) or "?", p(3) or "?"),
+    "The service process crashed or exited without reporting SERVICE_STOPPED: look for an Application"
+      .. " Error 1000 for its executable at the same time, and run it with `diagkit run exit-code`.",
+    tonumber(p(2)))
 end)
 
 scm(7034, function(ctx, r, p)
-  local svc = p(1) or "?"
-  return {
-    key = "7034|" .. lower(svc), id = "evtx.service-crashed", severity = "error",
-    title = string.format("Service %s terminated unexpectedly (SCM 7034, no recovery action)", svc),
-    detail = string.format("The %s service terminated unexpectedly; it has done this %s time(s), and no"
-      .. " recovery action is configured.", svc, p(2) or "?"),
-    subjects = { svc },
-    remedy = "Find why the process ended (Application Error 1000 at the same time, the service's log); set"
-      .. " recovery actions (sc failure) if it should restart.",
-    next = "exit-code",
-  }
+  return crashed(7034, p(1) or "?", ", no recovery action",
+    string.format("%s time(s), and no recovery action is configured.", p(2) or "?"),
+    "Find why the process ended (Application Error 1000 at the same time, the service's log); set"
+      .. " recovery actions (sc failure) if it should restart.")
 end)
 
 scm(7036, function(ctx, r, p)

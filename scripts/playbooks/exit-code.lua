@@ -5,6 +5,7 @@
 -- and for this kind of program (Go, a shell script), and where to look next.
 
 local causes = require "diagkit.causes"
+local files = require "diagkit.files"
 
 local STDERR_LINES = 12
 
@@ -45,19 +46,11 @@ local function abort_reason(stderr)
   end
 end
 
-local function read_head(path, n)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read(n)
-  f:close()
-  return s
-end
-
 -- Why exec said ENOENT although the file may well exist: the kernel also
 -- reports ENOENT when a script's #! interpreter or an ELF's dynamic loader
 -- is missing. Returns a finding detail, or nil.
 local function enoent_detail(path)
-  local head = read_head(path, 256)
+  local head = files.head(path, 256)
   if not head then return nil end
   local interp = head:match("^#!%s*([^%s]+)")
   if interp then
@@ -83,7 +76,7 @@ local function is_shell(argv)
   if name:match("^b?a?sh$") or name == "dash" or name == "zsh" or name == "ksh" or name == "env" then
     return true
   end
-  local head = read_head(argv[1], 2)
+  local head = files.head(argv[1], 2)
   return head == "#!"
 end
 

@@ -12,6 +12,8 @@
 -- a Windows binary is a GUI-subsystem program whose console output nobody
 -- sees, and the playbook to run next.
 
+local files = require "diagkit.files"
+
 local STDERR_LINES = 12 -- in the facts; exit-code's finding shows its own 12
 local MAX_FILE_FINDINGS = 8
 
@@ -46,25 +48,6 @@ local function norm_dir(d)
   d = d:gsub("[/\\]%.[/\\]", "/"):gsub("[/\\]", "/")
   if #d > 1 then d = d:gsub("/+$", "") end
   return d
-end
-
-local function current_dir()
-  local ok, lfs = pcall(require, "lfs")
-  return ok and lfs.currentdir() or nil
-end
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
-
-local function read_head(path, n)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read(n)
-  f:close()
-  return s
 end
 
 -- The program as an absolute path: relative to the toolkit's folder (where the
@@ -322,7 +305,7 @@ end
 local function cwd_finding(ctx, good, bad)
   local suspects = {}
   for _, f in ipairs(bad.failures) do
-    if not is_abs(f.path) and exists(join(good.cwd, f.path)) then suspects[#suspects + 1] = f end
+    if not is_abs(f.path) and files.exists(join(good.cwd, f.path)) then suspects[#suspects + 1] = f end
   end
   local names = {}
   for _, f in ipairs(suspects) do names[#names + 1] = f.path end
@@ -361,7 +344,7 @@ end
 -- stderr go nowhere, and from cmd.exe the prompt returns at once, so it
 -- "flashes" or appears to do nothing even when it prints why it stopped.
 local function gui_check(ctx, program)
-  if read_head(program, 2) ~= "MZ" or not ctx.deps or not ctx.deps.pe then return end
+  if files.head(program, 2) ~= "MZ" or not ctx.deps or not ctx.deps.pe then return end
   local pe, err = ctx.deps.pe(program)
   if not pe then
     ctx:fact("pe", { error = err })
@@ -441,13 +424,13 @@ return diagkit.playbook {
 
   run = function(ctx, p)
     local platform = ctx.sys and ctx.sys.platform and ctx.sys.platform().os or nil
-    local here = current_dir()
+    local here = files.current_dir()
     local program = resolve_program(ctx, p.argv[1], here)
     local argv = { program or p.argv[1] }
     for i = 2, #p.argv do argv[i] = p.argv[i] end
     local user_cwd = p.cwd or here or "."
     if here and not is_abs(user_cwd) then user_cwd = join(here, user_cwd) end
-    local own_dir = program and exists(program) and dirname(program) or nil
+    local own_dir = program and files.exists(program) and dirname(program) or nil
     ctx:fact("program", { argv = argv, path = program, folder = own_dir })
 
     local runs = {}
@@ -489,7 +472,7 @@ return diagkit.playbook {
     end
     if not main.ok then file_findings(ctx, main, MAX_FILE_FINDINGS) end
 
-    if program and exists(program) then gui_check(ctx, program) end
+    if program and files.exists(program) then gui_check(ctx, program) end
     if p.trace then trace_note(ctx, runs, platform) end
 
     local nexts, seen = {}, {}

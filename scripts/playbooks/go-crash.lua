@@ -150,14 +150,8 @@ local function commas(n)
   end
 end
 
+local goinput = require "diagkit.goinput"
 local progress = require "diagkit.progress"
-
-local function read_input(path)
-  if path == "-" then return io.stdin:read("a"), "stdin" end
-  local s, err = progress.read_file(path, "go-crash: reading " .. path)
-  if not s then return nil, err end
-  return s, path
-end
 
 -- The exit status: what it means for a Go program, through diagkit.codes.
 local function exit_meaning(ctx, code)
@@ -178,18 +172,6 @@ local function exception_name(ctx, hex)
   for _, i in ipairs(list) do
     if i.kind == "ntstatus" then return i end
   end
-end
-
-local function run_program(ctx, p)
-  local proc = ctx.proc
-  if type(proc) ~= "table" or type(proc.run) ~= "function" then
-    return nil, "diagkit.proc is not available in this build, so the program cannot be run;"
-      .. " capture its stderr and pass it with -p log=FILE"
-  end
-  local r, err, code = proc.run { argv = p.argv, timeout = p.timeout, stdin = false,
-    env = { GOTRACEBACK = p.traceback } }
-  if not r then return nil, string.format("could not run %s: %s (%s)", p.argv[1], tostring(err), tostring(code)) end
-  return r
 end
 
 local function analyse(ctx, p, text, source, run)
@@ -382,11 +364,9 @@ return diagkit.playbook {
       error("go-crash needs -p log=FILE (or -p log=- for stdin) or a program after --", 0)
     end
     if p.argv then
-      local r, err = run_program(ctx, p)
-      if not r then
-        ctx:unknown(err)
-        return
-      end
+      local r = goinput.run(ctx, p, { GOTRACEBACK = p.traceback }, "diagkit.proc is not available in this build,"
+        .. " so the program cannot be run; capture its stderr and pass it with -p log=FILE")
+      if not r then return end
       ctx:fact("exit", { status = r.status, exit_code = r.exit_code, signal_name = r.signal_name, wall_ms = r.wall_ms })
       if r.status == "timeout" then
         ctx:finding { id = "go.timeout", severity = "warning",
@@ -396,11 +376,7 @@ return diagkit.playbook {
       analyse(ctx, p, (r.stderr or "") .. "", "stderr", r)
       return
     end
-    local text, source = read_input(p.log)
-    if not text then
-      ctx:unknown(string.format("cannot read %s: %s", p.log, tostring(source)))
-      return
-    end
-    analyse(ctx, p, text, source, nil)
+    local text, source = goinput.read(ctx, "go-crash", p.log)
+    if text then analyse(ctx, p, text, source, nil) end
   end,
 }

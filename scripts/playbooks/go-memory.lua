@@ -5,44 +5,30 @@
 
 local MB = 1024 * 1024
 
+local files = require "diagkit.files"
+local goinput = require "diagkit.goinput"
 local progress = require "diagkit.progress"
-
-local function read(path)
-  return progress.read_file(path, "go-memory: reading " .. path)
-end
-
-local function first_line(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("l")
-  f:close()
-  return s
-end
 
 -- Memory limits of this machine/container, in MB, with where each came from.
 local function limits(gomemlimit_env)
   local out = {}
-  local v2 = first_line("/sys/fs/cgroup/memory.max")
+  local v2 = files.first_line("/sys/fs/cgroup/memory.max")
   if v2 and v2:match("^%d+$") then
     out[#out + 1] = { name = "cgroup memory.max", mb = tonumber(v2) / MB, source = "/sys/fs/cgroup/memory.max" }
   else
-    local v1 = first_line("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+    local v1 = files.first_line("/sys/fs/cgroup/memory/memory.limit_in_bytes")
     local n = v1 and tonumber(v1)
     if n and n < 2 ^ 60 then
       out[#out + 1] = { name = "cgroup v1 memory limit", mb = n / MB, source = "/sys/fs/cgroup/memory/memory.limit_in_bytes" }
     end
   end
-  local f = io.open("/proc/self/limits", "rb")
-  if f then
-    for line in f:lines() do
-      local soft = line:match("^Max address space%s+(%S+)")
-      if soft and soft:match("^%d+$") then
-        out[#out + 1] = { name = "ulimit -v (address space)", mb = tonumber(soft) / MB, source = "/proc/self/limits",
-          virtual = true }
-      end
+  files.each_line("/proc/self/limits", function(line)
+    local soft = line:match("^Max address space%s+(%S+)")
+    if soft and soft:match("^%d+$") then
+      out[#out + 1] = { name = "ulimit -v (address space)", mb = tonumber(soft) / MB, source = "/proc/self/limits",
+        virtual = true }
     end
-    f:close()
-  end
+  end)
   if gomemlimit_env and gomemlimit_env ~= "" and gomemlimit_env ~= "off" then
     local n, unit = gomemlimit_env:match("^(%d+)(%a*)$")
     local mult = ({ [""] = 1, B = 1, KiB = 1024, MiB = MB, GiB = MB * 1024, TiB = MB * MB })[unit]
@@ -189,26 +175,14 @@ return diagkit.playbook {
       error("go-memory needs -p log=FILE (or -p log=-) or a program after --", 0)
     end
     if p.argv then
-      local proc = ctx.proc
-      if type(proc) ~= "table" or type(proc.run) ~= "function" then
-        ctx:unknown("diagkit.proc is not available in this build; run the program with GODEBUG=gctrace=1 and pass -p log=FILE")
-        return
-      end
-      local r, err, code = proc.run { argv = p.argv, timeout = p.timeout, stdin = false,
-        env = { GODEBUG = "gctrace=1", GOMEMLIMIT = p.gomemlimit } }
-      if not r then
-        ctx:unknown(string.format("could not run %s: %s (%s)", p.argv[1], tostring(err), tostring(code)))
-        return
-      end
+      local r = goinput.run(ctx, p, { GODEBUG = "gctrace=1", GOMEMLIMIT = p.gomemlimit },
+        "diagkit.proc is not available in this build; run the program with GODEBUG=gctrace=1 and pass -p log=FILE")
+      if not r then return end
       ctx:fact("exit", { status = r.status, exit_code = r.exit_code, max_rss_kb = r.max_rss_kb })
       analyse(ctx, p, r.stderr or "", "stderr")
       return
     end
-    local text, err = read(p.log)
-    if not text then
-      ctx:unknown(string.format("cannot read %s: %s", p.log, tostring(err)))
-      return
-    end
-    analyse(ctx, p, text, p.log == "-" and "stdin" or p.log)
+    local text, source = goinput.read(ctx, "go-memory", p.log)
+    if text then analyse(ctx, p, text, source) end
   end,
 }

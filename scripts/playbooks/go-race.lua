@@ -3,6 +3,7 @@
 -- the first frame in the user's code for both accesses and where the two
 -- goroutines were created.
 
+local goinput = require "diagkit.goinput"
 local progress = require "diagkit.progress"
 
 local function where(f)
@@ -46,11 +47,8 @@ return diagkit.playbook {
   },
   examples = { "go test -race ./... 2>race.txt; diagkit run go-race -p log=race.txt" },
   run = function(ctx, p)
-    local text, err = progress.read_file(p.log, "go-race: reading " .. p.log)
-    if not text then
-      ctx:unknown(string.format("cannot read %s: %s", p.log, tostring(err)))
-      return
-    end
+    local text = goinput.read(ctx, "go-race", p.log)
+    if not text then return end
     local g = progress.busy("go-race: parsing " .. p.log, ctx.gocrash.parse, text,
       { module = p.module, goroutines = false })
     if #g.races == 0 then

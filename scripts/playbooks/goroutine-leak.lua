@@ -3,6 +3,7 @@
 -- files) and report the stacks whose goroutine count grows: how many, how
 -- fast, and where they block.
 
+local files = require "diagkit.files"
 local progress = require "diagkit.progress"
 
 local function read(path)
@@ -16,12 +17,6 @@ local function signature(b)
   for _, f in ipairs(b.frames) do parts[#parts + 1] = string.format("%s@%s:%d", f.func, f.file, f.line or 0) end
   if b.created_by then parts[#parts + 1] = "created by " .. b.created_by.func end
   return table.concat(parts, "|")
-end
-
-local function mtime(path)
-  local ok, lfs = pcall(require, "lfs")
-  if not ok then return nil end
-  return lfs.attributes(path, "modification")
 end
 
 return diagkit.playbook {
@@ -62,7 +57,7 @@ return diagkit.playbook {
       end
       local by = {}
       for _, b in ipairs(g.buckets) do by[signature(b)] = b end
-      snaps[i] = { path = path, total = g.goroutine_count, by = by, time = mtime(path), truncated = g.truncated }
+      snaps[i] = { path = path, total = g.goroutine_count, by = by, time = files.mtime(path), truncated = g.truncated }
       if g.truncated then
         ctx:finding { id = "goroutine-leak.truncated", severity = "warning",
           title = string.format("%s is cut short at line %d", path, g.stopped.line),

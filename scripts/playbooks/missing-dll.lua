@@ -5,7 +5,7 @@
 -- the chain that needs it, where the loader looked, and what to ship or build.
 -- Works for Windows programs on Linux too, against a System32 stand-in.
 
-local deps_cmd = require "diagkit.commands.deps"
+local deptree = require "diagkit.deptree"
 
 -- Runtime DLLs and where they come from.
 local MINGW = {
@@ -192,7 +192,7 @@ return diagkit.playbook {
     end
 
     local deps = ctx.deps
-    local opts = deps_cmd.default_opts(deps, program, {
+    local opts = deptree.default_opts(deps, program, {
       sysroot = p.sysroot, syswow64 = p.syswow64, windir = p.windir, path = p.path,
       ld_library_path = p.ld_library_path,
     })

@@ -12,6 +12,8 @@
 -- token is refused, the elevated twin is evaluated too and the difference is
 -- explained ("ACE #1 grants BA, and BA is deny-only in your current token").
 
+local files = require "diagkit.files"
+
 local WIN_RIGHTS = {
   read = { file = "FILE_GENERIC_READ", key = "KEY_READ" },
   write = { file = "FILE_WRITE_DATA", key = "KEY_SET_VALUE" },
@@ -116,18 +118,14 @@ local function lsm_lines(p, path)
   local base = path:match("([^/]+)/*$") or path
   local found = {}
   for _, log in ipairs(p.audit_log and { p.audit_log } or AUDIT_LOGS) do
-    local f = io.open(log, "rb")
-    if f then
-      for line in f:lines() do
-        if (line:find("avc:  denied", 1, true) or line:find("avc: denied", 1, true)
-            or line:find('apparmor="DENIED"', 1, true))
-          and (line:find('name="' .. base .. '"', 1, true) or line:find(path, 1, true)) then
-          found[#found + 1] = { line = line, source = log }
-          if #found >= 5 then break end
-        end
+    files.each_line(log, function(line)
+      if (line:find("avc:  denied", 1, true) or line:find("avc: denied", 1, true)
+          or line:find('apparmor="DENIED"', 1, true))
+        and (line:find('name="' .. base .. '"', 1, true) or line:find(path, 1, true)) then
+        found[#found + 1] = { line = line, source = log }
+        return #found >= 5
       end
-      f:close()
-    end
+    end)
   end
   return found
 end

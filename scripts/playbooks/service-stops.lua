@@ -11,18 +11,11 @@
 -- (`journalctl -o json`: errors, kernel OOM kills, Go panics), live when
 -- systemd runs, else from saved files.
 
+local files = require "diagkit.files"
 local service = require "diagkit.service"
 
 local STATE = { [1] = "STOPPED", [2] = "START_PENDING", [3] = "STOP_PENDING", [4] = "RUNNING",
   [5] = "CONTINUE_PENDING", [6] = "PAUSE_PENDING", [7] = "PAUSED" }
-
-local function read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
 local function first_reading(ctx, n, context)
   local list = ctx.codes.lookup(n, context and { context = context } or nil) or {}
@@ -90,7 +83,7 @@ end
 local function go_service_support(ctx, path)
   local go = ctx.deps.gobuild(path)
   if not go then return nil end
-  local data = read_file(path) or ""
+  local data = files.read(path) or ""
   local has_svc = data:find("golang.org/x/sys/windows/svc.Run", 1, true) ~= nil
       or data:find("golang.org/x/sys/windows/svc.StartServiceCtrlDispatcher", 1, true) ~= nil
   local has_kardianos = data:find("github.com/kardianos/service", 1, true) ~= nil
@@ -102,7 +95,7 @@ local function windows(ctx, p)
   local name = p.service
   local cfg, err, names, sc
   if p.sc_text then
-    local text, ferr = read_file(p.sc_text)
+    local text, ferr = files.read(p.sc_text)
     if not text then return ctx:unknown("cannot read sc_text: " .. ferr) end
     cfg, err, names, sc = config_from_sc(text, p.sc_text)
   elseif p.hive then
@@ -305,13 +298,11 @@ local function linux(ctx, p)
   if not unit:find("%.") then unit = unit .. ".service" end
   local props, source
   if p.systemctl_text then
-    local text, err = read_file(p.systemctl_text)
+    local text, err = files.read(p.systemctl_text)
     if not text then return ctx:unknown("cannot read systemctl_text: " .. err) end
     props, source = service.parse_systemctl_show(text), p.systemctl_text
   else
-    local f = io.open("/run/systemd/system", "r")
-    if f then
-      f:close()
+    if files.exists("/run/systemd/system") then
       local r = ctx.proc.run { argv = { "systemctl", "show", unit, "--no-pager" }, timeout = 10 }
       if r and r.status == "exited" and r.exit_code == 0 then
         props, source = service.parse_systemctl_show(r.stdout), "systemctl show " .. unit
@@ -320,7 +311,7 @@ local function linux(ctx, p)
   end
   local journal
   if p.journal then
-    local text, err = read_file(p.journal)
+    local text, err = files.read(p.journal)
     if not text then return ctx:unknown("cannot read journal: " .. err) end
     local bad
     journal, bad = service.parse_journal(text)
@@ -353,7 +344,7 @@ local function linux(ctx, p)
     -- is on this machine (live, or the saved text describes this machine).
     local exe = service.exec_path(props.ExecStart)
     local user = props.User ~= nil and props.User ~= "" and props.User or "root"
-    if exe and exe:sub(1, 1) == "/" and ctx.access and io.open(exe, "rb") then
+    if exe and exe:sub(1, 1) == "/" and ctx.access and files.exists(exe) then
       local ok, a = pcall(ctx.access.check, exe, "exec", { user = user })
       if ok and a and a.allowed == false then
         ctx:finding {

@@ -1,5 +1,6 @@
 -- `diagkit check <file.lua>`: a user's own check file, same options and exit status as run.
 local cli = require "cli_helper"
+local U = require "spec_util"
 
 describe("diagkit check", function()
   local check = cli.src .. "/tests/fixtures/checks/disk_space_check.lua"
@@ -23,10 +24,7 @@ describe("diagkit check", function()
   end)
 
   it("reports a check that is not a playbook as a usage error", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write("return 42\n")
-    f:close()
+    local path = U.tmpfile("return 42\n")
     local r = cli.run({ "check", path })
     os.remove(path)
     assert.are.equal(64, r.code)
@@ -34,11 +32,8 @@ describe("diagkit check", function()
   end)
 
   it("reports a check that raises as 'could not diagnose' (exit 3)", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write([[return diagkit.playbook { id = "boom", title = "t", summary = "s",
+    local path = U.tmpfile([[return diagkit.playbook { id = "boom", title = "t", summary = "s",
       run = function() error("kaboom") end }]])
-    f:close()
     local r = cli.run({ "check", path, "--format", "nagios" })
     os.remove(path)
     assert.are.equal(3, r.code)

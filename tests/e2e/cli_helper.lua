@@ -1,13 +1,13 @@
 -- Runs the diagkit binary as a user would and returns what happened.
+local U = require "spec_util"
+
 local M = {}
 
 M.bin = os.getenv("DIAGKIT_BIN") or "build/diagkit"
-M.src = os.getenv("DK_SOURCE_DIR") or "."
+M.src = U.src
 M.crashers = M.src .. "/examples/crashers/build"
 
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
+local quote = U.q
 
 --- run{"explain", "0x5"} -> {code=, stdout=, stderr=}
 function M.run(args, env)
@@ -19,9 +19,7 @@ function M.run(args, env)
   local p = assert(io.popen(table.concat(parts, " ") .. " 2>" .. errfile, "r"))
   local out = p:read("a")
   local _, _, code = p:close()
-  local f = assert(io.open(errfile, "rb"))
-  local err = f:read("a")
-  f:close()
+  local err = U.read(errfile)
   os.remove(errfile)
   return { code = code, stdout = out, stderr = err }
 end
@@ -35,12 +33,15 @@ function M.report(args)
   return rep, r
 end
 
+--- The JSON report of `diagkit run <id> --format json <args...>`.
+function M.run_report(id, args)
+  return M.report(table.move(args, 1, #args, 5, { "run", id, "--format", "json" }))
+end
+
 --- Path of a program from examples/crashers; fails clearly when not built.
 function M.crasher(name)
   local path = M.crashers .. "/" .. name
-  local f = io.open(path, "rb")
-  assert(f, path .. " is missing: build the examples first (examples/crashers/build.sh linux)")
-  f:close()
+  assert(U.exists(path), path .. " is missing: build the examples first (examples/crashers/build.sh linux)")
   return path
 end
 

@@ -5,21 +5,14 @@
 local cli = require "cli_helper"
 local json = require "diagkit.json"
 local testing = require "diagkit.testing"
+local U = require "spec_util"
 
 local EX = cli.src .. "/examples/custom-check"
 local CHECK = EX .. "/app-starts.lua"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"), path)
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = U.read
 
 local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1", "r"))
-  local out = p:read("a")
-  local _, _, code = p:close()
+  local out, code = U.output(cmd)
   return code, out
 end
 

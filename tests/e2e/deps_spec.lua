@@ -1,27 +1,10 @@
 -- `diagkit deps` and `diagkit run missing-dll` as a user runs them, on the
 -- fixtures of tests/fixtures/deps/build.sh.
 local cli = require "cli_helper"
+local U = require "spec_util"
 
-local BIN = os.getenv("DK_BINARY_DIR") or "build"
-local FX = BIN .. "/deps-fixtures"
-local WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows"
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
-
-local built = false
-local function fx(rel)
-  if not built then
-    local p = assert(io.popen(cli.src .. "/tests/fixtures/deps/build.sh " .. FX .. " 2>&1"))
-    local out = p:read("a")
-    assert(p:close(), "fixture build failed:\n" .. out)
-    built = true
-  end
-  return FX .. "/" .. rel
-end
+local WINE_DLLS = U.wine_dlls
+local exists, fx = U.exists, U.deps_fixtures
 
 describe("diagkit deps", function()
   it("prints a tree with the rule that found each library, and the problem", function()

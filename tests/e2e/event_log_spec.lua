@@ -2,9 +2,9 @@
 -- System log sample (skipped when ../shared/data/evtx is absent); reports
 -- validated against docs/report.schema.json.
 local cli = require "cli_helper"
+local U = require "spec_util"
 
-local FIX = cli.src .. "/tests/fixtures/evtx/"
-local SAMPLES = cli.src .. "/../shared/data/evtx/"
+local FIX, SAMPLES = U.evtx_fx, U.shared .. "/evtx/"
 
 local function ids(rep)
   local out = {}
@@ -22,9 +22,7 @@ describe("diagkit run event-log", function()
   local saved = {}
   local function report(args)
     local rep, r = cli.report(args)
-    local path = os.tmpname()
-    assert(io.open(path, "wb")):write(r.stdout):close()
-    saved[#saved + 1] = path
+    saved[#saved + 1] = U.tmpfile(r.stdout)
     return rep, r
   end
   teardown(function()

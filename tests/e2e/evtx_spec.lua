@@ -2,9 +2,9 @@
 -- threads, damaged files, exit statuses and usage errors.
 local cli = require "cli_helper"
 local json = require "diagkit.json"
+local U = require "spec_util"
 
-local FIX = cli.src .. "/tests/fixtures/evtx/"
-local SAMPLES = cli.src .. "/../shared/data/evtx/"
+local FIX, SAMPLES = U.evtx_fx, U.shared .. "/evtx/"
 
 local function lines(s)
   local out = {}

@@ -3,44 +3,21 @@
 -- build folder holds one), noperm (C, perror-style message), and a
 -- GUI-subsystem .exe built here with mingw -mwindows.
 local cli = require "cli_helper"
+local U = require "spec_util"
 
-local function by_id(rep, id)
-  for _, f in ipairs(rep.findings) do
-    if f.id == id then return f end
-  end
-end
+local by_id, evidence, tmpdir = U.finding, U.evidence, U.tmpdir
 
-local function evidence(f, kind)
-  local out = {}
-  for _, e in ipairs(f.evidence or {}) do
-    if e.kind == kind then out[#out + 1] = e end
-  end
-  return out
-end
-
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p '" .. d .. "'"))
-  return d
-end
-
-local function has_strace()
-  return os.execute("command -v strace >/dev/null 2>&1") and true or false
-end
+local function has_strace() return U.have("strace") end
 
 describe("diagkit run flash-exit", function()
   local dirs, reports = {}, {}
   teardown(function()
-    for _, d in ipairs(dirs) do os.execute("rm -rf '" .. d .. "'") end
+    for _, d in ipairs(dirs) do U.rmrf(d) end
     for _, p in ipairs(reports) do os.remove(p) end
   end)
 
   local function keep(text)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write(text)
-    f:close()
+    local path = U.tmpfile(text)
     reports[#reports + 1] = path
     return path
   end
@@ -136,7 +113,7 @@ describe("diagkit run flash-exit", function()
   it("reports a Go program linked with -H=windowsgui (goconfig's source)", function()
     -- the Windows standard library compiled by the win64 crashers build
     local cache = cli.src .. "/examples/crashers/build-win64/gocache"
-    if not os.execute("command -v go >/dev/null 2>&1") or not os.execute("test -d '" .. cache .. "'") then
+    if not U.have("go") or not U.ok("test -d " .. U.q(cache)) then
       pending("go or the win64 crashers' Go cache (examples/crashers/build.sh win64) missing")
       return
     end
@@ -153,15 +130,10 @@ describe("diagkit run flash-exit", function()
   end)
 
   it("reports a GUI-subsystem .exe (mingw -mwindows)", function()
-    if not os.execute("command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1") then
-      pending("x86_64-w64-mingw32-gcc not installed")
-      return
-    end
+    if not U.have("x86_64-w64-mingw32-gcc") then return pending("x86_64-w64-mingw32-gcc not installed") end
     local d = tmpdir()
     dirs[#dirs + 1] = d
-    local f = assert(io.open(d .. "/main.c", "wb"))
-    f:write("#include <stdio.h>\nint main(void) { fputs(\"cannot open settings\\n\", stderr); return 1; }\n")
-    f:close()
+    U.write(d .. "/main.c", "#include <stdio.h>\nint main(void) { fputs(\"cannot open settings\\n\", stderr); return 1; }\n")
     assert(os.execute(string.format("x86_64-w64-mingw32-gcc -mwindows -o '%s/gui.exe' '%s/main.c'", d, d)))
     local rep, r = cli.report { "run", "flash-exit", "--format", "json", "-p", "timeout=20s", "--", d .. "/gui.exe" }
     local g = assert(by_id(rep, "flash.gui-subsystem"), r.stdout)

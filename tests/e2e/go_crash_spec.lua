@@ -1,12 +1,10 @@
 -- `diagkit run go-crash` as a user runs it: on saved stderr files, on stdin,
 -- and (when diagkit.proc and the Go crashers are built) on a live program.
 local cli = require "cli_helper"
+local U = require "spec_util"
 
-local recorded = cli.src .. "/tests/fixtures/go/recorded/go1.19.8"
-
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
+local recorded = U.go_recorded
+local quote = U.q
 
 describe("diagkit run go-crash", function()
   local tmp = {}
@@ -15,11 +13,7 @@ describe("diagkit run go-crash", function()
   end)
 
   local function keep(rep_text)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write(rep_text)
-    f:close()
-    tmp[#tmp + 1] = path
+    tmp[#tmp + 1] = U.tmpfile(rep_text)
   end
 
   it("explains a saved panic (text report)", function()
@@ -58,7 +52,7 @@ describe("diagkit run go-crash", function()
   it("runs a crashing Go program given after --", function()
     -- the crasher from examples/, else the one tests/lua/gocrash_spec.lua built
     local path
-    for _, p in ipairs { cli.crashers .. "/gonilmap", (os.getenv("DK_BINARY_DIR") or "build") .. "/go-corpus/bin/linux/nilmap" } do
+    for _, p in ipairs { cli.crashers .. "/gonilmap", U.bin .. "/go-corpus/bin/linux/nilmap" } do
       local f = io.open(p, "rb")
       if f then
         f:close()

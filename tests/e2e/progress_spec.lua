@@ -4,7 +4,7 @@
 -- without a terminal.
 local cli = require "cli_helper"
 
-local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local quote = require("spec_util").q
 
 -- Runs diagkit args with stderr on a pty and stdout to a file.
 -- Returns what reached the terminal and what reached stdout.

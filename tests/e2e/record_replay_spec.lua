@@ -4,23 +4,16 @@
 local cli = require "cli_helper"
 local json = require "diagkit.json"
 local testing = require "diagkit.testing"
+local U = require "spec_util"
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(require("lfs").mkdir(d))
-  return d
-end
+local tmpdir = U.tmpdir
 
 local function rmrf(d)
-  if d then os.execute("rm -rf '" .. d .. "'") end
+  if d then U.rmrf(d) end
 end
 
 local function read_json(path)
-  local f = assert(io.open(path, "rb"), path .. " was not written")
-  local v = assert(json.decode(f:read("a")))
-  f:close()
-  return v
+  return assert(json.decode(assert(U.read_if(path), path .. " was not written")))
 end
 
 -- The findings as id, severity and title: what a user reads.

@@ -5,28 +5,18 @@
 -- one). Program output with <script> in it stays text. Skipped without the
 -- Debian package chromium.
 local cli = require "cli_helper"
+local U = require "spec_util"
 
-local BIN = os.getenv("DK_BINARY_DIR") or "build"
-local FX = BIN .. "/deps-fixtures"
-local RECORDED = cli.src .. "/tests/fixtures/go/recorded/go1.19.8/linux"
-
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local FX = U.deps_fx
+local RECORDED = U.go_recorded .. "/linux"
+local q, slurp = U.q, U.read
 
 local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok = p:close()
-  return ok, out
+  local out, code = U.output(cmd)
+  return code == 0, out
 end
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local have_chromium = os.execute("command -v chromium >/dev/null 2>&1") == true
+local have_chromium = U.have("chromium")
 
 -- Opens file:// path in headless Chromium twice (screenshot, then DOM);
 -- returns {png=, dom=, console={lines}}.

@@ -1,5 +1,6 @@
 -- `diagkit run exit-code` on real programs that really crash (examples/crashers).
 local cli = require "cli_helper"
+local U = require "spec_util"
 
 local function finding_ids(rep)
   local ids = {}
@@ -10,15 +11,9 @@ end
 describe("diagkit run exit-code", function()
   local reports = {}
   local function report(argv)
-    local args = { "run", "exit-code", "--format", "json", "--" }
-    for _, a in ipairs(argv) do args[#args + 1] = a end
-    local rep, r = cli.report(args)
+    local rep, r = cli.run_report("exit-code", { "--", table.unpack(argv) })
     assert.are.equal(rep.exit_status, r.code, "exit status differs from the report's")
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write(r.stdout)
-    f:close()
-    reports[#reports + 1] = path
+    reports[#reports + 1] = U.tmpfile(r.stdout)
     return rep, r
   end
 
@@ -72,11 +67,7 @@ describe("diagkit run exit-code", function()
   end)
 
   it("explains ENOENT for a script whose interpreter is missing", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write("#!/nonexistent/interpreter\necho hi\n")
-    f:close()
-    os.execute("chmod +x " .. path)
+    local path = U.tmpfile("#!/nonexistent/interpreter\necho hi\n", "+x")
     local rep = report({ path })
     os.remove(path)
     assert.are.equal("exit.start-failed.enoent", rep.findings[1].id)

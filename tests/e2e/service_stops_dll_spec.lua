@@ -6,17 +6,9 @@ local cli = require "cli_helper"
 
 local win = cli.src .. "/examples/crashers/build-win64/"
 
-local function run(args)
-  local a = { "run", "service-stops", "--format", "json" }
-  for _, x in ipairs(args) do a[#a + 1] = x end
-  return cli.report(a)
-end
+local function run(args) return cli.run_report("service-stops", args) end
 
-local function ids(rep)
-  local out = {}
-  for _, f in ipairs(rep.findings) do out[f.id] = f end
-  return out
-end
+local ids = require("spec_util").by_id
 
 describe("service-stops: the binary's DLLs", function()
   before_each(function()

@@ -7,17 +7,9 @@ local fx = cli.src .. "/tests/fixtures/service/"
 local evtx = cli.src .. "/tests/fixtures/evtx/system.evtx"
 local shared_system = cli.src .. "/../shared/data/evtx/system.evtx"
 
-local function ids(rep)
-  local out = {}
-  for _, f in ipairs(rep.findings) do out[f.id] = f end
-  return out
-end
+local ids = require("spec_util").by_id
 
-local function run(args)
-  local a = { "run", "service-stops", "--format", "json" }
-  for _, x in ipairs(args) do a[#a + 1] = x end
-  return cli.report(a)
-end
+local function run(args) return cli.run_report("service-stops", args) end
 
 describe("diagkit run service-stops", function()
   it("diagnoses a Go console program registered as a service (SCM 7000/7009, no svc package)", function()

@@ -3,6 +3,7 @@
 -- `diagkit new-check`.
 local cli = require "cli_helper"
 local json = require "diagkit.json"
+local U = require "spec_util"
 
 local function facts(r)
   local rep = json.decode(r.stdout)
@@ -10,18 +11,7 @@ local function facts(r)
   return rep.facts
 end
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local tmpdir, write = U.tmpdir, U.write
 
 local function playbook_file(dir, id, body)
   assert(os.execute("mkdir -p " .. dir))
@@ -50,7 +40,7 @@ describe("user playbook folders", function()
   -- A user exit-code replaces the bundled one, with a note.
   playbook_file(root .. "/config/diagkit/playbooks", "exit-code",
     [[ctx:finding{ id = "user.override", severity = "warning", title = "the user's exit-code" }]])
-  teardown(function() os.execute("rm -rf " .. root) end)
+  teardown(function() U.rmrf(root) end)
 
   it("are listed beside the bundled playbooks, with where they come from", function()
     local r = cli.run({ "list" }, env)
@@ -101,7 +91,7 @@ end)
 
 describe("diagkit check in the sandbox", function()
   local dir = tmpdir()
-  teardown(function() os.execute("rm -rf " .. dir) end)
+  teardown(function() U.rmrf(dir) end)
 
   it("stops an endless loop with the budget given on the command line", function()
     write(dir .. "/loop.lua", [[return diagkit.playbook{ id = "loop", title = "t", summary = "s",
@@ -144,7 +134,7 @@ end)
 
 describe("diagkit new-check", function()
   local dir = tmpdir()
-  teardown(function() os.execute("rm -rf " .. dir) end)
+  teardown(function() U.rmrf(dir) end)
 
   it("writes a check that runs and a spec that passes", function()
     local r = cli.run({ "new-check", "app-errors", "--dir", dir })

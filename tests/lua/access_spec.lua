@@ -4,14 +4,9 @@
 require "diagkit"
 local access = require "diagkit.access"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
+local U = require "spec_util"
 
-local function sh(cmd)
-  local ok = os.execute(cmd)
-  return ok == true
-end
-
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local src, sh, q = U.src, U.ok, U.q
 
 local is_root = io.popen("id -u"):read("l") == "0"
 local have_tools = sh("command -v setfacl >/dev/null && command -v setpriv >/dev/null")

@@ -8,15 +8,9 @@
 require "diagkit"
 local recording = require "diagkit.recording"
 
-local SRC = os.getenv("DK_SOURCE_DIR") or "."
+local U = require "spec_util"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local SRC, read = U.src, U.read_if
 
 -- The parts of a Markdown file that name API: headings, inline code spans
 -- and fenced code blocks; prose does not count.
@@ -90,6 +84,9 @@ local LUA_MODULES = {
   ["diagkit.report"] = { prefix = "report", page = "report" },
   ["diagkit.service"] = { prefix = "service", page = "service" },
   ["diagkit.progress"] = { prefix = "progress", page = "progress" },
+  ["diagkit.files"] = { prefix = "files", page = "files" },
+  ["diagkit.deptree"] = { prefix = "deptree", page = "deptree" },
+  ["diagkit.goinput"] = { prefix = "goinput", page = "goinput" },
 }
 
 describe("docs/lua-api.md", function()

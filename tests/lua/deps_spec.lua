@@ -5,34 +5,13 @@
 require "diagkit"
 local deps = require "diagkit.deps"
 
-local SRC = os.getenv("DK_SOURCE_DIR") or "."
-local BIN = os.getenv("DK_BINARY_DIR") or "build"
-local FX = BIN .. "/deps-fixtures"
-local WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows"
+local U = require "spec_util"
 
-local function sh(cmd)
-  -- not the sanitizer runtime the ASan test run preloads into lua5.4
-  local p = assert(io.popen("env -u LD_PRELOAD " .. cmd .. " 2>&1", "r"))
-  local out = p:read("a")
-  local ok, _, code = p:close()
-  return out, ok and 0 or code
-end
+local SRC, WINE_DLLS = U.src, U.wine_dlls
+local exists, fixtures = U.exists, U.deps_fixtures
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
-
-local built = false
-local function fixtures()
-  if not built then
-    local out, code = sh(SRC .. "/tests/fixtures/deps/build.sh " .. FX)
-    assert(code == 0, "fixture build failed:\n" .. out)
-    built = true
-  end
-  return FX
-end
+-- not the sanitizer runtime the ASan test run preloads into lua5.4
+local function sh(cmd) return U.output("env -u LD_PRELOAD " .. cmd) end
 
 local function problem(r, kind, name)
   for _, p in ipairs(r.problems) do
@@ -99,18 +78,10 @@ describe("diagkit.deps parsers", function()
   end)
 
   it("returns nil, message, code for expected failures and raises on bad arguments", function()
-    local r, msg, code = deps.pe("/nonexistent/x.dll")
-    assert.is_nil(r)
-    assert.are.equal("ENOENT", code)
-    assert.truthy(msg:find("x.dll", 1, true))
-    r, msg, code = deps.pe("/bin/sh")
-    assert.is_nil(r)
-    assert.are.equal("DK_BAD_FORMAT", code)
-    assert.truthy(msg:find("MZ", 1, true))
-    r, msg, code = deps.elf(SRC .. "/tests/fixtures/deps/build.sh")
-    assert.are.equal("DK_BAD_FORMAT", code)
-    r, msg, code = deps.walk("/nonexistent/app")
-    assert.are.equal("ENOENT", code)
+    U.fails("ENOENT", "x.dll", deps.pe, "/nonexistent/x.dll")
+    U.fails("DK_BAD_FORMAT", "MZ", deps.pe, "/bin/sh")
+    U.fails("DK_BAD_FORMAT", nil, deps.elf, SRC .. "/tests/fixtures/deps/build.sh")
+    U.fails("ENOENT", nil, deps.walk, "/nonexistent/app")
     assert.has_error(function() deps.pe({}) end)
     assert.has_error(function() deps.walk("/bin/sh", { path = true }) end)
     assert.has_error(function() deps.walk("/bin/sh", { hwcaps = { "x86-64-v9" } }) end)

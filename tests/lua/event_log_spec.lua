@@ -2,10 +2,9 @@
 -- through ctx (a fake that answers like the real module), and without it.
 require "diagkit"
 require "diagkit.evtx"
-local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 
-local SRC = os.getenv("DK_SOURCE_DIR") or "."
-local FIX = SRC .. "/tests/fixtures/evtx/"
+local FIX = U.evtx_fx
 
 -- A stand-in for diagkit.codes: lookup(n) -> interpretations, most likely first.
 local KNOWN = {
@@ -28,21 +27,13 @@ local fake_codes = {
 }
 
 local function run(raw, modules)
-  local def = assert(playbook.find("event-log"))
-  local rep = assert(playbook.run(def, raw, { modules = modules }))
+  local rep = U.run_playbook("event-log", raw, modules)
   assert.are.same({}, rep.errors or {})
   return rep
 end
 
-local function by_id(rep, id)
-  local out = {}
-  for _, f in ipairs(rep.findings) do if f.id == id then out[#out + 1] = f end end
-  return out
-end
-
-local function evidence(f, kind)
-  for _, e in ipairs(f.evidence or {}) do if e.kind == kind then return e end end
-end
+local by_id = U.findings
+local function evidence(f, kind) return U.evidence(f, kind)[1] end
 
 describe("event-log playbook", function()
   local logs = FIX .. "application.evtx," .. FIX .. "system.evtx"

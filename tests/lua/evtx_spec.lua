@@ -3,16 +3,11 @@
 -- samples from ../shared/data/evtx when present.
 require "diagkit"
 local evtx = require "diagkit.evtx"
+local U = require "spec_util"
 
-local SRC = os.getenv("DK_SOURCE_DIR") or "."
-local FIX = SRC .. "/tests/fixtures/evtx/"
-local SAMPLES = SRC .. "/../shared/data/evtx/"
+local SRC, FIX, SAMPLES = U.src, U.evtx_fx, U.shared .. "/evtx/"
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists = U.exists
 
 local function all(f, filter)
   local out = {}
@@ -188,18 +183,12 @@ describe("diagkit.evtx", function()
     assert.are.equal(1000, r.event_id)
     assert.are.equal("crasher.exe", r.data_list[1].value)
     assert.is_false(evtx.from_xml(pretty, { event_id = 7 }))
-    local none, msg, code = evtx.from_xml("<Event><System>")
-    assert.is_nil(none)
-    assert.matches("not closed", msg)
-    assert.are.equal("DK_BAD_FORMAT", code)
+    U.fails("DK_BAD_FORMAT", "not closed", evtx.from_xml, "<Event><System>")
   end)
 
   it("reports live event logs as unavailable off Windows", function()
     if package.config:sub(1, 1) == "\\" then return end
-    local it, msg, code = evtx.query("Application")
-    assert.is_nil(it)
-    assert.matches("only on Windows", msg)
-    assert.are.equal("ENOTSUP", code)
+    U.fails("ENOTSUP", "only on Windows", evtx.query, "Application")
   end)
 
   it("converts times", function()

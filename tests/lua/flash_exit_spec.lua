@@ -4,7 +4,7 @@
 -- the program's own words), the GUI-subsystem check, the no-trace note. The
 -- real programs are in tests/e2e/flash_exit_spec.lua.
 require "diagkit"
-local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 
 -- What a Go program prints when os.ReadFile("config.json") fails and it
 -- panics with the error (the shape of examples/crashers/go/goconfig).
@@ -19,24 +19,15 @@ local GO_PANIC = table.concat({
   "",
 }, "\n")
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local write, rmrf, evidence = U.write, U.rmrf, U.evidence
 
 -- A folder holding a "program" (any file: the fakes run it) and config.json.
 local function app_dir(with_config, head)
-  local dir = os.tmpname()
-  os.remove(dir)
+  local dir = U.tmpdir()
   assert(os.execute("mkdir -p '" .. dir .. "/bin' '" .. dir .. "/elsewhere'"))
   write(dir .. "/bin/app", head or "#!/bin/false\n")
   if with_config then write(dir .. "/bin/config.json", "{}\n") end
   return dir
-end
-
-local function rmrf(dir)
-  os.execute("rm -rf '" .. dir .. "'")
 end
 
 -- proc.run answering by working directory: outcomes[cwd] or outcomes.default.
@@ -54,24 +45,8 @@ local function fake_proc(outcomes, calls)
   }
 end
 
-local function run(raw, modules)
-  local def = assert(playbook.find("flash-exit"))
-  return assert(playbook.run(def, raw, { modules = modules }))
-end
-
-local function by_id(rep, id)
-  for _, f in ipairs(rep.findings) do
-    if f.id == id then return f end
-  end
-end
-
-local function evidence(f, kind)
-  local out = {}
-  for _, e in ipairs(f.evidence or {}) do
-    if e.kind == kind then out[#out + 1] = e end
-  end
-  return out
-end
+local function run(raw, modules) return U.run_playbook("flash-exit", raw, modules) end
+local by_id = U.finding
 
 describe("flash-exit playbook", function()
   local dir
@@ -329,10 +304,7 @@ describe("flash-exit playbook", function()
   end)
 
   it("reports a real GUI-subsystem PE built with mingw -mwindows, not a console one", function()
-    if not os.execute("command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1") then
-      pending("x86_64-w64-mingw32-gcc not installed")
-      return
-    end
+    if not U.have("x86_64-w64-mingw32-gcc") then return pending("x86_64-w64-mingw32-gcc not installed") end
     dir = app_dir(false)
     write(dir .. "/main.c", "int main(void) { return 3; }\n")
     assert(os.execute(string.format("x86_64-w64-mingw32-gcc -mwindows -o '%s/bin/gui.exe' '%s/main.c'", dir, dir)))

@@ -11,18 +11,10 @@ local junit = require "diagkit.format.junit"
 local prometheus = require "diagkit.format.prometheus"
 local html = require "diagkit.format.html"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
-local recorded = src .. "/tests/fixtures/go/recorded/go1.19.8/linux"
+local U = require "spec_util"
 
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function write(content)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-  return path
-end
+local src, q, write = U.src, U.q, U.tmpfile
+local recorded = U.go_recorded .. "/linux"
 
 -- Output of `python3 -c script file` after writing text to file.
 local function python(script, text)

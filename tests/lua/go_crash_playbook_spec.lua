@@ -2,30 +2,12 @@
 -- with a fake diagkit.proc that answers with a recorded stderr.
 require "diagkit"
 require "diagkit.gocrash"
-local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
-local recorded = src .. "/tests/fixtures/go/recorded/go1.19.8"
+local recorded = U.go_recorded
+local read, by_id = U.read, U.findings
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function run(raw, modules)
-  local def = assert(playbook.find("go-crash"))
-  return assert(playbook.run(def, raw, { modules = modules }))
-end
-
-local function by_id(rep, id)
-  local out = {}
-  for _, f in ipairs(rep.findings) do
-    if f.id == id then out[#out + 1] = f end
-  end
-  return out
-end
+local function run(raw, modules) return U.run_playbook("go-crash", raw, modules) end
 
 describe("go-crash playbook", function()
   local cases = {
@@ -86,10 +68,7 @@ describe("go-crash playbook", function()
 
   it("warns about a truncated dump and still explains it", function()
     local text = read(recorded .. "/linux/goroutines.txt")
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write(text:sub(1, (text:find("main.worker(0x0?)\n", 2000, true)) + 17))
-    f:close()
+    local path = U.tmpfile(text:sub(1, (text:find("main.worker(0x0?)\n", 2000, true)) + 17))
     local rep = run { log = path }
     os.remove(path)
     assert.are.equal("go.panic.custom", rep.findings[1].id)
@@ -99,10 +78,7 @@ describe("go-crash playbook", function()
   end)
 
   it("says it could not diagnose text with no Go crash in it", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write("all good\n")
-    f:close()
+    local path = U.tmpfile("all good\n")
     local rep = run { log = path }
     os.remove(path)
     assert.are.equal(0, #rep.findings)

@@ -2,38 +2,10 @@
 -- (tests/fixtures/go/recorded/go1.19.8; see its README).
 require "diagkit"
 require "diagkit.gocrash"
-local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
-local recorded = src .. "/tests/fixtures/go/recorded/go1.19.8/linux"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function tmpfile(content)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-  return path
-end
-
-local function run(id, raw, modules)
-  local def = assert(playbook.find(id))
-  return playbook.run(def, raw, { modules = modules })
-end
-
-local function by_id(rep, id)
-  local out = {}
-  for _, f in ipairs(rep.findings) do
-    if f.id == id then out[#out + 1] = f end
-  end
-  return out
-end
+local recorded = U.go_recorded .. "/linux"
+local read, tmpfile, run, by_id = U.read, U.tmpfile, U.run_playbook, U.findings
 
 describe("go-race playbook", function()
   it("reports each distinct pair once with its repeat count", function()

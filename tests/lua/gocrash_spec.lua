@@ -3,17 +3,10 @@
 require "diagkit"
 local gocrash = require "diagkit.gocrash"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
-local bin = os.getenv("DK_BINARY_DIR") or "build"
-local recorded = src .. "/tests/fixtures/go/recorded/go1.19.8"
+local U = require "spec_util"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local src, bin, recorded = U.src, U.bin, U.go_recorded
+local read = U.read_if
 
 -- case -> what every Go version must give
 local expect = {

@@ -3,15 +3,9 @@ require "diagkit"
 local log = require "diagkit.log"
 
 local dir
-local function sh(cmd)
-  assert(os.execute(cmd), cmd)
-end
-local function write(name, text)
-  local f = assert(io.open(dir .. "/" .. name, "wb"))
-  f:write(text)
-  f:close()
-  return dir .. "/" .. name
-end
+local U = require "spec_util"
+local sh = U.must
+local function write(name, text) return U.write(dir .. "/" .. name, text) end
 local function collect(path)
   local out = {}
   for line, n, off in log.lines(path) do out[#out + 1] = { line, n, off } end
@@ -19,14 +13,8 @@ local function collect(path)
 end
 
 describe("diagkit.log with gzip", function()
-  setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    sh("mkdir -p '" .. dir .. "'")
-  end)
-  teardown(function()
-    sh("rm -rf '" .. dir .. "'")
-  end)
+  setup(function() dir = U.tmpdir() end)
+  teardown(function() U.rmrf(dir) end)
 
   it("reads lines of a gzip file exactly as of the plain file", function()
     local plain = write("app.log", "start\r\nERROR disk full\n\nlast without newline")

@@ -2,13 +2,8 @@
 require "diagkit"
 local log = require "diagkit.log"
 
-local function tmpfile(content)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-  return path
-end
+local U = require "spec_util"
+local tmpfile = U.tmpfile
 
 describe("diagkit.log regexes", function()
   it("compiles, caches and describes patterns", function()
@@ -117,10 +112,7 @@ describe("diagkit.log files", function()
   end)
 
   it("reports a missing file as nil, message, code", function()
-    local a, msg, code = log.lines("/nonexistent/x.log")
-    assert.is_nil(a)
-    assert.are.equal("ENOENT", code)
-    assert.truthy(msg:find("/nonexistent/x.log", 1, true))
+    local msg = U.fails("ENOENT", "/nonexistent/x.log", log.lines, "/nonexistent/x.log")
     assert.are.same({ nil, msg, "ENOENT" }, { log.tail("/nonexistent/x.log", 3) })
     assert.are.same({ nil, msg, "ENOENT" }, { log.scan("/nonexistent/x.log", { a = "a" }) })
   end)

@@ -4,45 +4,16 @@
 -- fake diagkit.proc.
 require "diagkit"
 require "diagkit.deps"
-local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 
-local SRC = os.getenv("DK_SOURCE_DIR") or "."
-local BIN = os.getenv("DK_BINARY_DIR") or "build"
-local FX = BIN .. "/deps-fixtures"
-local WINE_DLLS = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows"
+local WINE_DLLS = U.wine_dlls
+local exists, fx, by_id = U.exists, U.deps_fixtures, U.finding
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
-
-local built = false
-local function fx(rel)
-  if not built then
-    local p = assert(io.popen(SRC .. "/tests/fixtures/deps/build.sh " .. FX .. " 2>&1"))
-    local out = p:read("a")
-    assert(p:close(), "fixture build failed:\n" .. out)
-    built = true
-  end
-  return FX .. "/" .. rel
-end
-
-local function run(raw, modules)
-  local def = assert(playbook.find("missing-dll"))
-  return assert(playbook.run(def, raw, { modules = modules }))
-end
-
-local function by_id(rep, id)
-  for _, f in ipairs(rep.findings) do
-    if f.id == id then return f end
-  end
-end
+local function run(raw, modules) return U.run_playbook("missing-dll", raw, modules) end
 
 local function evidence(f, kind)
-  for _, e in ipairs(f.evidence or {}) do
-    if e.kind == kind then return e.value end
-  end
+  local e = U.evidence(f, kind)[1]
+  return e and e.value
 end
 
 describe("missing-dll playbook", function()

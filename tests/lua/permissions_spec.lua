@@ -2,18 +2,15 @@
 -- offline Windows evaluation, and stale groups through a replaced module.
 require "diagkit"
 local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 local access = require "diagkit.access"
 
 local HOSTS = "O:SYG:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)(A;ID;0x1200a9;;;AC)(A;ID;0x1200a9;;;S-1-15-2-2)"
 
-local function sh(cmd) return os.execute(cmd) == true end
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local sh, q = U.ok, U.q
 local is_root = io.popen("id -u"):read("l") == "0"
 
-local function run(params, modules)
-  local def = assert(playbook.find("permissions"))
-  return assert(playbook.run(def, params, { modules = modules }))
-end
+local function run(params, modules) return U.run_playbook("permissions", params, modules) end
 
 describe("permissions playbook", function()
   local dir
@@ -46,12 +43,9 @@ describe("permissions playbook", function()
   end)
 
   it("names an LSM denial when the bits allow but the program is refused", function()
-    local log = os.tmpname()
-    local f = assert(io.open(log, "wb"))
-    f:write('type=AVC msg=audit(1700000000.1:42): avc:  denied  { read } for  pid=4211 comm="app" name="db" '
+    local log = U.tmpfile('type=AVC msg=audit(1700000000.1:42): avc:  denied  { read } for  pid=4211 comm="app" name="db" '
       .. 'dev="vda" ino=12 scontext=system_u:system_r:httpd_t:s0 tcontext=unconfined_u:object_r:user_home_t:s0 '
       .. 'tclass=file permissive=0\n')
-    f:close()
     local rep = run { message = "open " .. dir .. "/srv/app/data/db: Permission denied", audit_log = log }
     os.remove(log)
     local fnd = rep.findings[1]
@@ -174,8 +168,7 @@ describe("permissions playbook", function()
   it("checks a key of an offline hive (who may write this service key)", function()
     local out = os.tmpname()
     os.remove(out)
-    local src = os.getenv("DK_SOURCE_DIR") or "."
-    if not sh("sh " .. q(src .. "/tests/fixtures/reg/build.sh") .. " " .. q(out) .. " >/dev/null 2>&1") then
+    if not sh("sh " .. q(U.src .. "/tests/fixtures/reg/build.sh") .. " " .. q(out) .. " >/dev/null 2>&1") then
       return pending("hivexregedit is needed to build the fixture hive")
     end
     local rep = run { hive = out .. "/sample.hive", key = "CurrentControlSet\\Services\\DemoSvc", want = "write" }

@@ -4,19 +4,9 @@
 require "diagkit"
 local proc = require "diagkit.proc"
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p '" .. d .. "'"))
-  return d
-end
+local U = require "spec_util"
 
-local function write(path, data, mode)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-  if mode then assert(os.execute("chmod " .. mode .. " '" .. path .. "'")) end
-end
+local tmpdir, write = U.tmpdir, U.write
 
 describe("diagkit.proc.run", function()
   it("reports exit codes, argv, pid, path and usage", function()

@@ -4,12 +4,11 @@
 require "diagkit"
 local reg = require "diagkit.reg"
 local access = require "diagkit.access"
+local U = require "spec_util"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
-local shared = src .. "/../shared/data/registry"
+local src, shared = U.src, U.shared .. "/registry"
 
-local function sh(cmd) return os.execute(cmd) == true end
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local sh, q = U.ok, U.q
 
 local tmp = os.tmpname()
 os.remove(tmp)
@@ -164,12 +163,8 @@ describe("diagkit.reg (script-built hive)", function()
   end)
 
   it("refuses what is not a hive with DK_BAD_FORMAT, a missing file with ENOENT", function()
-    local r, msg, code = reg.open(src .. "/README.md")
-    assert.is_nil(r)
-    assert.are.equal("DK_BAD_FORMAT", code)
-    assert.truthy(msg:find("README.md", 1, true))
-    r, msg, code = reg.open(tmp .. "/none.hive")
-    assert.are.equal("ENOENT", code)
+    U.fails("DK_BAD_FORMAT", "README.md", reg.open, src .. "/README.md")
+    U.fails("ENOENT", nil, reg.open, tmp .. "/none.hive")
   end)
 end)
 
@@ -238,15 +233,9 @@ describe("diagkit.reg .reg text files", function()
   end)
 
   it("refuses what is not a registry file", function()
-    local r, msg, code = reg.parse_reg("hello\nworld")
-    assert.is_nil(r)
-    assert.are.equal("DK_BAD_FORMAT", code)
-    assert.truthy(msg:find("line 1 is 'hello'", 1, true))
-    r, msg, code = reg.parse_reg("\n\n")
-    assert.are.equal("DK_BAD_FORMAT", code)
-    assert.truthy(msg:find("no header line", 1, true))
-    r, msg, code = reg.load_reg(fx .. "missing.reg")
-    assert.are.equal("ENOENT", code)
+    U.fails("DK_BAD_FORMAT", "line 1 is 'hello'", reg.parse_reg, "hello\nworld")
+    U.fails("DK_BAD_FORMAT", "no header line", reg.parse_reg, "\n\n")
+    U.fails("ENOENT", nil, reg.load_reg, fx .. "missing.reg")
   end)
 end)
 

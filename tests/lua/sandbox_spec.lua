@@ -37,7 +37,7 @@ end
 
 -- Loads and runs; returns the report (or nil, load error).
 local function run(path, p, raw, modules)
-  local def, err = playbook.load_file(path, { sandbox = true, policy = p or policy() })
+  local def, err = playbook.load_file(path, { sandbox = sandbox.loader(p or policy()) })
   if not def then return nil, err end
   return assert(playbook.run(def, raw or {}, { modules = modules }))
 end
@@ -133,7 +133,7 @@ describe("the sandbox", function()
 
   it("stops a check whose top level misbehaves, before any run", function()
     local path = write("toplevel", "while true do end")
-    local def, err = playbook.load_file(path, { sandbox = true, policy = policy() })
+    local def, err = playbook.load_file(path, { sandbox = sandbox.loader(policy()) })
     assert.is_nil(def)
     assert.truthy(err:find("instructions"), err)
     assert_host_usable()
@@ -160,6 +160,9 @@ describe("the sandbox", function()
     { "dofile outside the allowed folders", [[dofile("/etc/passwd")]], "dofile cannot read /etc/passwd" },
     { "reading outside the allowed folders", [[io.open("/etc/passwd")]], "io.open cannot read /etc/passwd" },
     { "a native read outside", [[require("diagkit.log").tail("/etc/passwd", 1)]], "log.tail cannot read" },
+    { "a diagkit.files read outside", [[require("diagkit.files").head("/etc/passwd", 4)]], "io.open cannot read /etc/passwd" },
+    { "diagkit.files bound to another open", [[require("diagkit.files").using(io.open).exists("/etc/passwd")]],
+      "io.open cannot read /etc/passwd" },
     { "starting a process", [[ctx.proc.run { argv = { "true" } }]], "proc.run: starting a process" },
     { "running a bundled playbook", [[ctx:run("exit-code", { argv = { "true" } })]], "ctx:run" },
   }
@@ -182,13 +185,15 @@ describe("the sandbox", function()
       local fh = assert(io.open(params.file))
       ctx:fact("first", fh:read("l"))
       fh:close()
-      ctx:fact("tail", require("diagkit.log").tail(params.file, 1)[1])]],
+      ctx:fact("tail", require("diagkit.log").tail(params.file, 1)[1])
+      ctx:fact("head", require("diagkit.files").first_line(params.file))]],
       [[{ file = { type = "path", help = "a log" } }]])
     -- Not allowed: the path param alone is enough.
     local rep = assert(run(reader, policy(), { file = data .. "/app.log" }))
     assert.are.same({}, rep.errors)
     assert.are.equal("line one", rep.facts.first)
     assert.are.equal("line two", rep.facts.tail)
+    assert.are.equal("line one", rep.facts.head)
     -- A folder given with --allow-read covers what is under it, and no more.
     local other = check("other", [[ctx:fact("n", #require("diagkit.log").tail("]] .. data .. [[/app.log", 5))]])
     assert.truthy(run(other, policy()).errors[1]:find("cannot read"))
@@ -197,6 +202,14 @@ describe("the sandbox", function()
     assert.truthy(run(escape, policy { allow_read = { data } }).errors[1]:find("cannot read"))
     -- The root folder allows everything (its path already ends in the separator).
     assert.are.same({}, run(other, policy { allow_read = { "/" } }).errors)
+  end)
+
+  it("depends on the playbook model, which does not require the sandbox", function()
+    local src = assert(package.searchpath("diagkit.playbook", package.path))
+    local fh = assert(io.open(src, "rb"))
+    local text = fh:read("a")
+    fh:close()
+    assert.is_nil(text:find([[require%s*%(?%s*["']diagkit%.sandbox]]))
   end)
 
   it("starts processes only with allow_exec", function()

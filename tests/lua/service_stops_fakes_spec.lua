@@ -3,21 +3,13 @@
 -- diagkit.proc), driven through playbook.run(def, raw, {modules = fakes}).
 -- diagkit.codes stays real, so the decoded codes are the real table's.
 require "diagkit"
-local playbook = require "diagkit.playbook"
+local U = require "spec_util"
 
-local SRC = os.getenv("DK_SOURCE_DIR") or "."
-local FX = SRC .. "/tests/fixtures/service/"
+local FX = U.src .. "/tests/fixtures/service/"
 
-local function run(raw, modules)
-  local def = assert(playbook.find("service-stops"))
-  return assert(playbook.run(def, raw, { modules = modules }))
-end
+local function run(raw, modules) return U.run_playbook("service-stops", raw, modules) end
 
-local function by_id(rep)
-  local out = {}
-  for _, f in ipairs(rep.findings) do out[f.id] = f end
-  return out
-end
+local by_id = U.by_id
 
 local windows_sys = { platform = function() return { os = "windows", arch = "x86_64" } end }
 
@@ -80,7 +72,7 @@ describe("service-stops with fake modules", function()
 
   it("asks journalctl through diagkit.proc when only systemctl text is given", function()
     local argv_seen
-    local journal = assert(io.open(FX .. "journal-api.json")):read("a")
+    local journal = U.read(FX .. "journal-api.json")
     local proc = { run = function(spec)
       argv_seen = spec.argv
       return { status = "exited", exit_code = 0, stdout = journal, stderr = "" }

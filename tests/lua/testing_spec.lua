@@ -91,10 +91,7 @@ describe("recording through ctx", function()
   end)
 
   it("records a handle's method calls through a proxy (a Lua file: userdata with methods)", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "wb"))
-    f:write("first\nsecond\n")
-    f:close()
+    local path = require("spec_util").tmpfile("first\nsecond\n")
     local fio = { open = function(p) return io.open(p, "rb") end }
     local function run(ctx)
       local h = assert(ctx.fio.open(path))
@@ -278,11 +275,8 @@ describe("testing.run and the assertions", function()
     })
     assert.is_true(testing.has_finding(rep, "exit.signal.sigsegv"))
     assert.has_error(function() testing.run("no-such-playbook") end)
-    local path = os.tmpname() .. ".lua"
-    local f = assert(io.open(path, "wb"))
-    f:write('return diagkit.playbook { id = "file-check", title = "t", summary = "s", run = function(ctx)'
+    local path = require("spec_util").write(os.tmpname() .. ".lua", 'return diagkit.playbook { id = "file-check", title = "t", summary = "s", run = function(ctx)'
       .. ' ctx:finding { id = "file-check.ran", severity = "info", title = ctx.sys.platform().os } end }\n')
-    f:close()
     rep = testing.run(path, {}, testing.fake { sys = { platform = { os = "windows" } } })
     os.remove(path)
     assert.are.equal("windows", testing.finding(rep, "file-check.ran").title)

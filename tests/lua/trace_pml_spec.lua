@@ -3,20 +3,13 @@
 -- ../shared/data/procmon compared event by event with its CSV export.
 require "diagkit"
 local trace = require "diagkit.trace"
+local U = require "spec_util"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
+local src, shared = U.src, U.shared .. "/procmon"
 local fixtures = src .. "/tests/fixtures/trace/"
-local shared = src .. "/../shared/data/procmon"
 
 local tmp
-local function sh(cmd) assert(os.execute(cmd), cmd) end
-local function have(cmd) return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") end
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local sh, have, slurp = U.must, U.have, U.read
 
 -- Every column of a Procmon CSV export, as a list of {name = value} rows.
 local function csv_rows(text)
@@ -90,12 +83,8 @@ local function compare(pml, csv)
 end
 
 describe("trace.pml", function()
-  setup(function()
-    tmp = os.tmpname()
-    os.remove(tmp)
-    sh("mkdir -p '" .. tmp .. "'")
-  end)
-  teardown(function() sh("rm -rf '" .. tmp .. "'") end)
+  setup(function() tmp = U.tmpdir() end)
+  teardown(function() U.rmrf(tmp) end)
 
   it("has fixtures that make_pml.py writes byte for byte", function()
     if not have("python3") then return pending("python3 is not installed") end

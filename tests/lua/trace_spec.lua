@@ -3,21 +3,18 @@
 require "diagkit"
 local trace = require "diagkit.trace"
 local proc = require "diagkit.proc"
+local U = require "spec_util"
 
-local src = os.getenv("DK_SOURCE_DIR") or "."
-local shared = src .. "/../shared/data/procmon"
+local src, shared = U.src, U.shared .. "/procmon"
 
 local tmp
-local function sh(cmd) assert(os.execute(cmd), cmd) end
-local function have(cmd) return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") end
+local sh, have = U.must, U.have
 
 describe("diagkit.trace", function()
   setup(function()
-    tmp = os.tmpname()
-    os.remove(tmp)
+    tmp = U.tmpdir()
     sh("mkdir -p '" .. tmp .. "/app/conf'")
-    local f = assert(io.open(tmp .. "/cfg.c", "w"))
-    f:write([[
+    U.write(tmp .. "/cfg.c", [[
 #include <stdio.h>
 #include <unistd.h>
 int main(void) {
@@ -27,10 +24,9 @@ int main(void) {
   return 0;
 }
 ]])
-    f:close()
     sh(string.format("cc -o '%s/cfg' '%s/cfg.c'", tmp, tmp))
   end)
-  teardown(function() sh("rm -rf '" .. tmp .. "'") end)
+  teardown(function() U.rmrf(tmp) end)
 
   it("runs a program under strace and names the file it could not open", function()
     if not have("strace") then return pending("strace is not installed (apt install strace)") end
@@ -92,17 +88,9 @@ int main(void) {
   end)
 
   it("refuses what is not a trace, and a missing file, with nil, message, code", function()
-    local ev, msg, code = trace.parse_strace("just some\nprogram output\n")
-    assert.is_nil(ev)
-    assert.are.equal("DK_BAD_FORMAT", code)
-    assert.truthy(msg:find("not strace output", 1, true))
-    ev, msg, code = trace.strace_file(tmp .. "/none.txt")
-    assert.is_nil(ev)
-    assert.are.equal("ENOENT", code)
-    ev, msg, code = trace.procmon_csv(tmp .. "/cfg.c")
-    assert.is_nil(ev)
-    assert.are.equal("DK_BAD_FORMAT", code)
-    assert.truthy(msg:find("not a Process Monitor CSV", 1, true), msg)
+    U.fails("DK_BAD_FORMAT", "not strace output", trace.parse_strace, "just some\nprogram output\n")
+    U.fails("ENOENT", nil, trace.strace_file, tmp .. "/none.txt")
+    U.fails("DK_BAD_FORMAT", "not a Process Monitor CSV", trace.procmon_csv, tmp .. "/cfg.c")
     assert.has_error(function() trace.failures("x") end)
   end)
 

@@ -35,7 +35,7 @@ local OPTIONS = {
   ["--recover"] = true, ["--recover#"] = "recover",
   ["--xml"] = true, ["--xml#"] = "xml",
   ["--info"] = true, ["--info#"] = "info",
-  ["--event-id"] = "event_id",
+  ["--event-id"] = "event_id*",
 }
 
 local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 7 * 86400 }
@@ -52,42 +52,25 @@ function M.time_arg(evtx, name, s, now)
   return s
 end
 
--- --event-id may repeat and take lists; cliargs keeps only the last value, so collect them first.
-function M.event_ids(args)
-  local ids, rest = {}, {}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    local v
-    if a == "--" then
-      table.move(args, i, #args, #rest + 1, rest)
-      break
-    elseif a == "--event-id" then
-      v = args[i + 1]
-      if v == nil then usage_error("option '--event-id' needs a value") end
-      i = i + 1
-    else
-      v = a:match("^%-%-event%-id=(.*)$")
-      if not v then rest[#rest + 1] = a end
-    end
-    if v then
-      for item in (v .. ","):gmatch("([^,]*),") do
-        local id = math.tointeger(tonumber(item))
-        if not id or id < 0 or id > 65535 then
-          usage_error("--event-id: '%s' is not an event id (0-65535)", item)
-        end
-        ids[#ids + 1] = id
+-- The ids of every --event-id given (each may be a list: 7031,7034).
+function M.event_ids(values)
+  local ids = {}
+  for _, v in ipairs(values or {}) do
+    for item in (v .. ","):gmatch("([^,]*),") do
+      local id = math.tointeger(tonumber(item))
+      if not id or id < 0 or id > 65535 then
+        usage_error("--event-id: '%s' is not an event id (0-65535)", item)
       end
+      ids[#ids + 1] = id
     end
-    i = i + 1
   end
-  return ids, rest
+  return ids
 end
 
 function M.run(args)
   local evtx = require "diagkit.evtx"
-  local ids, rest = M.event_ids(args)
-  local opts, files = cliargs.parse(rest, 2, OPTIONS)
+  local opts, files = cliargs.parse(args, 2, OPTIONS)
+  local ids = M.event_ids(opts.event_id)
   if #files == 0 then usage_error("evtx needs at least one .evtx file (diagkit evtx --help)") end
   local format = opts.format or "xml"
   if format ~= "xml" and format ~= "json" and format ~= "jsonl" then
