@@ -82,6 +82,13 @@ static int l_call(lua_State *L) {
   dk_limits_arm(L, lim, (size_t)memory, (long long)instructions);
   dk_limits_set_deadline(lim, (long long)ms);
   int status = lua_pcall(L, nargs, LUA_MULTRET, 0);
+  if (status == LUA_OK && dk_limits_tripped(lim)) {
+    /* A limit tripped where f could catch it (in a coroutine, a pcall) and f
+       returned before its own hook tick: its results are not a result. */
+    lua_settop(L, 0);
+    lua_pushliteral(L, "stopped after a limit tripped");
+    status = LUA_ERRRUN;
+  }
   int tripped = dk_limits_disarm(L, lim);
   if (own) dk_limits_detach(L, lim);
   if (status == LUA_OK) {

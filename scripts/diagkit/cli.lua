@@ -48,6 +48,7 @@ run in a sandbox (docs/sandbox.md):
   --allow-exec            let the check start programs through diagkit.proc
   --max-instructions N    stop the check after N Lua instructions (default 5e8)
   --max-memory MIB        stop the check when it holds more than MIB MiB (default 256)
+  --max-seconds S         stop the check after S seconds of wall-clock time (default 300)
   --trust                 no sandbox: the check runs with your full rights
 Exit status: 0 nothing found, 1 warnings, 2 errors, 3 could not diagnose, 64 usage error.
 ]],
@@ -62,6 +63,7 @@ run in a sandbox (docs/sandbox.md):
   --allow-exec            let the check start programs through diagkit.proc
   --max-instructions N    stop the check after N Lua instructions (default 5e8)
   --max-memory MIB        stop the check when it holds more than MIB MiB (default 256)
+  --max-seconds S         stop the check after S seconds of wall-clock time (default 300)
   --trust                 no sandbox: the check runs with your full rights
 ]],
   explain = [[
@@ -84,7 +86,7 @@ local RUN_OPTIONS = {
   -- The sandbox of checks that are not bundled (diagkit/sandbox.lua).
   ["--trust"] = true, ["--trust#"] = "trust", ["--allow-exec"] = true, ["--allow-exec#"] = "allow_exec",
   ["--allow-read"] = "allow_read*", ["--max-instructions"] = "max_instructions",
-  ["--max-memory"] = "max_memory",
+  ["--max-memory"] = "max_memory", ["--max-seconds"] = "max_seconds",
   -- Save the native calls and the report to DIR (diagkit/recording.lua, docs/lua-api/testing.md).
   ["--record"] = "record",
 }
@@ -104,9 +106,15 @@ local function load_opts(opts)
     if not mib or mib <= 0 then usage_error("--max-memory needs a number of MiB, got '%s'", opts.max_memory) end
     memory = math.floor(mib * 1024 * 1024)
   end
+  local milliseconds
+  if opts.max_seconds then
+    local sec = tonumber(opts.max_seconds)
+    if not sec or sec <= 0 then usage_error("--max-seconds needs a number of seconds, got '%s'", opts.max_seconds) end
+    milliseconds = math.max(1, math.floor(sec * 1000))
+  end
   local policy, err = require("diagkit.sandbox").policy {
     allow_read = opts.allow_read, allow_exec = opts.allow_exec,
-    instructions = instructions, memory = memory,
+    instructions = instructions, memory = memory, milliseconds = milliseconds,
   }
   if not policy then usage_error("%s", err) end
   return { sandbox = require("diagkit.sandbox").loader(policy) }

@@ -131,10 +131,16 @@ function params.argv_name(decl)
   end
 end
 
+--- The names whose value came from the declaration's default, not from the
+--- user, by resolved table: a sandboxed check may read a path the user gave,
+--- never one it chose itself (diagkit/sandbox.lua).
+params.defaulted = setmetatable({}, { __mode = "k" })
+
 --- Converts raw values (strings from the command line, or JSON values) into
 --- checked values. Returns the table, or nil and one message.
 function params.resolve(decl, raw)
   local out = {}
+  local defaulted = {}
   for name, value in pairs(raw) do
     local spec = decl[name]
     if not spec then
@@ -155,6 +161,7 @@ function params.resolve(decl, raw)
     if out[name] == nil then
       if spec.default ~= nil then
         out[name] = spec.default
+        defaulted[name] = true
       elseif spec.required then
         if spec.type == "argv" then
           return nil, "this playbook needs a program to run: diagkit run <playbook> -- program args..."
@@ -163,6 +170,7 @@ function params.resolve(decl, raw)
       end
     end
   end
+  params.defaulted[out] = defaulted
   return out
 end
 

@@ -11,6 +11,7 @@
 -- Ctx.__index); package.loaded is never touched, so code that requires a
 -- module itself is neither recorded nor replayed.
 
+local files = require "diagkit.files"
 local json = require "diagkit.json"
 
 local M = {}
@@ -355,7 +356,9 @@ function Recorder:wrap_fn(where, f)
   return function(...)
     local args = table.pack(...)
     local entry = { module = where.module, fn = where.fn, handle = where.handle, method = where.method }
-    entry.args = encode_values(args, self.hook).values
+    local named = { n = args.n }
+    for i = 1, args.n do named[i] = files.user_name(args[i]) end
+    entry.args = encode_values(named, self.hook).values
     local call = { n = args.n }
     for i = 1, args.n do
       local a = args[i]

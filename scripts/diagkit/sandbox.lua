@@ -26,12 +26,18 @@
 local files = require "diagkit.files"
 local json = require "diagkit.json"
 local limits = require "diagkit.limits"
+local params_mod = require "diagkit.params"
 local playbook = require "diagkit.playbook"
 local sys = require "diagkit.sys"
 
 local M = {}
 
-M.DEFAULTS = { instructions = 500000000, memory = 256 * 1024 * 1024 }
+M.DEFAULTS = { instructions = 500000000, memory = 256 * 1024 * 1024, milliseconds = 300000 }
+
+-- How many bytes a native parser may allocate in C (outside the memory cap)
+-- for each byte of input, at worst: reg.parse_reg of "[A]\n" repeated takes
+-- ~32x. A check's input to a parser is refused above memory cap / this.
+M.PARSE_EXPANSION = 32
 
 local windows = package.config:sub(1, 1) == "\\"
 
@@ -86,7 +92,8 @@ function M.policy(opts)
     allow_exec = opts.allow_exec or false,
     read = {},
     limits = { instructions = opts.instructions or M.DEFAULTS.instructions,
-               memory = opts.memory or M.DEFAULTS.memory },
+               memory = opts.memory or M.DEFAULTS.memory,
+               milliseconds = opts.milliseconds or M.DEFAULTS.milliseconds },
   }
   for _, d in ipairs(opts.allow_read or {}) do
     local real = sys.realpath(d)
@@ -102,11 +109,8 @@ function M.allow(policy, path)
   if real then policy.read[#policy.read + 1] = norm(real) end
 end
 
---- True when the policy lets a check read path (a file, or under a folder allowed).
-function M.readable(policy, path)
-  if type(path) ~= "string" then return false end
-  local real = canonical(path)
-  if not real then return false end
+-- True when the canonical path real is an allowed file or under an allowed folder.
+local function allowed(policy, real)
   real = norm(real)
   local sep = windows and "\\" or "/"
   for _, dir in ipairs(policy.read) do
@@ -116,11 +120,38 @@ function M.readable(policy, path)
   return false
 end
 
-local function check_read(policy, path, fn)
-  if not M.readable(policy, path) then
-    error(string.format("sandbox: %s cannot read %s: it is outside the folders allowed with " ..
-      "--allow-read (run with --trust if you trust the check)", fn, tostring(path)), caller_level())
+--- True when the policy lets a check read path (a file, or under a folder allowed).
+function M.readable(policy, path)
+  if type(path) ~= "string" then return false end
+  local real = canonical(path)
+  return real ~= nil and allowed(policy, real)
+end
+
+local function refuse(fn, path)
+  error(string.format("sandbox: %s cannot read %s: it is outside the folders allowed with " ..
+    "--allow-read (run with --trust if you trust the check)", fn, tostring(path)), caller_level())
+end
+
+-- Opens path for a check and judges the file actually opened, not the name:
+-- a symbolic link swapped in between a check of the name and its use would
+-- otherwise escape (limits.open reads the opened descriptor's own path).
+-- Returns the open file and the name native code should be given (one that
+-- reopens this very file, /proc/self/fd/N, where the OS has such a name), or
+-- nil, message, code for a file inside the allowed folders that cannot be
+-- opened; raises for anything outside them.
+local function open_checked(policy, path, fn)
+  if type(path) ~= "string" then refuse(fn, path) end
+  local f, real, alias = limits.open(path)
+  if not f then
+    -- Outside: the usual refusal, which tells nothing about the file.
+    if not M.readable(policy, path) then refuse(fn, path) end
+    return nil, real, alias
   end
+  if not allowed(policy, real) then
+    f:close()
+    refuse(fn, path)
+  end
+  return f, alias or path, real
 end
 
 local function check_exec(policy, fn)
@@ -143,18 +174,20 @@ M.NATIVE = {
     file_security = "meta", key_security = "meta", current_token = "meta" },
   codes = { counts = "pure", lookup = "pure", name = "pure", search = "pure", value = "pure" },
   deps = { apiset = { read = 1 }, elf = { read = 1 }, gobuild = { read = 1 }, ldcache = { read = 1, optional = true },
-    pe = { read = 1 }, walk = { read = 1, opts = 2, opt_files = { "apiset", "ldcache" } }, walker = "deny" },
-  evtx = { cpu_count = "pure", from_xml = "pure", open = { read = 1 }, parse_time = "pure", query = "meta",
+    pe = { read = 1 }, walk = { read = 1, by_name = true, opts = 2, opt_files = { "apiset", "ldcache" } },
+    walker = "deny" },
+  evtx = { cpu_count = "pure", from_xml = { bytes = 1 }, open = { read = 1 }, parse_time = "pure", query = "meta",
     time = "pure" },
-  gocrash = { classify = "pure", parse = "pure" },
+  gocrash = { classify = "pure", parse = { bytes = 1 } },
   log = { compile = "pure", find = "pure", gmatch = "pure", gsub = "pure", match = "pure", scan_text = "pure",
-    limits = "pure", lines = { read = 1 }, scan = { read = 1 }, tail = { read = 1 } },
+    limits = "lower", lines = { read = 1 }, scan = { read = 1 }, tail = { read = 1 } },
   proc = { run = "exec", spawn = "exec", which = "meta" },
-  reg = { failure_actions = "pure", parse_reg = "pure", load_reg = { read = 1 }, open = { read = 1 },
-    live = "meta" },
+  reg = { failure_actions = "pure", parse_reg = { bytes = 1 }, load_reg = { read = 1 },
+    open = { read = 1, by_name = true, opts = 2, opt_files = { "logs" } }, live = "meta" },
   svc = { query = "meta" },
   sys = { clock_ms = "pure", isatty = "pure", pid = "pure", platform = "pure", realpath = "meta" },
-  trace = { parse_procmon_csv = "pure", parse_strace = "pure", parse_pml = "pure", procmon_csv = { read = 1 },
+  trace = { parse_procmon_csv = { bytes = 1 }, parse_strace = { bytes = 1 }, parse_pml = { bytes = 1 },
+    procmon_csv = { read = 1 },
     strace_file = { read = 1 }, pml = { read = 1 },
     -- added by diagkit/tracing.lua
     failures = "pure", run = "exec" },
@@ -167,30 +200,117 @@ M.LFS = { attributes = "meta", symlinkattributes = "meta", dir = "meta", current
   chdir = "deny", link = "deny", lock = "deny", lock_dir = "deny", mkdir = "deny", rmdir = "deny",
   setmode = "deny", touch = "deny", unlock = "deny" }
 
+local function close_all(held)
+  for _, f in ipairs(held) do f:close() end
+end
+
+-- Replaces the alias of an opened file by the name the check used, in a message.
+local function unalias(msg, alias, path)
+  if type(msg) ~= "string" or alias == path then return msg end
+  return (msg:gsub(alias:gsub("%p", "%%%0"), (path:gsub("%%", "%%%%"))))
+end
+
+-- A native function whose file arguments (and file options) are opened and
+-- judged first, then handed over by a name that reopens the judged file.
+local function reading(policy, qualified, fn, rule)
+  return function(...)
+    local args = table.pack(...)
+    local held, renamed = {}, {}
+    local function take(path, what)
+      local f, name, code = open_checked(policy, path, what)
+      -- Inside the allowed folders but not openable (missing, a folder):
+      -- the native function says so in its own words.
+      if not f then return path end
+      -- by_name: the native function also looks beside the file (a hive's
+      -- .LOG1, a program's own folder), so it gets the judged real path.
+      if rule.by_name then name = code end
+      held[#held + 1] = f
+      renamed[#renamed + 1] = { name, path }
+      files.aliases[name] = path
+      return name
+    end
+    local path = args[rule.read]
+    if not (rule.optional and path == nil) then
+      local name, msg, code = take(path, qualified)
+      if not name then
+        close_all(held)
+        return nil, msg, code
+      end
+      args[rule.read] = name
+    end
+    local o = rule.opts and args[rule.opts]
+    if type(o) == "table" then
+      local copy = {}
+      for k, v in next, o do copy[k] = v end
+      for _, k in ipairs(rule.opt_files or {}) do
+        local v = copy[k]
+        local list = type(v) == "table" and v or (v ~= nil and v ~= "" and { v }) or {}
+        local names = {}
+        for i, p in ipairs(list) do
+          local name, msg, code = take(p, qualified .. " option " .. k)
+          if not name then
+            close_all(held)
+            return nil, msg, code
+          end
+          names[i] = name
+        end
+        if type(v) == "table" then copy[k] = names elseif #names > 0 then copy[k] = names[1] end
+      end
+      args[rule.opts] = copy
+    end
+    local r = table.pack(pcall(fn, table.unpack(args, 1, args.n)))
+    close_all(held)
+    for _, pair in ipairs(renamed) do files.aliases[pair[1]] = nil end
+    for _, pair in ipairs(renamed) do
+      r[2] = unalias(r[2], pair[1], pair[2])
+      r[3] = unalias(r[3], pair[1], pair[2])
+    end
+    if not r[1] then error(r[2], 0) end
+    return table.unpack(r, 2, r.n)
+  end
+end
+
+-- A native parser's input string is bounded by the memory cap: what it
+-- allocates in C is outside Lua's allocator (see M.PARSE_EXPANSION).
+local function bounded(policy, qualified, fn, arg)
+  return function(...)
+    local s = select(arg, ...)
+    local most = policy.limits.memory // M.PARSE_EXPANSION
+    if type(s) == "string" and #s > most then
+      error(string.format("sandbox: %s: input too large for the sandbox's memory cap (%d bytes, at most %d; " ..
+        "raise the cap with --max-memory)", qualified, #s, most), caller_level())
+    end
+    return fn(...)
+  end
+end
+
+-- log.limits: a host-wide setting, so a check may lower the limits for its
+-- own run (M.call restores them) but never raise them.
+local function lowering_only(fn)
+  return function(t)
+    if type(t) ~= "table" then return fn(t) end
+    local now, copy = fn(), {}
+    for _, k in ipairs { "match", "depth", "heap" } do
+      local v = rawget(t, k)
+      if type(v) == "number" and type(now[k]) == "number" and v > now[k] then v = now[k] end
+      copy[k] = v
+    end
+    return fn(copy)
+  end
+end
+
 local function guard(policy, mod, name, fn, rule)
   local qualified = mod .. "." .. name
   if rule == "pure" or rule == "meta" then return fn end
+  if rule == "lower" then return lowering_only(fn) end
+  if type(rule) == "table" and rule.bytes then return bounded(policy, qualified, fn, rule.bytes) end
   if rule == "exec" then
     return function(...)
       check_exec(policy, qualified)
       return fn(...)
     end
   end
-  if type(rule) == "table" then
-    return function(...)
-      local path = select(rule.read, ...)
-      if not (rule.optional and path == nil) then check_read(policy, path, qualified) end
-      if rule.opts then
-        local o = select(rule.opts, ...)
-        if type(o) == "table" then
-          for _, k in ipairs(rule.opt_files or {}) do
-            if o[k] ~= nil and o[k] ~= "" then check_read(policy, o[k], qualified .. " option " .. k) end
-          end
-        end
-      end
-      return fn(...)
-    end
-  end
+  if type(rule) == "table" then return reading(policy, qualified, fn, rule) end
   return function() deny(qualified, rule == "deny" and nil or "it is not classified for the sandbox") end
 end
 
@@ -304,19 +424,73 @@ end
 -- budget (modules/limits/pattern.c), so a pattern that backtracks for
 -- minutes inside one call stops like an endless loop.
 local guarded_string = copy_lib(string, { "dump" })
-for _, k in ipairs { "find", "match", "gmatch", "gsub" } do guarded_string[k] = limits[k] end
+-- rep too: Lua 5.4's loops n times even for an empty result, inside one C call.
+for _, k in ipairs { "find", "match", "gmatch", "gsub", "rep" } do guarded_string[k] = limits[k] end
 
 --- limits.call with the string metatable pointing at the guarded functions
 --- for the length of the call (method calls on strings do not go through
---- the check's environment).
+--- the check's environment), and the host-wide regular-expression limits
+--- restored afterwards (a check may lower them for itself, see lowering_only).
 function M.call(policy, f, ...)
   local smt = getmetatable("")
   local saved = smt.__index
+  local has_log, log = pcall(require, "diagkit.log")
+  local log_limits = has_log and log.limits() or nil
   smt.__index = guarded_string
   local r = table.pack(pcall(limits.call, f, policy.limits, ...))
   smt.__index = saved
+  if log_limits then log.limits(log_limits) end
   if not r[1] then error(r[2], 0) end
   return table.unpack(r, 2, r.n)
+end
+
+-- Lua runs an xpcall message handler, and the __close handlers a coroutine's
+-- cleanup closes, with hooks off when the error came from a hook: a handler
+-- that loops would never be stopped. So once a limit has tripped (or a cancel
+-- is pending) none of the check's handlers runs; before that they run under
+-- the budget like any code.
+local function guarded_xpcall(f, handler, ...)
+  if type(handler) ~= "function" then return xpcall(f, handler, ...) end
+  return xpcall(f, function(e)
+    if limits.tripped() then return e end
+    return handler(e)
+  end, ...)
+end
+
+local function guarded_coroutines()
+  local co = copy_lib(coroutine)
+  co.close = function(c)
+    if limits.tripped() then return false, "stopped: not closing a coroutine after a limit tripped" end
+    return coroutine.close(c)
+  end
+  -- coroutine.wrap closes a coroutine that failed (and so runs its __close
+  -- handlers) from C: rebuilt on create/resume to ask first.
+  co.wrap = function(f)
+    local c = coroutine.create(f)
+    return function(...)
+      local r = table.pack(coroutine.resume(c, ...))
+      if r[1] then return table.unpack(r, 2, r.n) end
+      local e = r[2]
+      if coroutine.status(c) == "dead" and not limits.tripped() then
+        local ok, cerr = coroutine.close(c)
+        if not ok then e = cerr end
+      end
+      error(e, type(e) == "string" and 2 or 0)
+    end
+  end
+  return co
+end
+
+-- What a check's error says, without calling any of the check's code: the
+-- host reads it after the limits are off, so an error object's __tostring
+-- (which could loop or allocate) is never called.
+local function error_text(err)
+  local t = type(err)
+  if t == "string" then return err end
+  if t == "number" or t == "boolean" or t == "nil" then return tostring(err) end
+  local m = t == "table" and rawget(err, "message")
+  if type(m) == "string" then return m end
+  return "the check raised an error object (a " .. t .. "), not a message; error objects are not shown"
 end
 
 function M.env(policy, dk)
@@ -329,19 +503,34 @@ function M.env(policy, dk)
   env.table = copy_lib(table)
   env.math = copy_lib(math)
   env.utf8 = copy_lib(utf8)
-  env.coroutine = copy_lib(coroutine)
+  env.coroutine = guarded_coroutines()
+  env.xpcall = guarded_xpcall
   env.os = forbidding({ clock = os.clock, date = os.date, difftime = os.difftime, time = os.time,
     getenv = os.getenv }, "os", { "execute", "exit", "remove", "rename", "tmpname", "setlocale" },
     { execute = "start programs with diagkit.proc (needs --allow-exec)" })
   local function open(path, mode)
     if mode ~= nil and not tostring(mode):match("^rb?$") then deny("io.open(" .. tostring(path) .. ", '" .. tostring(mode) .. "')", "files can only be read") end
-    check_read(policy, path, "io.open")
-    return io.open(path, mode)
+    return open_checked(policy, path, "io.open")
+  end
+  -- The whole text of a file the check may read (loadfile, dofile).
+  local function slurp(path, fn)
+    local f, err = open_checked(policy, path, fn)
+    if not f then return nil, err end
+    local text = f:read("a")
+    f:close()
+    return text
   end
   env.io = forbidding({ open = open, type = io.type, lines = function(path, ...)
     if path == nil then deny("io.lines() on standard input") end
-    check_read(policy, path, "io.lines")
-    return io.lines(path, ...)
+    local f, err = open_checked(policy, path, "io.lines")
+    if not f then error(err, 2) end
+    -- as io.lines: the file is closed by the generic for (4th value) or at its end
+    local it = f:lines(...)
+    return function()
+      local line = it()
+      if line == nil then f:close() end
+      return line
+    end, nil, nil, f
   end }, "io", { "popen", "write", "read", "input", "output", "stdout", "stdin", "stderr", "tmpfile", "close" },
     { popen = "start programs with diagkit.proc (needs --allow-exec)",
       write = "report through ctx:finding and ctx:fact" })
@@ -352,14 +541,23 @@ function M.env(policy, dk)
     for i = 1, n do parts[i] = tostring((select(i, ...))) end
     io.stderr:write(table.concat(parts, "\t"), "\n")
   end
+  -- Metatables: a check sees and changes only those it set itself. The
+  -- host's (json arrays, json.null, ...) stay out of reach, so a check can
+  -- neither forge what the report writer sees nor hang it in a metamethod.
+  local own = setmetatable({}, { __mode = "k" })
   env.setmetatable = function(t, mt)
     if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
       deny("setmetatable with __gc", "finalizers run outside the instruction budget")
     end
+    local cur = type(t) == "table" and debug.getmetatable(t) or nil
+    if cur ~= nil and not own[cur] then deny("setmetatable on a value the host made") end
+    if type(mt) == "table" then own[mt] = true end
     return setmetatable(t, mt)
   end
   env.getmetatable = function(v)
     if type(v) ~= "table" then return nil end -- the string metatable is the host's
+    local mt = debug.getmetatable(v)
+    if mt == nil or not own[mt] then return nil end
     return getmetatable(v)
   end
   env.collectgarbage = function(opt, ...)
@@ -373,15 +571,18 @@ function M.env(policy, dk)
     if type(chunk) == "string" and chunk:byte(1) == 27 then deny("load of a binary chunk (bytecode)") end
     return load(chunk, name, text_only(mode, "load"), e == nil and env or e)
   end
-  env.loadfile = function(path, mode, e)
-    if path == nil then deny("loadfile() on standard input") end
-    check_read(policy, path, "loadfile")
-    return loadfile(path, text_only(mode, "loadfile"), e == nil and env or e)
+  -- loadfile and dofile read through a checked handle (open_checked), then load text.
+  local function load_checked(path, mode, e, fn)
+    if path == nil then deny(fn .. "() on standard input") end
+    mode = text_only(mode, fn)
+    local text, err = slurp(path, fn)
+    if not text then return nil, err end
+    if text:byte(1) == 27 then deny(fn .. " of a binary chunk (bytecode)") end
+    return load(text, "@" .. path, mode, e == nil and env or e)
   end
+  env.loadfile = function(path, mode, e) return load_checked(path, mode, e, "loadfile") end
   env.dofile = function(path)
-    if path == nil then deny("dofile() on standard input") end
-    check_read(policy, path, "dofile")
-    local f = assert(loadfile(path, "t", env))
+    local f = assert(load_checked(path, "t", nil, "dofile"))
     return f()
   end
   local loaded = {}
@@ -444,13 +645,20 @@ local function sandbox_ctx(ctx, policy, params)
     params = params,
     playbook = { id = def.id, title = def.title, version = def.version },
   }
+  -- After a limit tripped (caught inside a coroutine or pcall, before the
+  -- check's next hook tick) nothing the check reports is kept.
+  local function live()
+    if limits.tripped() then error("stopped after a limit tripped", 0) end
+  end
   function view.finding(self, f)
     if self ~= view then error("use ctx:finding{...}", 2) end
+    live()
     return ctx:finding(M.plain(f, "finding"))
   end
   function view.fact(self, key, value)
     if self ~= view then error("use ctx:fact(key, value)", 2) end
     if type(key) ~= "string" then error("ctx:fact: the key must be a string", 2) end
+    live()
     ctx:fact(key, M.plain(value, "fact " .. key))
     return value
   end
@@ -488,12 +696,15 @@ function M.describe(err, kind, policy)
   elseif kind == "memory" then
     return string.format("stopped: the check needed more than %d MiB of memory (a memory bomb?); " ..
       "raise the cap with --max-memory", policy.limits.memory // (1024 * 1024))
+  elseif kind == "time" then
+    return string.format("stopped: the check ran for more than %g s (many or long native calls?); " ..
+      "raise the limit with --max-seconds", policy.limits.milliseconds / 1000)
   elseif kind == "stack" then
-    return "stopped: stack overflow (runaway recursion): " .. tostring(err)
+    return "stopped: stack overflow (runaway recursion): " .. error_text(err)
   elseif kind == "cancelled" then
     return "cancelled"
   end
-  return tostring(err)
+  return error_text(err)
 end
 
 local stopped_mt = { __tostring = function(e) return e.message end }
@@ -522,8 +733,12 @@ function M.load(path, policy)
   safe.file = path
   safe.sandboxed = true
   safe.run = function(ctx, params)
+    -- Only paths the user gave: a default is a value the check chose itself.
+    local from_default = params_mod.defaulted[params] or {}
     for name, spec in pairs(safe.params) do
-      if spec.type == "path" and type(params[name]) == "string" then M.allow(policy, params[name]) end
+      if spec.type == "path" and type(params[name]) == "string" and not from_default[name] then
+        M.allow(policy, params[name])
+      end
     end
     local copy = M.plain(params, "params")
     local ran, rerr, rkind = M.call(policy, user_run, sandbox_ctx(ctx, policy, copy), copy)
