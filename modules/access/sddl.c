@@ -7,6 +7,8 @@
 #include "dk_err.h"
 #include "sd.h"
 
+#include "dk_buf.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,156 +306,110 @@ int dk_sddl_parse(const char *text, size_t len, dk_sd *sd, char *err, size_t err
 
 /* ---- printing ----------------------------------------------------------- */
 
-typedef struct {
-  char *buf;
-  size_t len, cap;
-  int oom;
-} S;
-
-DK_PRINTF(2, 3) static void put(S *s, const char *fmt, ...) {
-  if (s->oom) return;
-  if (!s->buf) {
-    s->buf = malloc(128);
-    if (!s->buf) {
-      s->oom = 1;
-      return;
-    }
-    s->cap = 128;
-    s->len = 0;
-  }
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      s->oom = 1;
-      return;
-    }
-    if ((size_t)n < s->cap - s->len) {
-      s->len += (size_t)n;
-      return;
-    }
-    size_t nc = (s->cap + (size_t)n + 1) * 2;
-    char *b = realloc(s->buf, nc);
-    if (!b) {
-      s->oom = 1;
-      return;
-    }
-    s->buf = b;
-    s->cap = nc;
-  }
-}
-
-static void put_sid(S *s, const dk_sid *sid) {
+static void put_sid(dk_buf *s, const dk_sid *sid) {
   const char *a = dk_sid_alias(sid);
   if (a) {
-    put(s, "%s", a);
+    dk_buf_adds(s, a);
     return;
   }
   char t[200];
   dk_sid_format(sid, t, sizeof t);
-  put(s, "%s", t);
+  dk_buf_adds(s, t);
 }
 
-static void put_rights(S *s, uint32_t m, uint8_t type) {
+static void put_rights(dk_buf *s, uint32_t m, uint8_t type) {
   if (type == DK_ACE_MANDATORY_LABEL && (m & ~7u) == 0 && m) {
     for (size_t i = 0; i < 3; i++)
-      if (m & label_rights[i].bits) put(s, "%s", label_rights[i].code);
+      if (m & label_rights[i].bits) dk_buf_adds(s, label_rights[i].code);
     return;
   }
   for (size_t i = 0; i < sizeof combined_rights / sizeof combined_rights[0]; i++)
     if (m == combined_rights[i].bits) {
-      put(s, "%s", combined_rights[i].code);
+      dk_buf_adds(s, combined_rights[i].code);
       return;
     }
   uint32_t named = 0;
   for (size_t i = 0; i < sizeof single_rights / sizeof single_rights[0]; i++) named |= single_rights[i].bits;
   if (m == 0) return;
   if ((m & ~named) != 0) {
-    put(s, "0x%x", m);
+    dk_buf_hex(s, m);
     return;
   }
   for (size_t i = 0; i < sizeof single_rights / sizeof single_rights[0]; i++)
-    if (m & single_rights[i].bits) put(s, "%s", single_rights[i].code);
+    if (m & single_rights[i].bits) dk_buf_adds(s, single_rights[i].code);
 }
 
-static void put_guid(S *s, const uint8_t g[16]) {
-  put(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2], g[1], g[0], g[5], g[4],
-      g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+static void put_guid(dk_buf *s, const uint8_t g[16]) {
+  dk_buf_printf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2], g[1], g[0],
+                g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
-static void put_ace(S *s, const dk_ace *a) {
+static void put_ace(dk_buf *s, const dk_ace *a) {
   const char *code = NULL;
   for (size_t i = 0; i < sizeof ace_types / sizeof ace_types[0]; i++)
     if (ace_types[i].type == a->type) code = ace_types[i].code;
-  put(s, "(");
-  if (code) put(s, "%s", code);
-  else put(s, "0x%02x", a->type);
-  put(s, ";");
+  dk_buf_addc(s, '(');
+  if (code) dk_buf_adds(s, code);
+  else dk_buf_printf(s, "0x%02x", a->type);
+  dk_buf_addc(s, ';');
   for (size_t i = 0; i < sizeof ace_flags / sizeof ace_flags[0]; i++)
-    if (a->flags & ace_flags[i].flag) put(s, "%s", ace_flags[i].code);
-  put(s, ";");
+    if (a->flags & ace_flags[i].flag) dk_buf_adds(s, ace_flags[i].code);
+  dk_buf_addc(s, ';');
   put_rights(s, a->mask, a->type);
-  put(s, ";");
+  dk_buf_addc(s, ';');
   if (a->object_flags & 1u) put_guid(s, a->object_type);
-  put(s, ";");
+  dk_buf_addc(s, ';');
   if (a->object_flags & 2u) put_guid(s, a->inherited_object_type);
-  put(s, ";");
+  dk_buf_addc(s, ';');
   put_sid(s, &a->sid);
   if (a->data_len && (a->type == DK_ACE_ALLOWED_CALLBACK || a->type == DK_ACE_DENIED_CALLBACK ||
                       a->type == DK_ACE_AUDIT_CALLBACK || a->type == DK_ACE_ALLOWED_CALLBACK_OBJECT ||
                       a->type == DK_ACE_DENIED_CALLBACK_OBJECT)) {
     /* The binary condition is not decompiled; show its size (not valid SDDL input). */
-    put(s, ";(<condition: %zu bytes>)", a->data_len);
+    dk_buf_printf(s, ";(<condition: %zu bytes>)", a->data_len);
   }
-  put(s, ")");
+  dk_buf_addc(s, ')');
 }
 
-static void put_acl(S *s, const dk_acl *acl, uint16_t control, int is_dacl) {
-  if (control & (is_dacl ? DK_SE_DACL_PROTECTED : DK_SE_SACL_PROTECTED)) put(s, "P");
-  if (control & (is_dacl ? DK_SE_DACL_AUTO_INHERIT_REQ : DK_SE_SACL_AUTO_INHERIT_REQ)) put(s, "AR");
-  if (control & (is_dacl ? DK_SE_DACL_AUTO_INHERITED : DK_SE_SACL_AUTO_INHERITED)) put(s, "AI");
+static void put_acl(dk_buf *s, const dk_acl *acl, uint16_t control, int is_dacl) {
+  if (control & (is_dacl ? DK_SE_DACL_PROTECTED : DK_SE_SACL_PROTECTED)) dk_buf_addc(s, 'P');
+  if (control & (is_dacl ? DK_SE_DACL_AUTO_INHERIT_REQ : DK_SE_SACL_AUTO_INHERIT_REQ)) dk_buf_adds(s, "AR");
+  if (control & (is_dacl ? DK_SE_DACL_AUTO_INHERITED : DK_SE_SACL_AUTO_INHERITED)) dk_buf_adds(s, "AI");
   if (acl->null) {
-    put(s, "NO_ACCESS_CONTROL");
+    dk_buf_adds(s, "NO_ACCESS_CONTROL");
     return;
   }
   for (size_t i = 0; i < acl->count; i++) put_ace(s, &acl->aces[i]);
 }
 
 void dk_sddl_ace(const dk_ace *ace, char *buf, size_t len) {
-  S s = {0};
+  dk_buf s = {0};
   put_ace(&s, ace);
-  if (s.oom || !s.buf) {
+  if (s.oom || !s.p) {
     if (len) buf[0] = '\0';
   } else {
-    snprintf(buf, len, "%s", s.buf);
+    snprintf(buf, len, "%s", s.p);
   }
-  free(s.buf);
+  dk_buf_free(&s);
 }
 
 char *dk_sddl_format(const dk_sd *sd) {
-  S s = {0};
-  put(&s, "%s", "");
+  dk_buf s = {0};
   if (sd->has_owner) {
-    put(&s, "O:");
+    dk_buf_adds(&s, "O:");
     put_sid(&s, &sd->owner);
   }
   if (sd->has_group) {
-    put(&s, "G:");
+    dk_buf_adds(&s, "G:");
     put_sid(&s, &sd->group);
   }
   if (sd->dacl.present) {
-    put(&s, "D:");
+    dk_buf_adds(&s, "D:");
     put_acl(&s, &sd->dacl, sd->control, 1);
   }
   if (sd->sacl.present) {
-    put(&s, "S:");
+    dk_buf_adds(&s, "S:");
     put_acl(&s, &sd->sacl, sd->control, 0);
   }
-  if (s.oom) {
-    free(s.buf);
-    return NULL;
-  }
-  return s.buf;
+  return dk_buf_take(&s); /* NULL when out of memory */
 }

@@ -19,89 +19,7 @@
 #include "dk_bytes.h"
 #include "dk_text.h"
 
-/* Buffers and arenas ---------------------------------------------------- */
-
-void dk_evtx_buf_free(dk_evtx_buf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-  b->oom = 0;
-}
-
-static int buf_reserve(dk_evtx_buf *b, size_t extra) {
-  if (b->oom) return -1;
-  if (extra > SIZE_MAX / 2 - b->len) {
-    b->oom = 1;
-    return -1;
-  }
-  if (b->len + extra + 1 <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->len + extra + 1) cap *= 2;
-  char *p = realloc(b->p, cap);
-  if (p == NULL) {
-    b->oom = 1;
-    return -1;
-  }
-  b->p = p;
-  b->cap = cap;
-  return 0;
-}
-
-static void buf_add(dk_evtx_buf *b, const char *s, size_t n) {
-  if (n == 0 || buf_reserve(b, n) != 0) return;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static void buf_adds(dk_evtx_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-static void buf_addc(dk_evtx_buf *b, char c) {
-  if (buf_reserve(b, 1) != 0) return;
-  b->p[b->len++] = c;
-  b->p[b->len] = '\0';
-}
-
-DK_PRINTF(2, 3)
-static void buf_printf(dk_evtx_buf *b, const char *fmt, ...) {
-  char tmp[128];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n > 0) buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void buf_u64(dk_evtx_buf *b, uint64_t v) {
-  char t[24];
-  int i = 24;
-  do {
-    t[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  buf_add(b, t + i, (size_t)(24 - i));
-}
-
-static void buf_i64(dk_evtx_buf *b, int64_t v) {
-  if (v < 0) {
-    buf_addc(b, '-');
-    buf_u64(b, (uint64_t)0 - (uint64_t)v);
-  } else {
-    buf_u64(b, (uint64_t)v);
-  }
-}
-
-static void buf_hex(dk_evtx_buf *b, uint64_t v) {
-  char t[20];
-  int i = 20;
-  do {
-    t[--i] = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v);
-  t[--i] = 'x';
-  t[--i] = '0';
-  buf_add(b, t + i, (size_t)(20 - i));
-}
+/* Arenas ---------------------------------------------------------------- */
 
 struct dk_evtx_arena_blk {
   dk_evtx_arena_blk *next;
@@ -413,7 +331,7 @@ typedef struct ctx {
   long work;
   int opt_null_only; /* set at an end element: its content was only optional substitutions without value */
   char err[200];
-  dk_evtx_buf scratch;
+  dk_buf scratch;
 } ctx;
 
 DK_PRINTF(2, 3)
@@ -428,24 +346,14 @@ static int fail(ctx *x, const char *fmt, ...) {
 }
 
 /* UTF-16LE (n code units) -> UTF-8; lone surrogates become U+FFFD; stops at NUL if stop_nul. */
-static void utf16_to_utf8(dk_evtx_buf *b, const uint8_t *p, size_t n, int stop_nul) {
-  size_t cap = DK_UTF16_UTF8_MAX(2 * n); /* never truncates */
-  if (buf_reserve(b, cap) != 0) return;
-  char *o = b->p + b->len;
-  /* The leading ASCII run (most names and values of an event log) here, the
-  ** rest in the shared decoder: this is the decoder's hot path. */
-  size_t i = 0;
-  while (i < n && p[2 * i + 1] == 0 && p[2 * i] - 1u < 0x7Fu) {
-    o[i] = (char)p[2 * i];
-    i++;
-  }
-  b->len += i + dk_utf16le_to_utf8(p + 2 * i, 2 * (n - i), stop_nul ? DK_UTF16_STOP_NUL : 0, o + i, cap - i);
+static inline void utf16_to_utf8(dk_buf *b, const uint8_t *p, size_t n, int stop_nul) {
+  dk_buf_utf16le(b, p, 2 * n, stop_nul ? DK_UTF16_STOP_NUL : 0);
 }
 
-static void utf8_char(dk_evtx_buf *b, uint32_t u) {
+static void utf8_char(dk_buf *b, uint32_t u) {
   char t[4];
   if ((u >= 0xD800 && u <= 0xDFFF) || u > 0x10FFFF) u = 0xFFFD;
-  buf_add(b, t, dk_utf8_put(t, u));
+  dk_buf_add(b, t, dk_utf8_put(t, u));
 }
 
 /* Copies scratch into the record arena. */
@@ -533,6 +441,34 @@ static void append_child(xnode *parent, xnode *n) {
   parent->last = n;
 }
 
+/* The scratch text from `from` on becomes a text node under parent (nothing
+** when parent is NULL: the text stays for the caller). 0, or -1. */
+static int text_node(ctx *x, xnode *parent, size_t from) {
+  if (parent == NULL) return 0;
+  xnode *t = new_node(x, N_TEXT);
+  if (t == NULL) return -1;
+  t->text_len = x->scratch.len - from;
+  t->text = scratch_str(x, from);
+  if (t->text == NULL) return fail(x, "out of memory");
+  append_child(parent, t);
+  return 0;
+}
+
+/* The scratch text from `from` on becomes the value of attribute `name` of e. 0, or -1. */
+static int attr_node(ctx *x, xnode *e, const char *name, size_t from) {
+  xattr *at = arena_zalloc(x->tmp, sizeof *at);
+  if (at == NULL) return fail(x, "out of memory");
+  at->name = name;
+  at->value_len = x->scratch.len - from;
+  at->value = scratch_str(x, from);
+  if (e->attrs_last)
+    e->attrs_last->next = at;
+  else
+    e->attrs = at;
+  e->attrs_last = at;
+  return 0;
+}
+
 /* Values ------------------------------------------------------------------ */
 
 static const char HEXU[] = "0123456789ABCDEF";
@@ -544,7 +480,7 @@ static void put_hex(char *o, uint32_t v, int digits) {
   }
 }
 
-static void fmt_guid(dk_evtx_buf *b, const uint8_t *p) {
+static void fmt_guid(dk_buf *b, const uint8_t *p) {
   char t[38];
   t[0] = '{';
   put_hex(t + 1, dk_rd32le(p), 8);
@@ -558,28 +494,28 @@ static void fmt_guid(dk_evtx_buf *b, const uint8_t *p) {
   t[24] = '-';
   for (int i = 0; i < 6; i++) put_hex(t + 25 + 2 * i, p[10 + i], 2);
   t[37] = '}';
-  buf_add(b, t, sizeof t);
+  dk_buf_add(b, t, sizeof t);
 }
 
-static int fmt_sid(dk_evtx_buf *b, const uint8_t *p, uint32_t size, uint32_t *used) {
+static int fmt_sid(dk_buf *b, const uint8_t *p, uint32_t size, uint32_t *used) {
   if (size < 8) return -1;
   unsigned subs = p[1];
   if (8u + 4u * subs > size) return -1;
   uint64_t auth = 0;
   for (int i = 2; i < 8; i++) auth = (auth << 8) | p[i];
-  buf_adds(b, "S-");
-  buf_u64(b, p[0]);
-  buf_addc(b, '-');
-  buf_u64(b, auth);
+  dk_buf_adds(b, "S-");
+  dk_buf_u64(b, p[0]);
+  dk_buf_addc(b, '-');
+  dk_buf_u64(b, auth);
   for (unsigned i = 0; i < subs; i++) {
-    buf_addc(b, '-');
-    buf_u64(b, dk_rd32le(p + 8 + 4 * i));
+    dk_buf_addc(b, '-');
+    dk_buf_u64(b, dk_rd32le(p + 8 + 4 * i));
   }
   if (used) *used = 8 + 4 * subs;
   return 0;
 }
 
-static void fmt_double(dk_evtx_buf *b, double v) {
+static void fmt_double(dk_buf *b, double v) {
   char t[64];
   snprintf(t, sizeof t, "%.17g", v);
   /* shortest representation that round-trips */
@@ -587,11 +523,11 @@ static void fmt_double(dk_evtx_buf *b, double v) {
     char u[64];
     snprintf(u, sizeof u, "%.*g", prec, v);
     if (strtod(u, NULL) == v) {
-      buf_adds(b, u);
+      dk_buf_adds(b, u);
       return;
     }
   }
-  buf_adds(b, t);
+  dk_buf_adds(b, t);
 }
 
 static size_t fixed_size(uint8_t t) {
@@ -606,7 +542,7 @@ static size_t fixed_size(uint8_t t) {
 }
 
 /* Formats one scalar value of type t (no array bit) of exactly `size` bytes. */
-static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint32_t size) {
+static int fmt_scalar(ctx *x, dk_buf *b, uint8_t t, const uint8_t *p, uint32_t size) {
   size_t fs = fixed_size(t);
   if (fs && size != fs && !(t == 0x0D && size >= 1 && size <= 4)) {
     return fail(x, "value of type 0x%02x has size %u, %zu expected", t, size, fs);
@@ -617,19 +553,19 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
   case 0x02:
     for (uint32_t i = 0; i < size && p[i]; i++) {
       if (p[i] < 0x80)
-        buf_addc(b, (char)p[i]);
+        dk_buf_addc(b, (char)p[i]);
       else
         utf8_char(b, p[i]); /* Latin-1 */
     }
     return 0;
-  case 0x03: buf_i64(b, (int8_t)p[0]); return 0;
-  case 0x04: buf_u64(b, p[0]); return 0;
-  case 0x05: buf_i64(b, (int16_t)dk_rd16le(p)); return 0;
-  case 0x06: buf_u64(b, dk_rd16le(p)); return 0;
-  case 0x07: buf_i64(b, (int32_t)dk_rd32le(p)); return 0;
-  case 0x08: buf_u64(b, dk_rd32le(p)); return 0;
-  case 0x09: buf_i64(b, (int64_t)dk_rd64le(p)); return 0;
-  case 0x0A: buf_u64(b, dk_rd64le(p)); return 0;
+  case 0x03: dk_buf_i64(b, (int8_t)p[0]); return 0;
+  case 0x04: dk_buf_u64(b, p[0]); return 0;
+  case 0x05: dk_buf_i64(b, (int16_t)dk_rd16le(p)); return 0;
+  case 0x06: dk_buf_u64(b, dk_rd16le(p)); return 0;
+  case 0x07: dk_buf_i64(b, (int32_t)dk_rd32le(p)); return 0;
+  case 0x08: dk_buf_u64(b, dk_rd32le(p)); return 0;
+  case 0x09: dk_buf_i64(b, (int64_t)dk_rd64le(p)); return 0;
+  case 0x0A: dk_buf_u64(b, dk_rd64le(p)); return 0;
   case 0x0B: {
     float f;
     uint32_t u = dk_rd32le(p);
@@ -647,11 +583,11 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
   case 0x0D: {
     uint32_t v = 0;
     for (uint32_t i = 0; i < size; i++) v |= (uint32_t)p[i] << (8 * i);
-    buf_adds(b, v ? "true" : "false");
+    dk_buf_adds(b, v ? "true" : "false");
     return 0;
   }
   case 0x0E:
-    if (buf_reserve(b, 2u * size) == 0) {
+    if (dk_buf_reserve(b, 2u * size) == 0) {
       for (uint32_t i = 0; i < size; i++) {
         b->p[b->len++] = HEXU[p[i] >> 4];
         b->p[b->len++] = HEXU[p[i] & 15];
@@ -662,27 +598,27 @@ static int fmt_scalar(ctx *x, dk_evtx_buf *b, uint8_t t, const uint8_t *p, uint3
   case 0x0F: fmt_guid(b, p); return 0;
   case 0x10: /* pointer-sized: hex, as Windows renders win:Pointer */
     if (size == 4)
-      buf_hex(b, dk_rd32le(p));
+      dk_buf_hex(b, dk_rd32le(p));
     else if (size == 8)
-      buf_hex(b, dk_rd64le(p));
+      dk_buf_hex(b, dk_rd64le(p));
     else
       return fail(x, "size_t value of size %u (4 or 8 expected)", size);
     return 0;
   case 0x11: {
     char t32[40];
     dk_evtx_filetime_iso(dk_rd64le(p), t32, sizeof t32);
-    buf_adds(b, t32);
+    dk_buf_adds(b, t32);
     return 0;
   }
   case 0x12:
-    buf_printf(b, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", dk_rd16le(p), dk_rd16le(p + 2), dk_rd16le(p + 6), dk_rd16le(p + 8),
-               dk_rd16le(p + 10), dk_rd16le(p + 12), dk_rd16le(p + 14));
+    dk_buf_printf(b, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", dk_rd16le(p), dk_rd16le(p + 2), dk_rd16le(p + 6),
+                  dk_rd16le(p + 8), dk_rd16le(p + 10), dk_rd16le(p + 12), dk_rd16le(p + 14));
     return 0;
   case 0x13:
     if (fmt_sid(b, p, size, NULL) != 0) return fail(x, "malformed SID value (%u bytes)", size);
     return 0;
-  case 0x14: buf_hex(b, dk_rd32le(p)); return 0;
-  case 0x15: buf_hex(b, dk_rd64le(p)); return 0;
+  case 0x14: dk_buf_hex(b, dk_rd32le(p)); return 0;
+  case 0x15: dk_buf_hex(b, dk_rd64le(p)); return 0;
   case 0x20: /* EvtHandle: no meaning outside the writer's process */
   case 0x23: /* EvtXml */
   default:
@@ -818,8 +754,8 @@ static int emit_sub(ctx *x, const sub *s, xnode *parent, int *is_null) {
     if (array_items(x, s, &items, &n)) return -1;
     if (parent == NULL) {
       for (uint32_t i = 0; i < n; i++) {
-        if (i) buf_addc(&x->scratch, ',');
-        buf_adds(&x->scratch, items[i]);
+        if (i) dk_buf_addc(&x->scratch, ',');
+        dk_buf_adds(&x->scratch, items[i]);
       }
       return 0;
     }
@@ -831,16 +767,9 @@ static int emit_sub(ctx *x, const sub *s, xnode *parent, int *is_null) {
     append_child(parent, t);
     return 0;
   }
-  if (parent == NULL) return fmt_scalar(x, &x->scratch, s->type, x->c + s->off, s->size);
   size_t from = x->scratch.len;
   if (fmt_scalar(x, &x->scratch, s->type, x->c + s->off, s->size)) return -1;
-  xnode *t = new_node(x, N_TEXT);
-  if (t == NULL) return -1;
-  t->text_len = x->scratch.len - from;
-  t->text = scratch_str(x, from);
-  if (t->text == NULL) return fail(x, "out of memory");
-  append_child(parent, t);
-  return 0;
+  return text_node(x, parent, from);
 }
 
 /* Reads one value-ish token at *pos: value text, substitution, char ref, entity ref.
@@ -860,13 +789,7 @@ static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent,
     if (vt != 0x01) return fail(x, "value token of type 0x%02x at chunk offset 0x%x (string expected)", vt, p);
     size_t from = x->scratch.len;
     utf16_to_utf8(&x->scratch, x->c + p + 4, n, 0);
-    if (parent) {
-      xnode *t = new_node(x, N_TEXT);
-      if (t == NULL) return -1;
-      t->text_len = x->scratch.len - from;
-      t->text = scratch_str(x, from);
-      append_child(parent, t);
-    }
+    if (text_node(x, parent, from)) return -1;
     *pos = p + 4 + 2 * n;
     *null_opt = 0;
     return 0;
@@ -889,13 +812,7 @@ static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent,
     if ((uint64_t)p + 3 > end) return fail(x, "character reference at chunk offset 0x%x truncated", p);
     size_t from = x->scratch.len;
     utf8_char(&x->scratch, dk_rd16le(x->c + p + 1));
-    if (parent) {
-      xnode *t = new_node(x, N_TEXT);
-      if (t == NULL) return -1;
-      t->text_len = x->scratch.len - from;
-      t->text = scratch_str(x, from);
-      append_child(parent, t);
-    }
+    if (text_node(x, parent, from)) return -1;
     *pos = p + 3;
     *null_opt = 0;
     return 0;
@@ -911,19 +828,13 @@ static int parse_value_token(ctx *x, uint32_t *pos, uint32_t end, xnode *parent,
       if (strcmp(nm, ents[i][0]) == 0) val = ents[i][1];
     size_t from = x->scratch.len;
     if (val) {
-      buf_adds(&x->scratch, val);
+      dk_buf_adds(&x->scratch, val);
     } else {
-      buf_addc(&x->scratch, '&');
-      buf_adds(&x->scratch, nm);
-      buf_addc(&x->scratch, ';');
+      dk_buf_addc(&x->scratch, '&');
+      dk_buf_adds(&x->scratch, nm);
+      dk_buf_addc(&x->scratch, ';');
     }
-    if (parent) {
-      xnode *t = new_node(x, N_TEXT);
-      if (t == NULL) return -1;
-      t->text_len = x->scratch.len - from;
-      t->text = scratch_str(x, from);
-      append_child(parent, t);
-    }
+    if (text_node(x, parent, from)) return -1;
     *pos = q;
     *null_opt = 0;
     return 0;
@@ -1020,17 +931,8 @@ static int parse_element(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
       if (any && null_opt) {
         /* an optional substitution with no value removes the attribute */
         x->scratch.len = from;
-      } else {
-        xattr *at = arena_zalloc(x->tmp, sizeof *at);
-        if (at == NULL) return fail(x, "out of memory");
-        at->name = an;
-        at->value_len = x->scratch.len - from;
-        at->value = scratch_str(x, from);
-        if (e->attrs_last)
-          e->attrs_last->next = at;
-        else
-          e->attrs = at;
-        e->attrs_last = at;
+      } else if (attr_node(x, e, an, from)) {
+        return -1;
       }
       q = a;
     }
@@ -1149,15 +1051,15 @@ static int parse_content(ctx *x, uint32_t *pos, uint32_t end, xnode *parent, con
 
 /* Output ------------------------------------------------------------------------------- */
 
-static void xml_escape(dk_evtx_buf *b, const char *s, size_t n, int attr) {
+static void xml_escape(dk_buf *b, const char *s, size_t n, int attr) {
   size_t start = 0;
   for (size_t i = 0; i < n; i++) {
     const char *rep = NULL;
     unsigned char ch = (unsigned char)s[i];
     if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
       /* not allowed in XML 1.0 text: a character reference (XML 1.1) keeps the value visible */
-      buf_add(b, s + start, i - start);
-      buf_printf(b, "&#x%x;", ch);
+      dk_buf_add(b, s + start, i - start);
+      dk_buf_printf(b, "&#x%x;", ch);
       start = i + 1;
       continue;
     }
@@ -1170,75 +1072,75 @@ static void xml_escape(dk_evtx_buf *b, const char *s, size_t n, int attr) {
     default: break;
     }
     if (rep) {
-      buf_add(b, s + start, i - start);
-      buf_adds(b, rep);
+      dk_buf_add(b, s + start, i - start);
+      dk_buf_adds(b, rep);
       start = i + 1;
     }
   }
-  buf_add(b, s + start, n - start);
+  dk_buf_add(b, s + start, n - start);
 }
 
-static void render_xml(dk_evtx_buf *b, const xnode *n) {
+static void render_xml(dk_buf *b, const xnode *n) {
   for (; n; n = n->next) {
     switch (n->kind) {
     case N_TEXT: xml_escape(b, n->text, n->text_len, 0); break;
     case N_CDATA:
-      buf_adds(b, "<![CDATA[");
-      buf_add(b, n->text, n->text_len);
-      buf_adds(b, "]]>");
+      dk_buf_adds(b, "<![CDATA[");
+      dk_buf_add(b, n->text, n->text_len);
+      dk_buf_adds(b, "]]>");
       break;
     case N_PI:
-      buf_adds(b, "<?");
-      buf_adds(b, n->name);
+      dk_buf_adds(b, "<?");
+      dk_buf_adds(b, n->name);
       if (n->text_len) {
-        buf_addc(b, ' ');
-        buf_add(b, n->text, n->text_len);
+        dk_buf_addc(b, ' ');
+        dk_buf_add(b, n->text, n->text_len);
       }
-      buf_adds(b, "?>");
+      dk_buf_adds(b, "?>");
       break;
     default:
-      buf_addc(b, '<');
-      buf_adds(b, n->name);
+      dk_buf_addc(b, '<');
+      dk_buf_adds(b, n->name);
       for (const xattr *a = n->attrs; a; a = a->next) {
-        buf_addc(b, ' ');
-        buf_adds(b, a->name);
-        buf_adds(b, "='");
+        dk_buf_addc(b, ' ');
+        dk_buf_adds(b, a->name);
+        dk_buf_adds(b, "='");
         xml_escape(b, a->value, a->value_len, 1);
-        buf_addc(b, '\'');
+        dk_buf_addc(b, '\'');
       }
       if (n->child == NULL && n->empty_tag) {
-        buf_adds(b, "/>");
+        dk_buf_adds(b, "/>");
       } else {
-        buf_addc(b, '>');
+        dk_buf_addc(b, '>');
         render_xml(b, n->child);
-        buf_adds(b, "</");
-        buf_adds(b, n->name);
-        buf_addc(b, '>');
+        dk_buf_adds(b, "</");
+        dk_buf_adds(b, n->name);
+        dk_buf_addc(b, '>');
       }
     }
   }
 }
 
-static void json_str(dk_evtx_buf *b, const char *s) {
-  buf_addc(b, '"');
+static void json_str(dk_buf *b, const char *s) {
+  dk_buf_addc(b, '"');
   size_t start = 0, i = 0;
   for (; s[i]; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x20 || c == '"' || c == '\\') {
-      buf_add(b, s + start, i - start);
+      dk_buf_add(b, s + start, i - start);
       switch (c) {
-      case '"': buf_adds(b, "\\\""); break;
-      case '\\': buf_adds(b, "\\\\"); break;
-      case '\n': buf_adds(b, "\\n"); break;
-      case '\r': buf_adds(b, "\\r"); break;
-      case '\t': buf_adds(b, "\\t"); break;
-      default: buf_printf(b, "\\u%04x", c);
+      case '"': dk_buf_adds(b, "\\\""); break;
+      case '\\': dk_buf_adds(b, "\\\\"); break;
+      case '\n': dk_buf_adds(b, "\\n"); break;
+      case '\r': dk_buf_adds(b, "\\r"); break;
+      case '\t': dk_buf_adds(b, "\\t"); break;
+      default: dk_buf_printf(b, "\\u%04x", c);
       }
       start = i + 1;
     }
   }
-  buf_add(b, s + start, i - start);
-  buf_addc(b, '"');
+  dk_buf_add(b, s + start, i - start);
+  dk_buf_addc(b, '"');
 }
 
 static const xnode *child_elem(const xnode *e, const char *name) {
@@ -1256,10 +1158,10 @@ static const char *attr(const xnode *e, const char *name) {
 }
 
 /* Text of an element: all its descendant text, concatenated. */
-static void collect_text(dk_evtx_buf *b, const xnode *n) {
+static void collect_text(dk_buf *b, const xnode *n) {
   for (; n; n = n->next) {
     if (n->kind == N_TEXT || n->kind == N_CDATA)
-      buf_add(b, n->text, n->text_len);
+      dk_buf_add(b, n->text, n->text_len);
     else if (n->kind == N_ELEM)
       collect_text(b, n->child);
   }
@@ -1315,10 +1217,10 @@ static int add_leaves(ctx *x, const xnode *e, const char *prefix, dk_evtx_field 
     if (c->kind != N_ELEM) continue;
     size_t from = x->scratch.len;
     if (prefix) {
-      buf_adds(&x->scratch, prefix);
-      buf_addc(&x->scratch, '.');
+      dk_buf_adds(&x->scratch, prefix);
+      dk_buf_addc(&x->scratch, '.');
     }
-    buf_adds(&x->scratch, c->name);
+    dk_buf_adds(&x->scratch, c->name);
     const char *path = arena_strndup(&x->r->arena, x->scratch.p + from, x->scratch.len - from);
     x->scratch.len = from;
     if (path == NULL) return fail(x, "out of memory");
@@ -1370,29 +1272,29 @@ static int collect_fields(ctx *x, const xnode *parent, dk_evtx_field **out, size
   return 0;
 }
 
-static void json_int(dk_evtx_buf *b, const char *key, int64_t v, int *first) {
+static void json_int(dk_buf *b, const char *key, int64_t v, int *first) {
   if (v < 0) return;
-  buf_adds(b, *first ? "\"" : ",\"");
+  dk_buf_adds(b, *first ? "\"" : ",\"");
   *first = 0;
-  buf_adds(b, key);
-  buf_adds(b, "\":");
-  buf_i64(b, v);
+  dk_buf_adds(b, key);
+  dk_buf_adds(b, "\":");
+  dk_buf_i64(b, v);
 }
 
-static void json_kstr(dk_evtx_buf *b, const char *key, const char *v, int *first) {
+static void json_kstr(dk_buf *b, const char *key, const char *v, int *first) {
   if (v == NULL) return;
-  buf_adds(b, *first ? "\"" : ",\"");
+  dk_buf_adds(b, *first ? "\"" : ",\"");
   *first = 0;
-  buf_adds(b, key);
-  buf_adds(b, "\":");
+  dk_buf_adds(b, key);
+  dk_buf_adds(b, "\":");
   json_str(b, v);
 }
 
-static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml) {
+static void render_json(dk_buf *b, const dk_evtx_record *r, const char *xml) {
   int first = 1;
-  buf_addc(b, '{');
-  buf_adds(b, "\"record_id\":");
-  buf_u64(b, r->record_id);
+  dk_buf_addc(b, '{');
+  dk_buf_adds(b, "\"record_id\":");
+  dk_buf_u64(b, r->record_id);
   first = 0;
   json_kstr(b, "time", r->time, &first);
   json_kstr(b, "provider", r->provider, &first);
@@ -1415,7 +1317,7 @@ static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml
   json_kstr(b, "data_kind", r->data_kind, &first);
   json_kstr(b, "userdata_name", r->userdata_name, &first);
   /* data: named fields as a map (first of duplicate names wins); data_list: all, in order */
-  buf_adds(b, ",\"data\":{");
+  dk_buf_adds(b, ",\"data\":{");
   int df = 1;
   for (size_t i = 0; i < r->ndata; i++) {
     const char *nm = r->data[i].name;
@@ -1423,42 +1325,42 @@ static void render_json(dk_evtx_buf *b, const dk_evtx_record *r, const char *xml
     int dup = 0;
     for (size_t j = 0; j < i && !dup; j++) dup = r->data[j].name && strcmp(r->data[j].name, nm) == 0;
     if (dup) continue;
-    if (!df) buf_addc(b, ',');
+    if (!df) dk_buf_addc(b, ',');
     df = 0;
     json_str(b, nm);
-    buf_addc(b, ':');
+    dk_buf_addc(b, ':');
     json_str(b, r->data[i].value);
   }
-  buf_adds(b, "},\"data_list\":[");
+  dk_buf_adds(b, "},\"data_list\":[");
   for (size_t i = 0; i < r->ndata; i++) {
-    buf_adds(b, i ? ",{" : "{");
+    dk_buf_adds(b, i ? ",{" : "{");
     if (r->data[i].name) {
-      buf_adds(b, "\"name\":");
+      dk_buf_adds(b, "\"name\":");
       json_str(b, r->data[i].name);
-      buf_addc(b, ',');
+      dk_buf_addc(b, ',');
     }
-    buf_adds(b, "\"value\":");
+    dk_buf_adds(b, "\"value\":");
     json_str(b, r->data[i].value);
-    buf_addc(b, '}');
+    dk_buf_addc(b, '}');
   }
-  buf_addc(b, ']');
+  dk_buf_addc(b, ']');
   if (r->nrendering) {
-    buf_adds(b, ",\"rendering\":{");
+    dk_buf_adds(b, ",\"rendering\":{");
     for (size_t i = 0; i < r->nrendering; i++) {
-      if (i) buf_addc(b, ',');
+      if (i) dk_buf_addc(b, ',');
       json_str(b, r->rendering[i].name ? r->rendering[i].name : "");
-      buf_addc(b, ':');
+      dk_buf_addc(b, ':');
       json_str(b, r->rendering[i].value);
     }
-    buf_addc(b, '}');
+    dk_buf_addc(b, '}');
   }
-  buf_printf(b, ",\"chunk\":%lu,\"offset\":%llu", (unsigned long)r->chunk, (unsigned long long)r->file_offset);
-  if (r->recovered) buf_adds(b, ",\"recovered\":true");
+  dk_buf_printf(b, ",\"chunk\":%lu,\"offset\":%llu", (unsigned long)r->chunk, (unsigned long long)r->file_offset);
+  if (r->recovered) dk_buf_adds(b, ",\"recovered\":true");
   if (xml) {
-    buf_adds(b, ",\"xml\":");
+    dk_buf_adds(b, ",\"xml\":");
     json_str(b, xml);
   }
-  buf_addc(b, '}');
+  dk_buf_addc(b, '}');
 }
 
 /* Chunks and records -------------------------------------------------------------------- */
@@ -1604,7 +1506,7 @@ static int finish_record(ctx *x, const xnode *rootp, uint64_t rid, uint64_t writ
     if (o->want & DK_EVTX_WANT_XML) {
       rec.xml_off = xml_from;
       rec.xml_len = r->text.len - xml_from;
-      if (o->want & DK_EVTX_WANT_NL) buf_addc(&r->text, '\n');
+      if (o->want & DK_EVTX_WANT_NL) dk_buf_addc(&r->text, '\n');
     }
     if (o->want & DK_EVTX_WANT_JSON) {
       const char *xml = NULL;
@@ -1612,7 +1514,7 @@ static int finish_record(ctx *x, const xnode *rootp, uint64_t rid, uint64_t writ
       rec.json_off = r->text.len;
       render_json(&r->text, &rec, xml);
       rec.json_len = r->text.len - rec.json_off;
-      if (o->want & DK_EVTX_WANT_NL) buf_addc(&r->text, '\n');
+      if (o->want & DK_EVTX_WANT_NL) dk_buf_addc(&r->text, '\n');
     }
     if (r->text.oom) return fail(x, "out of memory");
   }
@@ -1777,7 +1679,7 @@ int dk_evtx_parse_chunk(const uint8_t *file, size_t size, uint64_t index, const 
       s++;
     }
   }
-  dk_evtx_buf_free(&x->scratch);
+  dk_buf_free(&x->scratch);
   free(x);
   return rc;
 }
@@ -1846,7 +1748,7 @@ static size_t xp_text(xp *p, char stop) {
         else if (el == 4 && memcmp(e, "quot", 4) == 0) rep = "\"";
         else if (el == 4 && memcmp(e, "apos", 4) == 0) rep = "'";
         if (rep) {
-          buf_adds(&x->scratch, rep);
+          dk_buf_adds(&x->scratch, rep);
           p->i = semi + 1;
           continue;
         }
@@ -1865,7 +1767,7 @@ static size_t xp_text(xp *p, char stop) {
         }
       }
     }
-    buf_addc(&x->scratch, c);
+    dk_buf_addc(&x->scratch, c);
     p->i++;
   }
   return from;
@@ -1919,13 +1821,7 @@ static int xp_content(xp *p, xnode *e, int depth) {
     } else if (p->s[p->i] == '<') {
       if (xp_element(p, e, depth + 1)) return -1;
     } else {
-      size_t from = xp_text(p, '<');
-      size_t len = x->scratch.len - from;
-      xnode *t = new_node(x, N_TEXT);
-      if (t == NULL) return -1;
-      t->text_len = len;
-      t->text = scratch_str(x, from);
-      append_child(e, t);
+      if (text_node(x, e, xp_text(p, '<'))) return -1;
     }
   }
 }
@@ -1964,16 +1860,7 @@ static int xp_element(xp *p, xnode *parent, int depth) {
     size_t from = xp_text(p, q);
     if (p->i >= p->n) return fail(x, "XML: attribute %s is not closed", an);
     p->i++;
-    xattr *at = arena_zalloc(x->tmp, sizeof *at);
-    if (at == NULL) return fail(x, "out of memory");
-    at->name = an;
-    at->value_len = x->scratch.len - from;
-    at->value = scratch_str(x, from);
-    if (e->attrs_last)
-      e->attrs_last->next = at;
-    else
-      e->attrs = at;
-    e->attrs_last = at;
+    if (attr_node(x, e, an, from)) return -1;
   }
   if (xp_content(p, e, depth)) return -1;
   append_child(parent, e);
@@ -2023,7 +1910,7 @@ int dk_evtx_parse_xml_record(const char *xml, size_t len, const dk_evtx_opts *o,
     rc = finish_record(x, &root, rid, 0, 0, o, 0);
   }
   if (rc < 0) warn(r, "record skipped: %s", x->err[0] ? x->err : "XML could not be read");
-  dk_evtx_buf_free(&x->scratch);
+  dk_buf_free(&x->scratch);
   free(x);
   return rc;
 }
@@ -2033,7 +1920,7 @@ void dk_evtx_result_reset(dk_evtx_chunk_result *r) { reset_result(r); }
 void dk_evtx_chunk_result_free(dk_evtx_chunk_result *r) {
   dk_evtx_arena_free(&r->arena);
   dk_evtx_arena_free(&r->tmp);
-  dk_evtx_buf_free(&r->text);
+  dk_buf_free(&r->text);
   free(r->records);
   free(r->warnings);
   memset(r, 0, sizeof *r);

@@ -15,17 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dk_buf.h"
+
 #define DK_EVTX_HEADER_BLOCK 4096u
 #define DK_EVTX_CHUNK_SIZE 65536u
-
-/* Growable byte buffer; oom is set (and appends stop) when memory runs out. */
-typedef struct dk_evtx_buf {
-  char *p;
-  size_t len, cap;
-  int oom;
-} dk_evtx_buf;
-
-void dk_evtx_buf_free(dk_evtx_buf *b);
 
 /* Bump allocator: many small allocations, freed at once. */
 typedef struct dk_evtx_arena_blk dk_evtx_arena_blk;
@@ -112,7 +105,7 @@ typedef struct dk_evtx_chunk_result {
   size_t nfiltered;
   char **warnings;
   size_t nwarnings, wcap;
-  dk_evtx_buf text;    /* XML / JSON text of the records */
+  dk_buf text;         /* XML / JSON text of the records */
   dk_evtx_arena arena; /* strings of records and warnings */
   dk_evtx_arena tmp;   /* per-record scratch */
 } dk_evtx_chunk_result;

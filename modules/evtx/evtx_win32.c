@@ -158,13 +158,14 @@ int dk_evtx_live_next(dk_evtx_live *q, char **xml, size_t *len, char *err, size_
   EvtClose(ev);
   int wn = (int)(used / sizeof(wchar_t));
   while (wn > 0 && q->buf[wn - 1] == 0) wn--;
-  char *s = dk_utf16n_to_utf8_alloc(q->buf, wn);
+  size_t sl;
+  char *s = dk_utf16n_to_utf8_alloc_len(q->buf, wn, &sl);
   if (s == NULL) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
   *xml = s;
-  *len = strlen(s);
+  *len = sl;
   return 1;
 }
 

@@ -760,11 +760,11 @@ static int l_export(lua_State *L) {
   size_t bl = strlen(base);
   while (bl > 1 && base[bl - 1] == '\\') base[--bl] = '\0';
   if (dk_hive_export(lh->h, off, base, &b, &nk, &nv) != 0) {
-    free(b.data);
+    dk_buf_free(&b);
     return luaL_error(L, "out of memory");
   }
-  lua_pushlstring(L, b.data ? b.data : "", b.len);
-  free(b.data);
+  lua_pushlstring(L, b.p ? b.p : "", b.len);
+  dk_buf_free(&b);
   lua_pushinteger(L, (lua_Integer)nk);
   lua_pushinteger(L, (lua_Integer)nv);
   return 3;

@@ -810,24 +810,6 @@ static int child_cmp(const void *a, const void *b) {
   return strcmp(((const child *)a)->name, ((const child *)b)->name);
 }
 
-void dk_buf_put(dk_buf *b, const void *s, size_t n) {
-  if (b->oom) return;
-  if (b->len + n + 1 > b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 64;
-    while (nc < b->len + n + 1) nc *= 2;
-    char *d = realloc(b->data, nc);
-    if (!d) {
-      b->oom = 1;
-      return;
-    }
-    b->data = d;
-    b->cap = nc;
-  }
-  memcpy(b->data + b->len, s, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-static void buf_str(dk_buf *b, const char *s) { dk_buf_put(b, s, strlen(s)); }
 
 typedef struct val {
   dk_vk vk;
@@ -836,12 +818,12 @@ typedef struct val {
 static int val_cmp(const void *a, const void *b) { return strcmp(((const val *)a)->vk.name, ((const val *)b)->vk.name); }
 
 static void put_quoted(dk_buf *b, const char *s) {
-  dk_buf_put(b, "\"", 1);
+  dk_buf_addc(b, '"');
   for (; *s; s++) {
-    if (*s == '\\' || *s == '"') dk_buf_put(b, "\\", 1);
-    dk_buf_put(b, s, 1);
+    if (*s == '\\' || *s == '"') dk_buf_addc(b, '\\');
+    dk_buf_addc(b, *s);
   }
-  dk_buf_put(b, "\"", 1);
+  dk_buf_addc(b, '"');
 }
 
 /* A key met by a recursive walk: 1 to go into it (nk read), 0 to skip it (the
@@ -868,10 +850,10 @@ static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t 
   if (in <= 0) return in;
   char e[256];
   (*nk_count)++;
-  buf_str(out, "[");
-  if (plen) dk_buf_put(out, path, plen);
-  else buf_str(out, "\\");
-  buf_str(out, "]\n");
+  dk_buf_adds(out, "[");
+  if (plen) dk_buf_add(out, path, plen);
+  else dk_buf_adds(out, "\\");
+  dk_buf_adds(out, "]\n");
   uint32_t *vl;
   size_t nv;
   if (dk_hive_values(h, &nk, &vl, &nv, e, sizeof e) >= 0 && nv) {
@@ -893,32 +875,28 @@ static int export_rec(dk_hive *h, uint32_t key, char *path, size_t plen, size_t 
         continue; /* hivexregedit (safe mode) refuses such a value too */
       }
       (*nv_count)++;
-      if (vals[i].vk.name[0] == '\0') buf_str(out, "@=");
+      if (vals[i].vk.name[0] == '\0') dk_buf_adds(out, "@=");
       else {
         put_quoted(out, vals[i].vk.name);
-        buf_str(out, "=");
+        dk_buf_adds(out, "=");
       }
       if (vals[i].vk.type == 4 && dl == 4) {
-        char dw[32];
-        snprintf(dw, sizeof dw, "dword:%08x\n", (unsigned)dk_rd32le(d));
-        buf_str(out, dw);
+        dk_buf_printf(out, "dword:%08x\n", (unsigned)dk_rd32le(d));
       } else {
-        char t[32];
-        snprintf(t, sizeof t, "hex(%x):", (unsigned)vals[i].vk.type);
-        buf_str(out, t);
+        dk_buf_printf(out, "hex(%x):", (unsigned)vals[i].vk.type);
         static const char digits[] = "0123456789abcdef";
         for (size_t j = 0; j < dl; j++) {
           char c[3] = {digits[d[j] >> 4], digits[d[j] & 15], ','};
-          dk_buf_put(out, c, j + 1 < dl ? 3 : 2);
+          dk_buf_add(out, c, j + 1 < dl ? 3 : 2);
         }
-        buf_str(out, "\n");
+        dk_buf_adds(out, "\n");
       }
       free(d);
     }
     free(vals);
   }
   free(vl);
-  buf_str(out, "\n");
+  dk_buf_adds(out, "\n");
   uint32_t *sl;
   size_t ns;
   if (dk_hive_subkeys(h, &nk, &sl, &ns, e, sizeof e) < 0) return -1;
@@ -974,7 +952,7 @@ int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size
   if (!p) return -1;
   *nkeys = *nvalues = 0;
   unmark_all(h);
-  buf_str(out, "Windows Registry Editor Version 5.00\n\n");
+  dk_buf_adds(out, "Windows Registry Editor Version 5.00\n\n");
   int rc = export_rec(h, key, p, plen, pcap, 0, out, nkeys, nvalues);
   free(p);
   return rc < 0 || out->oom ? -1 : 0;

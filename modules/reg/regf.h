@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dk_buf.h"
+
 #define DK_REGF_NONE 0xFFFFFFFFu
 
 typedef struct dk_hive dk_hive;
@@ -102,15 +104,9 @@ int dk_hive_find(dk_hive *h, uint32_t from, const char *path, uint32_t *out, cha
 /* Case-insensitive compare of UTF-8 names (ASCII and Latin-1 folded). */
 int dk_regname_cmp(const char *a, const char *b);
 
-/* Writes the key tree in `hivexregedit --export` format (regedit 5, values as hex(t): or dword:).
-   Returns a malloc'ed buffer; keys sorted by name, values by name, like hivexregedit. */
-typedef struct dk_buf {
-  char *data;
-  size_t len, cap;
-  int oom;
-} dk_buf;
-/* Appends n bytes (the buffer stays NUL-terminated); sets oom instead of failing. */
-void dk_buf_put(dk_buf *b, const void *d, size_t n);
+/* Appends the key tree to out in `hivexregedit --export` format (regedit 5, values
+   as hex(t): or dword:); keys sorted by name, values by name, like hivexregedit.
+   0, or -1 when memory ran out (free out either way). */
 int dk_hive_export(dk_hive *h, uint32_t key, const char *path, dk_buf *out, size_t *nkeys, size_t *nvalues);
 
 /* Depth-first walk (stored order). The callback returns non-zero to stop.

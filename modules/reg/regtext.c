@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dk_buf.h"
 #include "dk_text.h"
 
 #define MAX_ERRORS 200
@@ -50,11 +51,6 @@ void dk_regtext_free(dk_regtext *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* A growable byte buffer: regf.h's dk_buf (always terminated). */
-typedef dk_buf bytes;
-
-static void put(bytes *b, const void *d, size_t n) { dk_buf_put(b, d, n); }
-
 /* UTF-8 code point at s (bounded by end); invalid bytes as Latin-1. */
 static uint32_t utf8_next(const char **s, const char *end) {
   const unsigned char *p = (const unsigned char *)*s;
@@ -76,21 +72,21 @@ static uint32_t utf8_next(const char **s, const char *end) {
   return c;
 }
 
-static void put_u16(bytes *b, uint32_t c) {
+static void put_u16(dk_buf *b, uint32_t c) {
   if (c >= 0x10000) {
     c -= 0x10000;
     uint8_t s[4] = {(uint8_t)((0xD800 + (c >> 10)) & 0xFF), (uint8_t)((0xD800 + (c >> 10)) >> 8),
                     (uint8_t)((0xDC00 + (c & 0x3FF)) & 0xFF), (uint8_t)((0xDC00 + (c & 0x3FF)) >> 8)};
-    put(b, s, 4);
+    dk_buf_add(b, s, 4);
     return;
   }
   uint8_t s[2] = {(uint8_t)(c & 0xFF), (uint8_t)(c >> 8)};
-  put(b, s, 2);
+  dk_buf_add(b, s, 2);
 }
 
-static void put_utf8(bytes *b, uint32_t c) {
+static void put_utf8(dk_buf *b, uint32_t c) {
   char o[4];
-  put(b, o, dk_utf8_put(o, c));
+  dk_buf_add(b, o, dk_utf8_put(o, c));
 }
 
 static int hexv(char c) {
@@ -103,7 +99,7 @@ static int hexv(char c) {
 /* A quoted string at *p (after the opening quote) up to the closing quote.
    utf16: write UTF-16LE code units into out, else UTF-8. ansi: bytes are Latin-1.
    Returns 0, or -1 when unterminated. */
-static int quoted(const char **p, const char *end, int wine, int ansi, int utf16, bytes *out) {
+static int quoted(const char **p, const char *end, int wine, int ansi, int utf16, dk_buf *out) {
   const char *s = *p;
   while (s < end && *s != '"') {
     uint32_t c;
@@ -160,7 +156,7 @@ static dk_regtext_value *add_value(dk_regtext_key *k) {
 }
 
 /* "aa,bb, cc" (spaces and line continuations already removed or tolerated). */
-static int hex_list(const char *s, const char *end, bytes *out, int line, dk_regtext *r) {
+static int hex_list(const char *s, const char *end, dk_buf *out, int line, dk_regtext *r) {
   while (s < end) {
     while (s < end && (*s == ' ' || *s == '\t' || *s == ',' || *s == '\\')) s++;
     if (s >= end) break;
@@ -169,7 +165,7 @@ static int hex_list(const char *s, const char *end, bytes *out, int line, dk_reg
       return -1;
     }
     uint8_t b = (uint8_t)(hexv(s[0]) * 16 + hexv(s[1]));
-    put(out, &b, 1);
+    dk_buf_add(out, &b, 1);
     s += 2;
     if (s < end && *s != ',' && *s != ' ' && *s != '\\' && *s != '\t') {
       line_error(r, line, "bad hex list near '%.8s'", s);
@@ -181,16 +177,15 @@ static int hex_list(const char *s, const char *end, bytes *out, int line, dk_reg
 
 static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const char *end, int line) {
   int wine = r->format == DK_REGTEXT_WINE, ansi = r->format == DK_REGTEXT_4;
-  bytes name = {0}, data = {0};
+  dk_buf name = {0}, data = {0};
   const char *p = s;
   if (*p == '@') {
-    p++;
-    put(&name, "", 0);
+    p++; /* the default value: name "" */
   } else if (*p == '"') {
     p++;
     if (quoted(&p, end, wine, ansi, 0, &name) != 0) {
       line_error(r, line, "unterminated value name");
-      free(name.data);
+      dk_buf_free(&name);
       return;
     }
   } else {
@@ -200,17 +195,17 @@ static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const
   while (p < end && *p == ' ') p++;
   if (p >= end || *p != '=') {
     line_error(r, line, "'=' expected after the value name");
-    free(name.data);
+    dk_buf_free(&name);
     return;
   }
   p++;
   while (p < end && *p == ' ') p++;
   dk_regtext_value *v = add_value(key);
   if (!v) {
-    free(name.data);
+    dk_buf_free(&name);
     return;
   }
-  v->name = name.data ? name.data : calloc(1, 1);
+  v->name = dk_buf_take(&name);
   v->line = line;
   if (p < end && *p == '-') {
     v->deleted = 1;
@@ -239,7 +234,7 @@ static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const
     while (p < end && hexv(*p) >= 0 && k < 9) x = x * 16 + (uint32_t)hexv(*p++), k++;
     if (k == 0 || k > 8) line_error(r, line, "dword: needs 1 to 8 hex digits");
     uint8_t le[4] = {(uint8_t)x, (uint8_t)(x >> 8), (uint8_t)(x >> 16), (uint8_t)(x >> 24)};
-    put(&data, le, 4);
+    dk_buf_add(&data, le, 4);
   } else if (end - p >= 4 && strncmp(p, "hex", 3) == 0) {
     p += 3;
     v->type = 3;
@@ -261,17 +256,17 @@ static void parse_value(dk_regtext *r, dk_regtext_key *key, const char *s, const
     }
     /* regedit 4 writes expandable and multi strings as 8-bit bytes: widen them */
     if (ansi && (v->type == 2 || v->type == 7) && !data.oom) {
-      bytes w = {0};
-      for (size_t i = 0; i < data.len; i++) put_u16(&w, (uint8_t)data.data[i]);
-      free(data.data);
+      dk_buf w = {0};
+      for (size_t i = 0; i < data.len; i++) put_u16(&w, (uint8_t)data.p[i]);
+      dk_buf_free(&data);
       data = w;
     }
   } else {
     line_error(r, line, "unknown value data '%.12s'", p);
   }
   if (data.oom) line_error(r, line, "out of memory");
-  v->data = data.data ? (uint8_t *)data.data : calloc(1, 1);
-  v->len = data.len;
+  v->len = data.oom ? 0 : data.len;
+  v->data = (uint8_t *)dk_buf_take(&data);
 }
 
 int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err, size_t errlen) {
@@ -296,7 +291,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
   const char *end = text + tlen, *p = text;
   int line = 0;
   dk_regtext_key *key = NULL;
-  bytes logical = {0};
+  dk_buf logical = {0};
   while (p < end) {
     /* One physical line. */
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -319,7 +314,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
         snprintf(err, errlen, "not a registry file: line %d is '%.*s' (Windows Registry Editor Version 5.00, "
                  "REGEDIT4 or WINE REGISTRY Version 2 expected)", line, (int)(n > 40 ? 40 : n), ls);
         free(text);
-        free(logical.data);
+        dk_buf_free(&logical);
         dk_regtext_free(out);
         return -1;
       }
@@ -328,8 +323,8 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
     int first_line = line;
     /* Join continuation lines of hex data ("...,\"). */
     logical.len = 0;
-    put(&logical, ls, (size_t)(le - ls));
-    while (logical.len > 0 && logical.data[logical.len - 1] == '\\' && p < end) {
+    dk_buf_add(&logical, ls, (size_t)(le - ls));
+    while (logical.len > 0 && logical.p[logical.len - 1] == '\\' && p < end) {
       const char *nl2 = memchr(p, '\n', (size_t)(end - p));
       const char *le2 = nl2 ? nl2 : end, *ls2 = p;
       p = nl2 ? nl2 + 1 : end;
@@ -337,13 +332,13 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
       while (ls2 < le2 && (*ls2 == ' ' || *ls2 == '\t')) ls2++;
       while (le2 > ls2 && (le2[-1] == '\r' || le2[-1] == ' ')) le2--;
       logical.len--; /* drop the backslash */
-      put(&logical, ls2, (size_t)(le2 - ls2));
+      dk_buf_add(&logical, ls2, (size_t)(le2 - ls2));
     }
     if (logical.oom) {
       line_error(out, first_line, "out of memory");
       break;
     }
-    const char *s = (const char *)logical.data, *e = s + logical.len;
+    const char *s = (const char *)logical.p, *e = s + logical.len;
     while (s < e && (*s == ' ' || *s == '\t')) s++;
     if (s == e) continue;
     if (*s == ';' || (*s == '#' && out->format == DK_REGTEXT_WINE)) {
@@ -378,20 +373,20 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
         key->deleted = 1;
         ks++;
       }
-      bytes path = {0};
+      dk_buf path = {0};
       if (out->format == DK_REGTEXT_WINE) {
         for (const char *q = ks; q < close; q++) {
           if (*q == '\\' && q + 1 < close && q[1] == '\\') {
-            put(&path, "\\", 1);
+            dk_buf_addc(&path, '\\');
             q++;
           } else {
-            put(&path, q, 1);
+            dk_buf_add(&path, q, 1);
           }
         }
       } else {
-        put(&path, ks, (size_t)(close - ks));
+        dk_buf_add(&path, ks, (size_t)(close - ks));
       }
-      key->path = path.data ? path.data : calloc(1, 1);
+      key->path = dk_buf_take(&path);
       continue;
     }
     if (!key) {
@@ -400,7 +395,7 @@ int dk_regtext_parse(const uint8_t *buf, size_t len, dk_regtext *out, char *err,
     }
     parse_value(out, key, s, e, first_line);
   }
-  free(logical.data);
+  dk_buf_free(&logical);
   free(text);
   if (out->format == 0) {
     dk_regtext_free(out);

@@ -23,7 +23,8 @@ size_t dk_utf8_put(char *out, uint32_t cp);
 
 /* Decodes nbytes of UTF-16LE (an odd last byte is ignored) into out, at most
 ** cap - 1 bytes and never half a character, always terminated when cap > 0.
-** Returns the bytes written, without the terminator. */
+** Returns the bytes written, without the terminator. Fastest when cap is at
+** least DK_UTF16_UTF8_MAX(nbytes) (no check per character, ASCII copied in runs). */
 size_t dk_utf16le_to_utf8(const uint8_t *in, size_t nbytes, unsigned flags, char *out, size_t cap);
 /* The same into a malloc'd string (free it); NULL when out of memory. */
 char *dk_utf16le_to_utf8_alloc(const uint8_t *in, size_t nbytes, unsigned flags, size_t *outlen);
@@ -50,6 +51,9 @@ wchar_t *dk_utf8_to_wide(const char *in);
 char *dk_utf16_to_utf8_alloc(const wchar_t *in);
 /* The same for a counted wide string (wlen units, not terminated). */
 char *dk_utf16n_to_utf8_alloc(const wchar_t *in, int wlen);
+/* The same, and *outlen = the bytes before the terminator (no strlen needed;
+** a NUL unit inside the wlen units is converted and counted). */
+char *dk_utf16n_to_utf8_alloc_len(const wchar_t *in, int wlen, size_t *outlen);
 #endif
 
 #endif

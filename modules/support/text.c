@@ -30,10 +30,35 @@ size_t dk_utf8_put(char *o, uint32_t c) {
 
 size_t dk_utf16le_to_utf8(const uint8_t *in, size_t nbytes, unsigned flags, char *out, size_t cap) {
   if (cap == 0) return 0;
-  size_t n = 0;
-  for (size_t i = 0; i + 1 < nbytes; i += 2) {
+  const int stop_nul = (flags & DK_UTF16_STOP_NUL) != 0;
+  /* cap >= DK_UTF16_UTF8_MAX(nbytes), without overflow: nothing can be cut,
+  ** so no check per character, and runs of ASCII are copied 4 units at once. */
+  const int room = nbytes / 2 <= (cap - 1) / 3;
+  size_t n = 0, i = 0;
+  while (i + 1 < nbytes) {
+    if (room) {
+      while (i + 8 <= nbytes) {
+        uint64_t w = dk_rd64le(in + i);
+        if (w & 0xFF80FF80FF80FF80u) break; /* a unit >= 0x80 */
+        /* a NUL unit: units < 0x80 plus 0x7FFF set bit 15 exactly when not 0 */
+        if (stop_nul && ((w + 0x7FFF7FFF7FFF7FFFu) & 0x8000800080008000u) != 0x8000800080008000u) break;
+        out[n] = (char)w;
+        out[n + 1] = (char)(w >> 16);
+        out[n + 2] = (char)(w >> 32);
+        out[n + 3] = (char)(w >> 48);
+        n += 4;
+        i += 8;
+      }
+      if (i + 1 >= nbytes) break;
+    }
     uint32_t c = dk_rd16le(in + i);
-    if (c == 0 && (flags & DK_UTF16_STOP_NUL)) break;
+    if (c < 0x80) {
+      if (c == 0 && stop_nul) break;
+      if (!room && n + 1 >= cap) break;
+      out[n++] = (char)c;
+      i += 2;
+      continue;
+    }
     size_t units = 1;
     if (c >= 0xD800 && c <= 0xDBFF && i + 3 < nbytes) {
       uint32_t d = dk_rd16le(in + i + 2);
@@ -47,9 +72,9 @@ size_t dk_utf16le_to_utf8(const uint8_t *in, size_t nbytes, unsigned flags, char
       c = 0xFFFD;
     }
     /* 3 bytes per unit always fits DK_UTF16_UTF8_MAX (4 bytes take 2 units). */
-    if (n + (c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4) >= cap) break;
+    if (!room && n + (c < 0x800 ? 2 : c < 0x10000 ? 3 : 4) >= cap) break;
     n += dk_utf8_put(out + n, c);
-    i += 2 * (units - 1);
+    i += 2 * units;
   }
   out[n] = '\0';
   return n;

@@ -37,15 +37,19 @@ wchar_t *dk_utf8_to_wide(const char *in) {
   return w;
 }
 
-char *dk_utf16n_to_utf8_alloc(const wchar_t *in, int wlen) {
+char *dk_utf16n_to_utf8_alloc_len(const wchar_t *in, int wlen, size_t *outlen) {
   int n = wlen == 0 ? 0 : WideCharToMultiByte(CP_UTF8, 0, in, wlen, NULL, 0, NULL, NULL);
   if (n < 0) n = 0;
   char *s = malloc((size_t)n + 1);
   if (!s) return NULL;
   if (n > 0 && WideCharToMultiByte(CP_UTF8, 0, in, wlen, s, n, NULL, NULL) <= 0) n = 0;
   s[n] = '\0';
+  /* with wlen -1 the count includes the terminator, written by the API */
+  if (outlen) *outlen = wlen < 0 && n > 0 ? (size_t)n - 1 : (size_t)n;
   return s;
 }
+
+char *dk_utf16n_to_utf8_alloc(const wchar_t *in, int wlen) { return dk_utf16n_to_utf8_alloc_len(in, wlen, NULL); }
 
 char *dk_utf16_to_utf8_alloc(const wchar_t *in) {
   char *s = dk_utf16n_to_utf8_alloc(in, -1);

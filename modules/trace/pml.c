@@ -39,85 +39,21 @@
 #include "dk_err.h" /* first: DK_PRINTF, and C99 printf on mingw-w64 */
 #include "pml.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dk_buf.h"
 #include "dk_bytes.h"
 #include "dk_text.h"
 
 #define HEADER_SIZE 0x3A8u
 #define EVENT_HEAD 0x34u
 
-/* ---- a growable string ---- */
-
-typedef struct sbuf {
-  char *p;
-  size_t n, cap;
-  int oom;
-} sbuf;
-
-static int sb_reserve(sbuf *s, size_t more) {
-  if (s->oom) return 0;
-  if (more > ((size_t)-1) / 2 - s->n) {
-    s->oom = 1;
-    return 0;
-  }
-  if (s->n + more + 1 <= s->cap) return 1;
-  size_t cap = s->cap ? s->cap : 256;
-  while (cap < s->n + more + 1) cap *= 2;
-  char *np = realloc(s->p, cap);
-  if (!np) {
-    s->oom = 1;
-    return 0;
-  }
-  s->p = np;
-  s->cap = cap;
-  return 1;
-}
-
-static void sb_add(sbuf *s, const char *t, size_t n) {
-  if (!sb_reserve(s, n)) return;
-  memcpy(s->p + s->n, t, n);
-  s->n += n;
-  s->p[s->n] = '\0';
-}
-
-static void sb_str(sbuf *s, const char *t) { sb_add(s, t, strlen(t)); }
-
-static void sb_fmt(sbuf *s, const char *fmt, ...) DK_PRINTF(2, 3);
-static void sb_fmt(sbuf *s, const char *fmt, ...) {
-  char tmp[128];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n > 0) sb_add(s, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void sb_clear(sbuf *s) {
-  s->n = 0;
-  if (s->p) s->p[0] = '\0';
-}
-
-/* UTF-16LE (nbytes, stopping at a NUL) appended as UTF-8; unpaired
-** surrogates become U+FFFD. */
-static void sb_utf16(sbuf *s, const uint8_t *u, size_t nbytes) {
-  size_t cap = DK_UTF16_UTF8_MAX(nbytes);
-  if (!sb_reserve(s, cap)) return;
-  s->n += dk_utf16le_to_utf8(u, nbytes, DK_UTF16_STOP_NUL, s->p + s->n, cap);
-}
-
 static char *utf16_dup(const uint8_t *u, size_t nbytes) {
-  sbuf s = {0};
-  sb_utf16(&s, u, nbytes);
-  if (!s.oom && !s.p) sb_add(&s, "", 0);
-  if (s.oom) {
-    free(s.p);
-    return NULL;
-  }
-  return s.p;
+  dk_buf s = {0};
+  dk_buf_utf16le(&s, u, nbytes, DK_UTF16_STOP_NUL);
+  return dk_buf_take(&s);
 }
 
 /* ---- reads through a cursor (dk_bytes.h underneath) ---- */
@@ -183,7 +119,7 @@ struct dkt_pml {
   uint32_t *order; /* procs sorted by index */
   host_ent *hosts;
   port_ent *ports;
-  sbuf path, detail, tmp, tmp2, op;
+  dk_buf path, detail, tmp, tmp2, op;
 };
 
 
@@ -510,11 +446,11 @@ void dkt_pml_close(dkt_pml *p) {
   free(p->order);
   free(p->computer);
   free(p->system_root);
-  free(p->path.p);
-  free(p->detail.p);
-  free(p->tmp.p);
-  free(p->tmp2.p);
-  free(p->op.p);
+  dk_buf_free(&p->path);
+  dk_buf_free(&p->detail);
+  dk_buf_free(&p->tmp);
+  dk_buf_free(&p->tmp2);
+  dk_buf_free(&p->op);
   free(p);
 }
 
@@ -727,36 +663,36 @@ static dstr str_info(cur *c) {
   return d;
 }
 
-static void read_dstr(cur *c, dstr d, sbuf *out) {
+static void read_dstr(cur *c, dstr d, dk_buf *out) {
   size_t n = d.ascii ? d.chars : d.chars * 2;
   const uint8_t *s = take(c, n);
   if (!s) return;
   if (d.ascii) {
     size_t k = 0;
     while (k < n && s[k]) k++;
-    sb_add(out, (const char *)s, k);
+    dk_buf_add(out, (const char *)s, k);
   } else {
-    sb_utf16(out, s, n);
+    dk_buf_utf16le(out, s, n, DK_UTF16_STOP_NUL);
   }
 }
 
 /* 100-ns units as "seconds.fffffff" */
-static void sb_seconds(sbuf *s, uint64_t t) {
-  sb_fmt(s, "%llu.%07llu", (unsigned long long)(t / 10000000u), (unsigned long long)(t % 10000000u));
+static void put_seconds(dk_buf *s, uint64_t t) {
+  dk_buf_printf(s, "%llu.%07llu", (unsigned long long)(t / 10000000u), (unsigned long long)(t % 10000000u));
 }
 
 /* 1234567 -> "1,234,567" */
-static void sb_thousands(sbuf *s, uint64_t v) {
+static void put_thousands(dk_buf *s, uint64_t v) {
   char d[32];
   int n = snprintf(d, sizeof d, "%llu", (unsigned long long)v);
   for (int i = 0; i < n; i++) {
-    if (i && (n - i) % 3 == 0) sb_add(s, ",", 1);
-    sb_add(s, d + i, 1);
+    if (i && (n - i) % 3 == 0) dk_buf_addc(s, ',');
+    dk_buf_addc(s, d[i]);
   }
 }
 
 static void process_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
-  sbuf *d = &p->detail;
+  dk_buf *d = &p->detail;
   switch (e->op_code) {
     case 0: /* Process Defined */
     case 1: { /* Process Create */
@@ -767,11 +703,11 @@ static void process_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
       dstr path = str_info(c), cmd = str_info(c);
       skip(c, 2 + (size_t)u1 + u2);
       read_dstr(c, path, &p->path);
-      sb_clear(&p->tmp);
+      dk_buf_clear(&p->tmp);
       read_dstr(c, cmd, &p->tmp);
       e->child_pid = pid;
-      sb_fmt(d, "PID: %u, Command line: ", pid);
-      sb_str(d, p->tmp.p ? p->tmp.p : "");
+      dk_buf_printf(d, "PID: %u, Command line: ", pid);
+      dk_buf_adds(d, p->tmp.p ? p->tmp.p : "");
       break;
     }
     case 2:   /* Process Exit */
@@ -783,35 +719,35 @@ static void process_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
         e->has_exit = 1;
         e->exit_status = (int32_t)status;
       }
-      sb_fmt(d, "Exit Status: %d, User Time: ", (int)(int32_t)status);
-      sb_seconds(d, user);
-      sb_str(d, " seconds, Kernel Time: ");
-      sb_seconds(d, kernel);
-      sb_str(d, " seconds, Private Bytes: ");
-      sb_thousands(d, priv);
-      sb_str(d, ", Peak Private Bytes: ");
-      sb_thousands(d, peak_priv);
-      sb_str(d, ", Working Set: ");
-      sb_thousands(d, ws);
-      sb_str(d, ", Peak Working Set: ");
-      sb_thousands(d, peak_ws);
+      dk_buf_printf(d, "Exit Status: %d, User Time: ", (int)(int32_t)status);
+      put_seconds(d, user);
+      dk_buf_adds(d, " seconds, Kernel Time: ");
+      put_seconds(d, kernel);
+      dk_buf_adds(d, " seconds, Private Bytes: ");
+      put_thousands(d, priv);
+      dk_buf_adds(d, ", Peak Private Bytes: ");
+      put_thousands(d, peak_priv);
+      dk_buf_adds(d, ", Working Set: ");
+      put_thousands(d, ws);
+      dk_buf_adds(d, ", Peak Working Set: ");
+      put_thousands(d, peak_ws);
       break;
     }
     case 3: { /* Thread Create */
       uint32_t tid = r32(c);
       if (c->bad) return;
       e->child_pid = tid;
-      sb_fmt(d, "Thread ID: %u", tid);
+      dk_buf_printf(d, "Thread ID: %u", tid);
       break;
     }
     case 4: { /* Thread Exit */
       skip(c, 4);
       uint64_t kernel = r64(c), user = r64(c);
       if (c->bad) return;
-      sb_fmt(d, "Thread ID: %u, User Time: ", e->tid);
-      sb_seconds(d, user);
-      sb_str(d, ", Kernel Time: ");
-      sb_seconds(d, kernel);
+      dk_buf_printf(d, "Thread ID: %u, User Time: ", e->tid);
+      put_seconds(d, user);
+      dk_buf_adds(d, ", Kernel Time: ");
+      put_seconds(d, kernel);
       break;
     }
     case 5: { /* Load Image */
@@ -820,23 +756,23 @@ static void process_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
       dstr path = str_info(c);
       skip(c, 2);
       read_dstr(c, path, &p->path);
-      sb_fmt(d, "Image Base: 0x%llx, Image Size: 0x%x", (unsigned long long)base, size);
+      dk_buf_printf(d, "Image Base: 0x%llx, Image Size: 0x%x", (unsigned long long)base, size);
       break;
     }
     case 7: { /* Process Start */
       uint32_t ppid = r32(c);
       dstr cmd = str_info(c), cwd = str_info(c);
       uint32_t env_chars = r32(c);
-      sb_clear(&p->tmp);
-      sb_clear(&p->tmp2);
+      dk_buf_clear(&p->tmp);
+      dk_buf_clear(&p->tmp2);
       read_dstr(c, cmd, &p->tmp);
       read_dstr(c, cwd, &p->tmp2);
       if (c->bad) return;
-      sb_fmt(d, "Parent PID: %u, Command line: ", ppid);
-      sb_str(d, p->tmp.p ? p->tmp.p : "");
-      sb_str(d, ", Current directory: ");
-      sb_str(d, p->tmp2.p ? p->tmp2.p : "");
-      sb_str(d, ", Environment: ");
+      dk_buf_printf(d, "Parent PID: %u, Command line: ", ppid);
+      dk_buf_adds(d, p->tmp.p ? p->tmp.p : "");
+      dk_buf_adds(d, ", Current directory: ");
+      dk_buf_adds(d, p->tmp2.p ? p->tmp2.p : "");
+      dk_buf_adds(d, ", Environment: ");
       /* a double-NUL-terminated list of NAME=value, each shown as "\r;\tNAME=value" */
       if ((uint64_t)env_chars * 2 > c->end - c->pos) {
         c->bad = 1;
@@ -848,8 +784,8 @@ static void process_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
         size_t s = i;
         while (i + 1 < n && (env[i] | env[i + 1])) i += 2;
         if (i == s) break; /* the empty string ends the list */
-        sb_str(d, "\r;\t");
-        sb_utf16(d, env + s, i - s);
+        dk_buf_adds(d, "\r;\t");
+        dk_buf_utf16le(d, env + s, i - s, DK_UTF16_STOP_NUL);
         i += 2;
       }
       c->pos += n;
@@ -888,15 +824,15 @@ static void fs_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
   if (e->op_code == FS_DIRECTORY && e->sub_op == 1 && !c->bad) { /* QueryDirectory: the filter */
     cur save = *c;
     dstr filter = str_info(c);
-    sb_clear(&p->tmp);
+    dk_buf_clear(&p->tmp);
     read_dstr(c, filter, &p->tmp);
     if (c->bad) { /* no filter recorded */
       *c = save;
       return;
     }
-    if (p->tmp.n) {
-      if (p->path.n == 0 || p->path.p[p->path.n - 1] != '\\') sb_add(&p->path, "\\", 1);
-      sb_add(&p->path, p->tmp.p, p->tmp.n);
+    if (p->tmp.len) {
+      if (p->path.len == 0 || p->path.p[p->path.len - 1] != '\\') dk_buf_addc(&p->path, '\\');
+      dk_buf_add(&p->path, p->tmp.p, p->tmp.len);
     }
   }
 }
@@ -913,29 +849,29 @@ static int cmp_port(const void *a, const void *b) {
   return (x->tcp > y->tcp) - (x->tcp < y->tcp);
 }
 
-static void host_name(dkt_pml *p, sbuf *s, const uint8_t *ip, int v4) {
+static void host_name(dkt_pml *p, dk_buf *s, const uint8_t *ip, int v4) {
   host_ent key;
   memcpy(key.ip, ip, 16);
   const host_ent *h = p->info.hosts ? bsearch(&key, p->hosts, p->info.hosts, sizeof key, cmp_host) : NULL;
   if (h && h->name[0]) {
-    sb_str(s, h->name);
+    dk_buf_adds(s, h->name);
     return;
   }
   if (v4) {
-    sb_fmt(s, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+    dk_buf_printf(s, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
   } else {
-    for (int k = 0; k < 8; k++) sb_fmt(s, k ? ":%x" : "%x", (unsigned)(ip[2 * k] << 8 | ip[2 * k + 1]));
+    for (int k = 0; k < 8; k++) dk_buf_printf(s, k ? ":%x" : "%x", (unsigned)(ip[2 * k] << 8 | ip[2 * k + 1]));
   }
 }
 
-static void port_name(dkt_pml *p, sbuf *s, uint16_t port, int tcp) {
+static void port_name(dkt_pml *p, dk_buf *s, uint16_t port, int tcp) {
   port_ent key = {port, tcp, NULL};
   const port_ent *q = p->info.ports ? bsearch(&key, p->ports, p->info.ports, sizeof key, cmp_port) : NULL;
   if (q && q->name[0]) {
-    sb_str(s, q->name);
+    dk_buf_adds(s, q->name);
     return;
   }
-  sb_fmt(s, "%u", port);
+  dk_buf_printf(s, "%u", port);
 }
 
 static void network_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
@@ -946,18 +882,18 @@ static void network_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
   uint16_t sport = r16(c), dport = r16(c);
   if (c->bad) return;
   int tcp = (flags & 4) != 0;
-  sb_clear(&p->op);
-  sb_str(&p->op, tcp ? "TCP " : "UDP ");
-  sb_str(&p->op, e->operation);
+  dk_buf_clear(&p->op);
+  dk_buf_adds(&p->op, tcp ? "TCP " : "UDP ");
+  dk_buf_adds(&p->op, e->operation);
   e->operation = p->op.oom ? e->operation : p->op.p;
   host_name(p, &p->path, src, flags & 1);
-  sb_add(&p->path, ":", 1);
+  dk_buf_addc(&p->path, ':');
   port_name(p, &p->path, sport, tcp);
-  sb_str(&p->path, " -> ");
+  dk_buf_adds(&p->path, " -> ");
   host_name(p, &p->path, dst, flags & 2);
-  sb_add(&p->path, ":", 1);
+  dk_buf_addc(&p->path, ':');
   port_name(p, &p->path, dport, tcp);
-  sb_fmt(&p->detail, "Length: %u", length);
+  dk_buf_printf(&p->detail, "Length: %u", length);
   /* then NUL-separated name, value pairs (an empty name ends them) */
   const uint8_t *q = c->b + c->pos;
   size_t n = c->end - c->pos, i = 0;
@@ -965,8 +901,8 @@ static void network_details(dkt_pml *p, cur *c, dkt_pml_event *e) {
     size_t s = i;
     while (i + 1 < n && (q[i] | q[i + 1])) i += 2;
     if (i == s || i + 1 >= n) break;
-    sb_str(&p->detail, k % 2 ? ": " : ", ");
-    sb_utf16(&p->detail, q + s, i - s);
+    dk_buf_adds(&p->detail, k % 2 ? ": " : ", ");
+    dk_buf_utf16le(&p->detail, q + s, i - s, DK_UTF16_STOP_NUL);
     i += 2;
   }
   c->pos = c->end;
@@ -1030,8 +966,8 @@ int dkt_pml_events(dkt_pml *p, dkt_pml_fn fn, void *ud, char *err, size_t err_si
     prev_end = ds + detail_size;
     e.event_class = cls <= DKT_PML_NETWORK ? (dkt_pml_class)cls : DKT_PML_UNKNOWN;
     e.class_name = CLASS_NAME[e.event_class];
-    sb_clear(&p->path);
-    sb_clear(&p->detail);
+    dk_buf_clear(&p->path);
+    dk_buf_clear(&p->detail);
     cur c = {p->b, ds, ds + detail_size, 0};
     switch (e.event_class) {
       case DKT_PML_PROCESS:
@@ -1066,8 +1002,8 @@ int dkt_pml_events(dkt_pml *p, dkt_pml_fn fn, void *ud, char *err, size_t err_si
       dk_fail(err, err_size, "out of memory at PML event %u", i);
       return DKT_PML_ERROR;
     }
-    e.path = p->path.n ? p->path.p : NULL;
-    e.detail = p->detail.n ? p->detail.p : NULL;
+    e.path = p->path.len ? p->path.p : NULL;
+    e.detail = p->detail.len ? p->detail.p : NULL;
     e.result = dkt_pml_status_name(e.status);
     if (!e.result) {
       snprintf(result_buf, sizeof result_buf, "0x%X", e.status);

@@ -424,6 +424,7 @@ add({ "go:2" }, {
   causes = {
     "an unrecovered panic (nil map write, nil pointer, index out of range, explicit panic)",
     "a fatal error: all goroutines are asleep (deadlock), concurrent map writes, out of memory",
+    "without 'panic:' or 'fatal error:' on stderr: os.Exit(2) in its own code, or the flag package's usage error",
   },
   remedy = "The panic message and the goroutine trace are on stderr; `diagkit run go-crash` parses them and"
     .. " names the first frame in your own code.",
@@ -441,8 +442,10 @@ add({ "go:66" }, {
   severity = "error",
   title = "The Go race detector found a data race (exit status 66)",
   causes = { "two goroutines accessed the same variable without synchronisation, and one wrote" },
-  remedy = "stderr holds 'WARNING: DATA RACE' with both stacks; `diagkit run go-crash` summarises them.",
-  next = "go-crash",
+  remedy = "stderr holds 'WARNING: DATA RACE' with both stacks. Save it (`prog 2>race.txt`) and run"
+    .. " `diagkit run go-race -p log=race.txt`: it reports each conflicting pair once, with the first"
+    .. " frame in your code on both sides.",
+  next = "go-race",
 })
 
 local M = {}

@@ -2,6 +2,7 @@
 -- the return value is the process exit status:
 --   0 nothing found, 1 warnings, 2 errors, 3 could not diagnose, 64 usage error.
 
+local files = require "diagkit.files"
 local playbook = require "diagkit.playbook"
 local report = require "diagkit.report"
 
@@ -319,15 +320,30 @@ end
 
 -- The commands modules contribute (scripts/diagkit/commands/*.lua), sorted,
 -- each with its one-line summary; empty when the folder cannot be listed.
-local function module_commands()
-  local found = {}
+-- The file names in scripts/diagkit/commands: from the folder, or from the
+-- scripts built into the binary.
+local function command_files()
+  local names = {}
+  local host = files.bundle()
+  if host then
+    for _, p in ipairs(host.bundled) do
+      local name = p:match("^diagkit/commands/([%w_]+%.lua)$")
+      if name then names[#names + 1] = name end
+    end
+    return names
+  end
   local cli_path = package.searchpath("diagkit.cli", package.path)
   local ok, lfs = pcall(require, "lfs")
-  if not (cli_path and ok) then return found end
-  local dir = cli_path:gsub("[^/\\]+$", "") .. "commands"
-  local dir_ok, iter, state = pcall(lfs.dir, dir)
-  if not dir_ok then return found end
-  for file in iter, state do
+  if not (cli_path and ok) then return names end
+  local dir_ok, iter, state = pcall(lfs.dir, cli_path:gsub("[^/\\]+$", "") .. "commands")
+  if not dir_ok then return names end
+  for file in iter, state do names[#names + 1] = file end
+  return names
+end
+
+local function module_commands()
+  local found = {}
+  for _, file in ipairs(command_files()) do
     local name = file:match("^([%w_]+)%.lua$")
     if name then
       local loaded, mod = pcall(require, "diagkit.commands." .. name)
@@ -359,7 +375,7 @@ function M.main(args)
     -- Commands contributed by modules: scripts/diagkit/commands/<cmd>.lua
     -- returning {help = "...", run = function(args) ... end}.
     local name = "diagkit.commands." .. cmd:gsub("-", "_")
-    if package.searchpath(name, package.path) then
+    if files.script(name) then
       local mod = require(name)
       fn, extra_help = mod.run, mod.help
     end

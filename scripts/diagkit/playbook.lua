@@ -10,10 +10,15 @@
 -- require "diagkit" loads; this module may be required first.
 if not package.preload["diagkit.sys"] and not package.loaded["diagkit.sys"] then pcall(require, "diagkit.core") end
 
+local files = require "diagkit.files"
 local params_mod = require "diagkit.params"
 local report_mod = require "diagkit.report"
 
 local M = {}
+
+-- The folder name playbooks built into the binary appear under
+-- ("bundled/playbooks/exit-code.lua"), like their chunk names.
+local BUNDLED = "bundled"
 
 M.API = 1
 
@@ -66,7 +71,15 @@ function M.load_file(path, opts)
   -- Playbooks see the usual globals plus `diagkit`; what they define at top
   -- level stays in their own environment.
   local env = setmetatable({ diagkit = require "diagkit" }, { __index = _G })
-  local chunk, err = loadfile(path, "t", env)
+  local chunk, err
+  local host = files.bundle()
+  if host and path:sub(1, #BUNDLED + 1) == BUNDLED .. "/" then
+    -- a playbook built into the binary: its main chunk's _ENV is the env
+    chunk, err = host.bundled_load(path:sub(#BUNDLED + 2))
+    if chunk then debug.setupvalue(chunk, 1, env) end
+  else
+    chunk, err = loadfile(path, "t", env)
+  end
   if not chunk then return nil, err end
   local ok, def = pcall(chunk)
   if not ok then return nil, path .. ": " .. tostring(def) end
@@ -118,7 +131,11 @@ function M.search_dirs()
     if config then add(config .. "/diagkit/playbooks") end
     add(os.getenv("DIAGKIT_SYSTEM_PLAYBOOKS") or "/etc/diagkit/playbooks")
   end
-  add(M.scripts_dir() .. sep .. "playbooks", true)
+  if files.bundle() then
+    dirs[#dirs + 1] = { path = BUNDLED .. "/playbooks", bundled = true, embedded = true }
+  else
+    add(M.scripts_dir() .. sep .. "playbooks", true)
+  end
   return dirs
 end
 
@@ -133,15 +150,30 @@ function M.scripts_dir()
 end
 
 local function list_lua_files(dir)
-  local lfs = require "lfs"
-  local files = {}
-  local ok, iter, state = pcall(lfs.dir, dir)
-  if not ok then return files end
-  for name in iter, state do
-    if name:match("^[a-z0-9][a-z0-9-]*%.lua$") then files[#files + 1] = name end
+  local names = {}
+  if dir.embedded then
+    for _, p in ipairs(files.bundle().bundled) do
+      local name = p:match("^playbooks/([a-z0-9][a-z0-9-]*%.lua)$")
+      if name then names[#names + 1] = name end
+    end
+  else
+    local lfs = require "lfs"
+    local ok, iter, state = pcall(lfs.dir, dir.path)
+    if not ok then return names end
+    for name in iter, state do
+      if name:match("^[a-z0-9][a-z0-9-]*%.lua$") then names[#names + 1] = name end
+    end
   end
-  table.sort(files)
-  return files
+  table.sort(names)
+  return names
+end
+
+-- True when dir holds the playbook file name.
+local function has_playbook(dir, name)
+  if dir.embedded then return files.script("playbooks." .. name:gsub("%.lua$", "")) end
+  local f = io.open(dir.path .. "/" .. name, "rb")
+  if f then f:close() end
+  return f ~= nil
 end
 
 -- The loader of playbooks that are not bundled when the caller gave none
@@ -163,9 +195,7 @@ end
 local function note_override(def, id, dirs, from)
   for j = from + 1, #dirs do
     local other = dirs[j].path .. "/" .. id .. ".lua"
-    local f = io.open(other, "rb")
-    if f then
-      f:close()
+    if has_playbook(dirs[j], id .. ".lua") then
       def.overrides = other
       def.note = string.format("%s overrides the %s playbook '%s' (%s)", def.file,
         dirs[j].bundled and "bundled" or "other", id, other)
@@ -181,7 +211,7 @@ function M.catalog(opts)
   local seen, list, errors = {}, {}, {}
   local dirs = M.search_dirs()
   for i, dir in ipairs(dirs) do
-    for _, name in ipairs(list_lua_files(dir.path)) do
+    for _, name in ipairs(list_lua_files(dir)) do
       local id = name:sub(1, -5)
       if not seen[id] then
         local def, err = M.load_file(dir.path .. "/" .. name, load_opts(dir, opts))
@@ -209,9 +239,7 @@ function M.find(id, opts)
   local dirs = M.search_dirs()
   for i, dir in ipairs(dirs) do
     local path = dir.path .. "/" .. id .. ".lua"
-    local f = io.open(path, "rb")
-    if f then
-      f:close()
+    if has_playbook(dir, id .. ".lua") then
       local def, err = M.load_file(path, load_opts(dir, opts))
       if not def then return nil, err end
       def.bundled = dir.bundled

@@ -142,11 +142,17 @@ local BLOCK = 4 * 1024 * 1024
 --- more than one block. path "-" reads stdin. Returns the text, or nil and
 --- io.open's message.
 function M.read_file(path, label)
-  if path == "-" then return io.stdin:read("a") end
+  local files = require "diagkit.files"
+  if path == "-" then return files.read_stream(io.stdin, "standard input") end
+  local kind, size = files.input_kind(path)
+  if not kind then return nil, size end
   local f, err = io.open(path, "rb")
   if not f then return nil, err end
-  local size = f:seek("end")
-  f:seek("set")
+  if kind == "stream" then
+    local text, serr = files.read_stream(f, path)
+    f:close()
+    return text, serr
+  end
   if not size or size <= BLOCK then
     local s = f:read("a")
     f:close()

@@ -13,7 +13,8 @@ trap 'rm -rf "$tmp"' EXIT
 $cc -std=c11 -O1 -Wall -Wextra -Werror -I"$src/modules/access" -I"$src/modules/reg" -I"$src/modules/support" \
   "$src/tests/fixtures/access/wine_live.c" "$src/modules/access/access_win32.c" "$src/modules/access/sd.c" \
   "$src/modules/access/sddl.c" "$src/modules/access/sdcheck.c" "$src/modules/reg/reg_win32.c" \
-  "$src/modules/support/error.c" "$src/modules/support/error_win32.c" "$src/modules/support/text_win32.c" \
+  "$src/modules/support/buf.c" "$src/modules/support/error.c" "$src/modules/support/error_win32.c" \
+  "$src/modules/support/text_win32.c" \
   -ladvapi32 -o "$tmp/wine_live.exe"
 WINEDEBUG=-all timeout 300 wine "$tmp/wine_live.exe" 2>"$tmp/wine.err" | tr -d '\r'
 status=${PIPESTATUS[0]}

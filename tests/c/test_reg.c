@@ -167,8 +167,8 @@ static void test_sound_hive(void **state) {
   assert_int_equal(dk_hive_export(hv, in.root, "\\", &b, &nk_count, &nv_count), 0);
   assert_int_equal(nk_count, 3);
   assert_int_equal(nv_count, 2);
-  assert_non_null(strstr(b.data, "[\\Alpha]\n\"Num\"=dword:0000002a\n\"Text\"=hex(1):68,00,69,00,00,00\n"));
-  free(b.data);
+  assert_non_null(strstr(b.p, "[\\Alpha]\n\"Num\"=dword:0000002a\n\"Text\"=hex(1):68,00,69,00,00,00\n"));
+  dk_buf_free(&b);
   dk_hive_close(hv);
   /* a changed byte breaks the checksum; differing sequence numbers mean dirty */
   h.b[8] = 9;
@@ -365,7 +365,7 @@ static void test_truncations(void **state) {
     dk_buf b = {0};
     size_t k, v;
     dk_hive_export(hv, in.root, "\\", &b, &k, &v);
-    free(b.data);
+    dk_buf_free(&b);
     dk_hive_close(hv);
   }
   free(h.b);

@@ -1,5 +1,5 @@
 /*
-** modules/support: errors, UTF-16 <-> UTF-8, the file layer (kinds of file,
+** modules/support: errors, UTF-16 <-> UTF-8, the growable string, the file layer (kinds of file,
 ** size caps, FIFOs that must not block) and the Lua helpers.
 */
 #if !defined(_WIN32)
@@ -7,6 +7,7 @@
 #endif
 #include "test_util.h" /* first: printf on mingw-w64 */
 
+#include "dk_buf.h"
 #include "dk_err.h"
 #include "dk_file.h"
 #include "dk_lua.h"
@@ -89,6 +90,143 @@ static void utf16(void **state) {
   assert_string_equal(out, "c\xC3\xA9");
   dk_latin1_to_utf8(latin1, 2, out, 3);
   assert_string_equal(out, "c");
+}
+
+/* The ASCII fast path (cap >= DK_UTF16_UTF8_MAX) and the checked path agree,
+** on runs longer than 4 units broken by non-ASCII, a pair and a NUL. */
+static void utf16_runs(void **state) {
+  (void)state;
+  const char *u = "abcdefgh\xC3\xA9ijklmnopq\xF0\x9F\x98\x80rstuvwxyz0123456789";
+  uint8_t w[256];
+  size_t wn = dk_utf8_to_utf16le(u, strlen(u), w, sizeof w);
+  assert_true(wn != (size_t)-1);
+  char big[DK_UTF16_UTF8_MAX(256)], small[128];
+  for (size_t n = 0; n <= wn; n++) {
+    size_t a = dk_utf16le_to_utf8(w, n, 0, big, DK_UTF16_UTF8_MAX(n));
+    size_t b = dk_utf16le_to_utf8(w, n, 0, small, DK_UTF16_UTF8_MAX(n) - 1);
+    assert_true(b <= a);
+    assert_memory_equal(big, small, b); /* the checked path only stops earlier */
+    if (b == a) assert_int_equal(big[a], '\0');
+  }
+  assert_string_equal(big, u);
+  /* a NUL unit inside the first 4: STOP_NUL ends there, else it is kept */
+  static const uint8_t z[] = {'a', 0, 'b', 0, 0, 0, 'c', 0, 'd', 0, 'e', 0, 'f', 0, 'g', 0};
+  assert_int_equal(dk_utf16le_to_utf8(z, sizeof z, DK_UTF16_STOP_NUL, big, sizeof big), 2);
+  assert_string_equal(big, "ab");
+  assert_int_equal(dk_utf16le_to_utf8(z, sizeof z, 0, big, sizeof big), 8);
+  assert_memory_equal(big, "ab\0cdefg", 9);
+}
+
+static void buf_text(void **state) {
+  (void)state;
+  dk_buf b = {0};
+  assert_null(b.p);
+  dk_buf_adds(&b, "abc");
+  dk_buf_addc(&b, '-');
+  dk_buf_add(&b, "xyz", 2);
+  assert_string_equal(b.p, "abc-xy");
+  assert_int_equal(b.len, 6);
+  /* growth well past the first block, always terminated */
+  for (int i = 0; i < 1000; i++) dk_buf_adds(&b, "0123456789");
+  assert_int_equal(b.len, 6 + 10000);
+  assert_int_equal(strlen(b.p), b.len);
+  assert_true(b.cap > b.len);
+  assert_memory_equal(b.p + b.len - 10, "0123456789", 10);
+  size_t cap = b.cap;
+  dk_buf_clear(&b);
+  assert_int_equal(b.len, 0);
+  assert_string_equal(b.p, "");
+  assert_int_equal(b.cap, cap); /* memory kept */
+  /* printf longer than any first capacity, and right at the fast path's edge */
+  char big[3000];
+  memset(big, 'q', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  dk_buf_printf(&b, "<%s>%d", big, 42);
+  assert_int_equal(b.len, 1 + 2999 + 1 + 2);
+  assert_int_equal(b.p[0], '<');
+  assert_string_equal(b.p + 3000, ">42");
+  dk_buf_clear(&b);
+  for (int i = 0; i < 300; i++) dk_buf_printf(&b, "%s%d", i ? "," : "", i);
+  assert_int_equal(strlen(b.p), b.len);
+  assert_string_equal(b.p + b.len - 8, ",298,299");
+  char *s = dk_buf_take(&b);
+  assert_non_null(s);
+  assert_memory_equal(s, "0,1,2,3", 7);
+  free(s);
+  assert_null(b.p);
+  assert_int_equal(b.len, 0);
+  /* nothing added: an empty string, never NULL */
+  s = dk_buf_take(&b);
+  assert_non_null(s);
+  assert_string_equal(s, "");
+  free(s);
+  dk_buf_free(&b);
+}
+
+static void buf_numbers(void **state) {
+  (void)state;
+  dk_buf b = {0};
+  dk_buf_u64(&b, 0);
+  dk_buf_addc(&b, ' ');
+  dk_buf_u64(&b, UINT64_MAX);
+  dk_buf_addc(&b, ' ');
+  dk_buf_i64(&b, 0);
+  dk_buf_addc(&b, ' ');
+  dk_buf_i64(&b, -42);
+  dk_buf_addc(&b, ' ');
+  dk_buf_i64(&b, INT64_MIN);
+  dk_buf_addc(&b, ' ');
+  dk_buf_i64(&b, INT64_MAX);
+  dk_buf_addc(&b, ' ');
+  dk_buf_hex(&b, 0);
+  dk_buf_addc(&b, ' ');
+  dk_buf_hex(&b, 0x1F01FF);
+  dk_buf_addc(&b, ' ');
+  dk_buf_hex(&b, UINT64_MAX);
+  assert_string_equal(b.p, "0 18446744073709551615 0 -42 -9223372036854775808 9223372036854775807 "
+                           "0x0 0x1f01ff 0xffffffffffffffff");
+  dk_buf_free(&b);
+}
+
+static void buf_utf16(void **state) {
+  (void)state;
+  static const uint8_t in[] = {'Z', 0, 'o', 0, 0xEB, 0, 0x3D, 0xD8, 0x00, 0xDE, 0x00, 0xD8, 0, 0, 'x', 0};
+  dk_buf b = {0};
+  dk_buf_adds(&b, "name=");
+  dk_buf_utf16le(&b, in, sizeof in, DK_UTF16_STOP_NUL);
+  assert_string_equal(b.p, "name=Zo\xC3\xAB\xF0\x9F\x98\x80\xEF\xBF\xBD");
+  assert_int_equal(b.len, strlen(b.p));
+  dk_buf_clear(&b);
+  dk_buf_utf16le(&b, in, sizeof in, 0); /* the NUL unit kept, then "x" */
+  assert_int_equal(b.len, 2 + 2 + 4 + 3 + 1 + 1);
+  assert_memory_equal(b.p + b.len - 2, "\0x", 3);
+  dk_buf_clear(&b);
+  dk_buf_utf16le(&b, in, 0, 0); /* nothing: still a terminated string */
+  assert_int_equal(b.len, 0);
+  assert_string_equal(b.p, "");
+  dk_buf_free(&b);
+}
+
+static void buf_oom(void **state) {
+  (void)state;
+  dk_buf b = {0};
+  dk_buf_adds(&b, "kept");
+  assert_int_equal(dk_buf_reserve(&b, SIZE_MAX / 2), -1); /* too big: refused without trying */
+  assert_true(b.oom);
+  dk_buf_adds(&b, "dropped"); /* sticky: appends do nothing */
+  dk_buf_addc(&b, 'x');
+  dk_buf_printf(&b, "%d", 1);
+  dk_buf_u64(&b, 7);
+  assert_int_equal(b.len, 4);
+  assert_memory_equal(b.p, "kept", 5);
+  dk_buf_clear(&b);
+  dk_buf_adds(&b, "still dropped");
+  assert_int_equal(b.len, 0);
+  assert_null(dk_buf_take(&b)); /* the text is freed */
+  assert_false(b.oom);          /* and b is fresh */
+  dk_buf_adds(&b, "again");
+  assert_string_equal(b.p, "again");
+  dk_buf_free(&b);
 }
 
 static const char *tmp_path(const char *name) {
@@ -259,4 +397,4 @@ static void lua_helpers(void **state) {
   lua_close(L);
 }
 
-TU_MAIN(errors, utf16, files TU_POSIX_ONLY(streams, shrinking), lua_helpers)
+TU_MAIN(errors, utf16, utf16_runs, buf_text, buf_numbers, buf_utf16, buf_oom, files TU_POSIX_ONLY(streams, shrinking), lua_helpers)

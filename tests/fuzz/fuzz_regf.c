@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dk_buf b = {0};
   size_t k, v;
   dk_hive_export(h, in.root, "\\", &b, &k, &v);
-  free(b.data);
+  dk_buf_free(&b);
   dk_hive_walk(h, in.root, "\\", visit, h);
   uint32_t off;
   dk_hive_find(h, in.root, "a\\B/c", &off, err, sizeof err);

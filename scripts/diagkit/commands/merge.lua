@@ -87,10 +87,8 @@ end
 
 --- Reads and validates one report file; returns the report or nil, message.
 function M.load(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end -- names the path
-  local text = f:read("a") or ""
-  f:close()
+  local text, err = require("diagkit.files").read_input(path)
+  if not text then return nil, err end -- names the path
   text = text:gsub("^\239\187\191", "") -- a UTF-8 BOM (PowerShell's Out-File)
   if text:match("^%s*$") then return nil, path .. ": empty file, not a diagkit report" end
   local rep, jerr = json.decode(text)
