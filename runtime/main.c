@@ -30,8 +30,10 @@ int main(int argc, char **argv) {
      (a full disk, /dev/full, a closed pipe) so that a lost report is never
      exit status 0. */
   if (fflush(stdout) != 0 || ferror(stdout)) {
+    /* The CLI (diagkit/cli.lua) said so already when it returned 3 or 74. */
+    if (status == DK_UNKNOWN || status == DK_EX_IOERR) return status;
     fprintf(stderr, "diagkit: cannot write the output: %s\n", errno ? strerror(errno) : "write error");
-    return status == DK_UNKNOWN ? DK_UNKNOWN : DK_EX_IOERR;
+    return DK_EX_IOERR;
   }
   return status;
 }

@@ -12,7 +12,17 @@ local EXIT = report.EXIT
 local cliargs = require "diagkit.cliargs"
 local usage_error, parse = cliargs.usage_error, cliargs.parse
 
-local function out(s) io.stdout:write(s) end
+-- The first write to stdout that failed (a full disk, /dev/full, a closed
+-- pipe): main reports it, and a lost report is never exit status 0.
+local write_error
+local function out(s)
+  local ok, err = io.stdout:write(s)
+  if not ok then write_error = write_error or err end
+end
+
+-- Raised by emit when the report file cannot be written; main turns it into
+-- a message and the exit status.
+local io_failure_mt = {}
 
 local HELP = [[
 diagkit - why does this program not start, exit silently, or crash?
@@ -179,8 +189,12 @@ local function emit(rep, fmt_name, output)
   if output then
     local f, err = io.open(output, "wb")
     if not f then usage_error("cannot write the report: %s", err) end
-    f:write(text)
-    f:close()
+    local ok, werr = f:write(text)
+    local closed, cerr = f:close()
+    if not (ok and closed) then
+      error(setmetatable({ message = string.format("cannot write the report to %s: %s", output, werr or cerr) },
+        io_failure_mt), 0)
+    end
   else
     out(text)
   end
@@ -381,6 +395,7 @@ function M.main(args)
     end
   end
   local ok, status = pcall(function()
+    write_error = nil
     if not fn then
       local names = {}
       for name in pairs(commands) do names[#names + 1] = name end
@@ -400,7 +415,18 @@ function M.main(args)
     end
     return fn(args)
   end)
-  if ok then return status end
+  -- A report (or a command's output) that could not be written: 3 for a run
+  -- (nothing was diagnosed as far as the user can see), 74 for a command.
+  local failed_write = not ok and getmetatable(status) == io_failure_mt and status.message
+  if ok or failed_write then
+    local flushed, ferr = io.stdout:flush()
+    local werr = failed_write or write_error or (not flushed and ferr)
+    if werr and status ~= EXIT.ioerr then -- (a command that said so itself)
+      io.stderr:write("diagkit: ", failed_write or ("cannot write the output: " .. tostring(werr)), "\n")
+      return (cmd == "run" or cmd == "check") and EXIT.unknown or EXIT.ioerr
+    end
+    return status
+  end
   if cliargs.is_usage(status) then
     io.stderr:write("diagkit: ", status.message, "\n")
     -- A monitoring system reads 64 as "out of bounds": under --format nagios

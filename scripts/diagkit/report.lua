@@ -15,7 +15,9 @@ local rank = { info = 1, warning = 2, error = 3, critical = 4 }
 M.rank = rank
 
 -- Exit statuses (the Nagios plugin convention; 64 is sysexits' EX_USAGE).
-M.EXIT = { ok = 0, warning = 1, error = 2, unknown = 3, usage = 64 }
+-- ioerr: EX_IOERR (sysexits.h), a command's output could not be written
+-- (a run whose report cannot be written is unknown, 3).
+M.EXIT = { ok = 0, warning = 1, error = 2, unknown = 3, usage = 64, ioerr = 74 }
 
 local finding_fields = {
   id = "string", severity = "string", title = "string", detail = "string",

@@ -456,13 +456,18 @@ return diagkit.playbook {
         g.sources[source] = true
       end
     end
+    -- Logs that could not be read: a warning each when others were read, and
+    -- "could not diagnose" (exit 3) when none was.
+    local unread = {}
     local function unreadable(what, err, code)
-      ctx:finding {
+      -- the channel the file is named after (System.evtx -> System), for the remedy
+      local channel = tostring(what):match("([%w%-]+)%.[eE][vV][tT][xX]$") or (live and what) or "Application"
+      unread[#unread + 1] = {
         id = "evtx.unreadable", severity = "warning", title = "Cannot read the event log " .. what,
-        detail = err .. (code and (" [" .. code .. "]") or ""),
+        detail = tostring(err) .. (code and (" [" .. code .. "]") or ""),
         evidence = { { kind = "log", value = what, source = live and "EvtQuery" or "evtx.open" } },
-        remedy = "Export the log on the Windows machine (wevtutil epl Application C:\\temp\\Application.evtx,"
-          .. " as an administrator for Security) and pass the file with -p log=.",
+        remedy = string.format("Export the log on the Windows machine (wevtutil epl %s C:\\temp\\%s.evtx, as an"
+          .. " administrator for Security) and pass the file with -p log=.", channel, channel),
       }
     end
     for _, path in ipairs(logs) do
@@ -525,6 +530,13 @@ return diagkit.playbook {
     end
     ctx:fact("evtx.logs", scanned)
     ctx:fact("evtx.groups", #order)
+    if #scanned == 0 and #unread > 0 then
+      local why = {}
+      for _, u in ipairs(unread) do why[#why + 1] = u.detail end
+      ctx:unknown("could not read any of the event logs given: " .. table.concat(why, "; "))
+      return
+    end
+    for _, u in ipairs(unread) do ctx:finding(u) end
 
     -- errors first, then by count; context-only events (7036) only when nothing else matched
     local rank = { critical = 4, error = 3, warning = 2, info = 1 }

@@ -273,7 +273,8 @@ local function explain_exit(ctx, p, r, evidence, platform)
     os = platform.os, context = context, go = is_go, stderr = stderr,
     named = errors_named(stderr), abort = abort_reason(stderr)
       or stderr:match("[^\n]*requested the Runtime to terminate[^\n]*")
-      or stderr:match("[^\n]*abnormal program termination[^\n]*"),
+      or stderr:match("[^\n]*abnormal program termination[^\n]*")
+      or stderr:match("[^\n]*abort%(%)[^\n]*"),
     not_go = build == nil and "it has no Go build info" or "it is not read as one",
   }
   local program = {

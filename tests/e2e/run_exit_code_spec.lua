@@ -44,7 +44,7 @@ describe("diagkit run exit-code", function()
     local rep = report({ cli.crasher("exit42") })
     local f = rep.findings[1]
     assert.are.equal("exit.nonzero", f.id)
-    assert.truthy(f.title:find("status 42", 1, true))
+    assert.are.equal("The program exited with status 42: the program chose this status", f.title)
     assert.are.equal(42, rep.facts.exit.exit_code)
   end)
 
@@ -104,6 +104,89 @@ describe("diagkit run exit-code", function()
     assert.are.equal("exit.go.panic", finding.id)
     assert.truthy(finding.detail:find("panic: ", 1, true))
     assert.are.equal("go-crash", finding.next)
+  end)
+
+  -- Issue 12 item 1: a status the program chose is headlined as that; the
+  -- readings are ranked by what is known about the program.
+  local function reading(rep, name)
+    for _, r in ipairs(rep.facts.readings or {}) do
+      if r.name == name then return r end
+    end
+  end
+  local function go_crasher(name)
+    local path = cli.crashers .. "/" .. name
+    if U.exists(path) then return path end
+    pending("Go is not installed: " .. path .. " was not built")
+  end
+
+  for _, code in ipairs { 1, 2, 5 } do
+    it(string.format("headlines a C program's exit(%d) as the status it chose", code), function()
+      local rep = report({ cli.crasher("exitcode"), tostring(code) })
+      local f = rep.findings[1]
+      assert.are.equal(1, #rep.findings)
+      assert.are.equal("exit.nonzero", f.id)
+      assert.are.equal("error", f.severity)
+      assert.are.equal(string.format("The program exited with status %d: the program chose this status", code), f.title)
+      assert.are.equal("flash-exit", f.next)
+      assert.are.equal("linux", rep.facts.program.kind)
+      for _, r in ipairs(rep.facts.readings) do
+        if r.kind == "win32" or r.kind == "go" then assert.are.equal("unlikely", r.rank, r.name) end
+      end
+    end)
+  end
+
+  it("ranks the errno first when the program's stderr names it (lasterror)", function()
+    local rep = report({ cli.crasher("lasterror"), "/nonexistent/diagkit/x" })
+    local f = rep.findings[1]
+    assert.are.equal("exit.nonzero", f.id)
+    assert.are.equal("The program exited with status 2: the program chose this status", f.title)
+    assert.are.equal("ENOENT", rep.facts.readings[1].name)
+    assert.are.equal("likely", rep.facts.readings[1].rank)
+    assert.are.equal("flash-exit", f.next)
+  end)
+
+  it("reads a Go program's os.Exit(3) as its own choice (Go build info)", function()
+    local path = go_crasher("goexit3")
+    if not path then return end
+    local rep = report({ path })
+    local f = rep.findings[1]
+    assert.are.equal("exit.nonzero", f.id)
+    assert.are.equal("The program exited with status 3: the program chose this status", f.title)
+    assert.are.equal("Go build info", rep.facts.program.how)
+    assert.are.equal("os.Exit(3)", rep.facts.readings[1].name)
+    assert.are.equal("flash-exit", f.next)
+  end)
+
+  it("reads a Go program's log.Fatal exit 1 as Go's convention", function()
+    local path = go_crasher("gologfatal")
+    if not path then return end
+    local rep = report({ path })
+    local f = rep.findings[1]
+    assert.are.equal("exit.nonzero", f.id)
+    assert.are.equal("The program exited with status 1: the program chose this status", f.title)
+    assert.are.equal("go", rep.facts.readings[1].kind)
+    assert.are.equal("likely", rep.facts.readings[1].rank)
+    assert.truthy(f.remedy:find("log.Fatal", 1, true))
+    assert.truthy(U.evidence(f, "errors-named")[1].value:find("ENOENT", 1, true))
+    assert.are.equal("flash-exit", f.next)
+  end)
+
+  it("honours -p context=go for a C program", function()
+    local rep = cli.run_report("exit-code", { "-p", "context=go", "--", cli.crasher("exitcode"), "1" })
+    assert.are.equal("exit.nonzero", rep.findings[1].id)
+    assert.are.equal("-p context=go", rep.facts.program.how)
+    assert.are.equal("go", rep.facts.readings[1].kind)
+  end)
+
+  it("sends exit 66 with a race report to go-race", function()
+    local path = go_crasher("gorace")
+    if not path then return end
+    local rep = report({ path })
+    local f = rep.findings[1]
+    assert.are.equal(66, rep.facts.exit.exit_code)
+    assert.are.equal("exit.go.race", f.id)
+    assert.are.equal("go-race", f.next)
+    assert.truthy(io.open(cli.src .. "/scripts/playbooks/go-race.lua"))
   end)
 
   it("writes reports that validate against docs/report.schema.json", function()

@@ -116,9 +116,14 @@ describe("event-log playbook", function()
     local rep = run({ log = logs, since = "2023-11-14T23:13:25Z" }, { codes = fake_codes })
     assert.are.equal(0, #by_id(rep, "evtx.app-error"))
     assert.is_true(#by_id(rep, "evtx.service-crashed") > 0)
+    -- the only log given cannot be read: nothing was diagnosed (exit 3), not a warning
     rep = run({ log = FIX .. "missing.evtx" }, { codes = fake_codes })
-    assert.are.equal("evtx.unreadable", rep.findings[1].id)
-    assert.matches("missing.evtx", rep.findings[1].detail)
+    assert.are.equal(0, #rep.findings)
+    assert.matches("could not read any of the event logs given: .*missing.evtx", rep.unknowns[1])
+    -- one of two unreadable: a warning beside what the other says
+    rep = run({ log = { FIX .. "missing.evtx", FIX .. "system.evtx" } }, { codes = fake_codes })
+    assert.are.equal(1, #by_id(rep, "evtx.unreadable"))
+    assert.matches("wevtutil epl missing ", by_id(rep, "evtx.unreadable")[1].remedy)
   end)
 
   it("queries the live channels on Windows (EvtQuery stubbed with the fixtures' XML)", function()
@@ -150,14 +155,14 @@ describe("event-log playbook", function()
     assert.are.equal(2, #by_id(rep, "evtx.app-error"))
     assert.are.equal(2, #by_id(rep, "evtx.service-crashed"))
     assert.are.equal("Application", rep.facts["evtx.logs"][1].channel)
-    -- where the API is missing (Wine): a warning per channel, no crash
+    -- where the API is missing (Wine) and no channel can be read: could not
+    -- diagnose, naming each channel's error; no crash
     local broken = setmetatable({ query = function(channel)
       return nil, "live event log '" .. channel .. "': EvtQuery failed: not implemented", "ENOTSUP"
     end }, { __index = real })
     rep = run({}, { sys = fake_sys, evtx = broken, codes = fake_codes })
-    local ids = by_id(rep, "evtx.unreadable")
-    assert.are.equal(2, #ids)
-    assert.matches("ENOTSUP", ids[1].detail)
+    assert.are.equal(0, #by_id(rep, "evtx.unreadable"))
+    assert.matches("'Application'.*ENOTSUP.*'System'.*ENOTSUP", rep.unknowns[1])
   end)
 
   it("says it cannot diagnose without a log off Windows", function()

@@ -14,7 +14,7 @@ describe("next playbooks", function()
 
   it("are only named when they ship", function()
     local probes = { 0xC0000005, 0xC0000135, 0xC0000139, 0xC000007B, 0xC00000FD, 0xC0000409, 0x80070005,
-      127, 134, 137, 139, 2, 1, 126, 1053, 5 }
+      127, 134, 137, 139, 2, 1, 126, 1053, 5, 3, 66 }
     local seen = 0
     for _, n in ipairs(probes) do
       for _, ctxname in ipairs { "windows", "linux", "shell", "go" } do
@@ -28,7 +28,7 @@ describe("next playbooks", function()
       end
     end
     assert.is_true(seen > 0)
-    for _, key in ipairs { "SIGSEGV", "SIGKILL", "SIGABRT", "go:2" } do
+    for _, key in ipairs { "SIGSEGV", "SIGKILL", "SIGABRT", "go:1", "go:2", "go:66", "ERROR_ACCESS_DENIED", "ERROR_PATH_NOT_FOUND", "ENOENT", "EACCES" } do
       local m = causes.get(key)
       if m and m.next then assert.is_true(ships(m.next), key .. " -> " .. m.next) end
     end

@@ -120,7 +120,12 @@ function M.run(args)
     end
   end
   if format == "json" and not opts.info then out:write(written > 0 and "\n]\n" or "]\n") end
-  if out ~= io.stdout then out:close() else out:flush() end
+  local ok, err
+  if out ~= io.stdout then ok, err = out:close() else ok, err = out:flush() end
+  if not ok then
+    io.stderr:write("diagkit evtx: cannot write ", opts.output or "the output", ": ", tostring(err), "\n")
+    return 74 -- EX_IOERR
+  end
   return status
 end
 
