@@ -309,6 +309,12 @@ static int records_iter(lua_State *L) {
   int fidx = lua_gettop(L);
   lfile *f = luaL_checkudata(L, fidx, FILE_MT);
   if (f->closed) return luaL_error(L, "evtx file closed during iteration");
+  /* The file shrank under its mapping (support's SIGBUS guard read zeros past
+     its new end): the records from here on would not be the file's. */
+  if (dk_file_changed(&f->map)) {
+    lua_getiuservalue(L, fidx, 1);
+    return luaL_error(L, "%s: the file changed (it shrank) while it was read", lua_tostring(L, -1));
+  }
   for (;;) {
     while (c->slot < c->rd.batch_n) {
       dk_evtx_chunk_result *s = &c->rd.slots[c->slot];

@@ -418,9 +418,11 @@ static int file_tostring(lua_State *L) {
 /* Opens path into a new file userdata on the stack, or pushes nil, msg, code.
 ** gzip files (by their magic, whatever the name) are inflated first. */
 static lfile *open_file(lua_State *L, const char *path) {
-  lfile *f = lua_newuserdatauv(L, sizeof *f, 0);
+  lfile *f = lua_newuserdatauv(L, sizeof *f, 1);
   memset(f, 0, sizeof *f);
   luaL_setmetatable(L, FILE_MT);
+  lua_pushstring(L, path); /* for file_changed's message */
+  lua_setiuservalue(L, -2, 1);
   dk_err e;
   if (dk_file_open(&f->map, path, DK_FILE_SEQUENTIAL | DK_FILE_STREAMS, 0, &e) != 0) {
     lua_pop(L, 1);
@@ -441,10 +443,25 @@ static lfile *open_file(lua_State *L, const char *path) {
   return f;
 }
 
+/* 1, with the message pushed, when the file (the userdata at idx) shrank
+** under its mapping while it was read: the pages past its new end read as
+** zeros (support's SIGBUS guard), so nothing read from it is a result. */
+static int file_changed(lua_State *L, int idx, lfile *f) {
+  if (!f->open || !dk_file_changed(&f->map)) return 0;
+  lua_getiuservalue(L, idx, 1);
+  lua_pushfstring(L, "%s: the file changed (it shrank) while it was read; what was read from it is not a result",
+                  lua_tostring(L, -1));
+  lua_remove(L, -2);
+  dk_file_close(&f->map);
+  f->open = 0;
+  return 1;
+}
+
 /* iter(state) -> line, lineno, offset */
 static int lines_iter(lua_State *L) {
   lfile *f = luaL_checkudata(L, 1, FILE_MT);
   if (!f->open) return luaL_error(L, "attempt to read lines of a closed file");
+  if (file_changed(L, 1, f)) return lua_error(L); /* as io.lines does on a read error */
   size_t start, len;
   if (!dkl_next_line(FDATA(f), f->map.size, &f->pos, &start, &len)) {
     dk_file_close(&f->map); /* done: let the mapping go at once */
@@ -479,6 +496,7 @@ static int l_tail(lua_State *L) {
     lua_pushlstring(L, FDATA(f) + start, len);
     lua_rawseti(L, -2, ++k);
   }
+  if (file_changed(L, -2, f)) return dk_lua_fail(L, lua_tostring(L, -1), "EIO");
   dk_file_close(&f->map);
   f->open = 0;
   return 1;
@@ -629,6 +647,7 @@ static int l_scan(lua_State *L) {
   if (!f) return 3;
   lua_replace(L, 1); /* the file userdata anchors the mapping (freed by __gc on error) */
   int nret = do_scan(L, FDATA(f), f->map.size);
+  if (file_changed(L, 1, f)) return dk_lua_fail(L, lua_tostring(L, -1), "EIO");
   dk_file_close(&f->map);
   f->open = 0;
   return nret;
