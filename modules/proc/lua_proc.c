@@ -94,8 +94,27 @@ static const char **build_env(lua_State *L, int env_idx, int replace) {
     if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "proc.run: env keys must be strings");
     size_t kl;
     const char *k = lua_tolstring(L, -2, &kl);
-    if (kl == 0 || strchr(k + 1, '=') != NULL || strlen(k) != kl)
-      luaL_error(L, "proc.run: bad environment variable name '%s'", k);
+    /* No '=' anywhere ("=", "=X" would be read back as other names), no
+       control characters ("A\nB"), no NUL: names a program can be given. */
+    int bad = kl == 0 || memchr(k, '=', kl) != NULL;
+    for (size_t i = 0; i < kl && !bad; i++) bad = (unsigned char)k[i] < 0x20 || k[i] == 0x7f;
+    if (bad) {
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (size_t i = 0; i < kl; i++) {
+        unsigned char ch = (unsigned char)k[i];
+        if (ch < 0x20 || ch == 0x7f) {
+          char esc[8];
+          snprintf(esc, sizeof esc, "\\x%02x", ch);
+          luaL_addstring(&b, esc);
+        } else {
+          luaL_addchar(&b, (char)ch);
+        }
+      }
+      luaL_pushresult(&b);
+      luaL_error(L, "proc.run: bad environment variable name '%s' (empty, or with '=' or a control character)",
+                 lua_tostring(L, -1));
+    }
     int t = lua_type(L, -1);
     if (t != LUA_TSTRING && t != LUA_TNUMBER && !(t == LUA_TBOOLEAN && !lua_toboolean(L, -1)))
       luaL_error(L, "proc.run: env.%s must be a string, a number or false (unset)", k);

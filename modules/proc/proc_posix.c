@@ -805,8 +805,10 @@ int dk_proc_os_communicate(dk_proc_child *c, const dk_proc_spec *spec, dk_proc_r
       cancelled = !(deadline >= 0 && now >= deadline);
       timed_out = 1;
       close_fd(&c->in_fd);
-      kill_tree(c, grace > 0 ? SIGTERM : SIGKILL);
-      kill_at = now + grace;
+      /* A cancel (dk_cancel) stops at once: its caller was promised 100 ms,
+         not the grace a timed-out program gets to clean up. */
+      kill_tree(c, grace > 0 && !cancelled ? SIGTERM : SIGKILL);
+      kill_at = now + (cancelled ? 0 : grace);
     } else if (timed_out && c->killed != SIGKILL && now >= kill_at) {
       kill_tree(c, SIGKILL);
     }

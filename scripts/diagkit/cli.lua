@@ -370,6 +370,31 @@ local function module_commands()
   return found
 end
 
+--- s with control characters and bytes that are not UTF-8 escaped (\n,
+--- \x1b, \xff): a file name from the command line can hold anything, and a
+--- message on a terminal must not move the cursor or print mojibake.
+function M.printable(s)
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local b = s:byte(i)
+    local len = b < 0x80 and 1 or (b >= 0xC2 and b <= 0xDF) and 2 or (b >= 0xE0 and b <= 0xEF) and 3
+      or (b >= 0xF0 and b <= 0xF4) and 4 or 0
+    local ch = len > 0 and s:sub(i, i + len - 1) or nil
+    if ch and len > 1 and (#ch < len or not utf8.len(ch)) then ch = nil end
+    if not ch then
+      out[#out + 1] = string.format("\\x%02x", b)
+      i = i + 1
+    elseif len == 1 and (b < 0x20 or b == 0x7f) then
+      out[#out + 1] = b == 10 and "\\n" or b == 9 and "\\t" or string.format("\\x%02x", b)
+      i = i + 1
+    else
+      out[#out + 1] = ch
+      i = i + len
+    end
+  end
+  return table.concat(out)
+end
+
 --- Entry point: args is the argument list (args[0] the program name).
 function M.main(args)
   local cmd = args[1]
@@ -428,7 +453,7 @@ function M.main(args)
     return status
   end
   if cliargs.is_usage(status) then
-    io.stderr:write("diagkit: ", status.message, "\n")
+    io.stderr:write("diagkit: ", M.printable(status.message), "\n")
     -- A monitoring system reads 64 as "out of bounds": under --format nagios
     -- a usage error is the plugin convention's UNKNOWN, with a status line.
     if (cmd == "run" or cmd == "check") and wants_nagios(args) then

@@ -215,6 +215,11 @@ function M.catalog(opts)
       local id = name:sub(1, -5)
       if not seen[id] then
         local def, err = M.load_file(dir.path .. "/" .. name, load_opts(dir, opts))
+        if def and def.id ~= id then
+          -- listed under one name, run by another: neither would work
+          def, err = nil, string.format("%s/%s declares the id '%s': a playbook file is named after its id (%s.lua)",
+            dir.path, name, tostring(def.id), tostring(def.id))
+        end
         if def then
           seen[id] = true
           def.bundled = dir.bundled
@@ -242,6 +247,10 @@ function M.find(id, opts)
     if has_playbook(dir, id .. ".lua") then
       local def, err = M.load_file(path, load_opts(dir, opts))
       if not def then return nil, err end
+      if def.id ~= id then
+        return nil, string.format("%s declares the id '%s': a playbook file is named after its id (%s.lua)", path,
+          tostring(def.id), tostring(def.id))
+      end
       def.bundled = dir.bundled
       if not dir.bundled then note_override(def, id, dirs, i) end
       return def

@@ -249,6 +249,20 @@ static void test_cancel_from_another_thread(void **state) {
   assert_non_null(strstr(j.report, "cancelled"));
   assert_true(secs < 5.0); /* not the 30 s of sleep */
   dk_free(j.report);
+  /* A program that ignores SIGTERM: a cancel kills it at once, without the
+     2 s grace a timed-out program gets (dk_cancel promises 100 ms). */
+  j.report = NULL;
+  j.params = "{\"argv\": [\"sh\", \"-c\", \"trap '' TERM; sleep 30\"]}";
+  assert_int_equal(pthread_create(&t, NULL, run_job, &j), 0);
+  nanosleep(&ts, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  dk_cancel(h);
+  pthread_join(t, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  assert_int_equal(j.status, DK_UNKNOWN);
+  assert_true(secs < 1.0); /* was 2 s and more */
+  dk_free(j.report);
   /* The host is usable afterwards: the flag is cleared by the next run. */
   char *report = NULL;
   assert_int_equal(dk_run(h, "exit-code", "{\"argv\": [\"/bin/true\"]}", &report), DK_OK);

@@ -90,3 +90,25 @@ describe("event-log", function()
     assert.matches("could not read any of the event logs given", r.stdout)
   end)
 end)
+
+describe("names from the command line", function()
+  it("are escaped on stderr (control characters, bytes that are not UTF-8)", function()
+    local r = run { "run", "no\nsuch\27[31m\255" }
+    assert.are.equal(64, r.code)
+    assert.truthy(r.stderr:find("'no\\nsuch\\x1b[31m\\xff'", 1, true), r.stderr)
+  end)
+end)
+
+describe("a user playbook whose file name is not its id", function()
+  it("is reported, not listed as a playbook that cannot be run", function()
+    local dir = util.tmpdir()
+    util.write(dir .. "/other-name.lua", [[
+return diagkit.playbook{ id = "real-id", title = "t", summary = "s", run = function() end }
+]])
+    local r = cli.run({ "list" }, { DIAGKIT_PATH = dir })
+    util.rmrf(dir)
+    assert.falsy(r.stdout:find("real-id", 1, true))
+    assert.falsy(r.stdout:find("other-name", 1, true))
+    assert.matches("declares the id 'real%-id': a playbook file is named after its id", r.stderr)
+  end)
+end)
