@@ -285,6 +285,7 @@ local function explain_exit(ctx, p, r, evidence, platform)
   }
   ctx:fact("program", program)
 
+  local list = ctx.codes.lookup(code, { context = context }) or {}
   local race = stderr:find("WARNING: DATA RACE", 1, true)
   if race and (is_go or code == 66) then
     evidence[#evidence + 1] = { kind = "go-runtime", value = "WARNING: DATA RACE", source = "stderr" }
@@ -303,8 +304,6 @@ local function explain_exit(ctx, p, r, evidence, platform)
     return meaning_finding(ctx, "exit.go.panic", m, evidence,
       string.format("Exit status %d and the Go runtime's own report on stderr: %s", code, go))
   end
-
-  local list = ctx.codes.lookup(code, { context = context }) or {}
 
   -- A Windows code needs all 32 bits: NTSTATUS, HRESULT, large Win32 codes.
   -- A status below 256 is, first of all, what the program chose (exit(n)).
