@@ -136,11 +136,20 @@ typedef struct lfilter {
   int xml, recover, threads, has_where;
 } lfilter;
 
+static void read_filter_fields(lua_State *L, int idx, lfilter *o, char *provider, size_t provider_len);
+
+/* The filter table at idx into o; o->f points into o and provider, which
+** must live as long as o (both sit in the cursor or live-query userdata). */
 static void read_filter(lua_State *L, int idx, lfilter *o, char *provider, size_t provider_len) {
   memset(o, 0, sizeof *o);
   o->xml = 1;
   o->threads = 1;
-  if (lua_isnoneornil(L, idx)) return;
+  if (!lua_isnoneornil(L, idx)) read_filter_fields(L, idx, o, provider, provider_len);
+  o->f.provider = o->f.provider ? provider : NULL;
+  o->f.event_ids = o->ids;
+}
+
+static void read_filter_fields(lua_State *L, int idx, lfilter *o, char *provider, size_t provider_len) {
   luaL_checktype(L, idx, LUA_TTABLE);
   if (lua_getfield(L, idx, "provider") != LUA_TNIL) {
     size_t n;
@@ -346,8 +355,6 @@ static int l_records(lua_State *L) {
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, CURSOR_MT);
   read_filter(L, 2, &c->filter, c->provider, sizeof c->provider);
-  c->filter.f.provider = c->filter.f.provider ? c->provider : NULL;
-  c->filter.f.event_ids = c->filter.ids;
   dk_evtx_opts o = {.want = DK_EVTX_WANT_FIELDS | (c->filter.xml ? DK_EVTX_WANT_XML : 0u),
                     .recover = c->filter.recover,
                     .filter = &c->filter.f};
@@ -522,8 +529,6 @@ static int l_query(lua_State *L) {
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, LIVE_MT);
   read_filter(L, 2, &c->filter, c->provider, sizeof c->provider);
-  c->filter.f.provider = c->filter.f.provider ? c->provider : NULL;
-  c->filter.f.event_ids = c->filter.ids;
   if (c->filter.has_where) {
     lua_getfield(L, 2, "where");
     lua_setiuservalue(L, -2, 1);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "open_checked.h"
 
+#include "dk_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,14 +12,9 @@
 
 int dk_open_checked(const char *path, dk_opened *o, dk_err *e) {
   memset(o, 0, sizeof *o);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return dk_err_errno(e, errno, path);
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int er = errno;
-    close(fd);
-    return dk_err_errno(e, er, path);
-  }
+  int fd = dk_file_open_fd(path, &st, e);
+  if (fd < 0) return -1;
   if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
     close(fd);
     return dk_err_set(e, "EINVAL", "%s: not a regular file (a check reads files, not devices or FIFOs)", path);

@@ -38,6 +38,15 @@ enum {
 ** "EINVAL" for a kind of file that is refused, "EIO"). f is always valid to close. */
 int dk_file_open(dk_filebuf *f, const char *path, unsigned flags, uint64_t max, dk_err *e);
 void dk_file_close(dk_filebuf *f);
+#ifndef _WIN32
+struct stat;
+/* The first step of every open of a file diagkit reads (dk_file_open,
+** limits.open): read-only, close-on-exec, no controlling terminal, and
+** without blocking on a FIFO that has no writer; then fstat into st.
+** Returns the descriptor (still O_NONBLOCK), or -1 with e set. */
+int dk_file_open_fd(const char *path, struct stat *st, dk_err *e);
+#endif
+
 /* Lets the OS drop the pages of a mapping from this process (they come back
 ** from the page cache when touched): keeps the resident set small. */
 void dk_file_trim(dk_filebuf *f);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dk_file.h"
+#include "file_read.h"
 
 /* {=========== SIGBUS guard
 ** A mapped file that shrinks while it is read (a log rotated, a dump being
@@ -100,59 +101,36 @@ static void reset(dk_filebuf *f) {
   f->data = (const uint8_t *)"";
 }
 
-/* Reads fd to its end, at most max bytes. size_hint: the expected size (0: unknown). */
-static int read_all(int fd, const char *path, dk_filebuf *f, uint64_t max, size_t size_hint, int stream, dk_err *e) {
-  size_t cap = size_hint ? size_hint + 1 : (size_t)1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  if (!buf) return dk_err_errno(e, ENOMEM, path);
+/* dk_file_reader over a descriptor (file_read.h). */
+static long fd_read(void *os, void *buf, size_t n, const char *path, dk_err *e) {
   for (;;) {
-    if (n == cap) {
-      if (cap > ((size_t)-1) / 2) {
-        free(buf);
-        return dk_err_errno(e, ENOMEM, path);
-      }
-      uint8_t *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        return dk_err_errno(e, ENOMEM, path);
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t want = cap - n;
-    if (want > max - n + 1) want = (size_t)(max - n + 1); /* one byte past max tells "longer" */
-    ssize_t k = read(fd, buf + n, want);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      int er = errno;
-      free(buf);
-      return dk_err_errno(e, er, path);
-    }
-    if (k == 0) break;
-    n += (size_t)k;
-    if (n > max) {
-      free(buf);
-      return dk_err_set(e, "EFBIG", "%s: %s more than %llu bytes; diagkit reads at most that much", path,
-                        stream ? "a stream of" : "a file of", (unsigned long long)max);
-    }
+    ssize_t k = read(*(int *)os, buf, n);
+    if (k >= 0) return (long)k;
+    if (errno != EINTR) return dk_err_errno(e, errno, path);
   }
-  f->data = buf;
-  f->size = n;
-  f->owned = 1;
-  return 0;
 }
 
-int dk_file_open(dk_filebuf *f, const char *path, unsigned flags, uint64_t max, dk_err *e) {
-  reset(f);
+static int read_all(int fd, const char *path, dk_filebuf *f, uint64_t max, size_t size_hint, int stream, dk_err *e) {
+  return dk_file_read_all(f, fd_read, &fd, path, max, size_hint, stream, e);
+}
+
+int dk_file_open_fd(const char *path, struct stat *st, dk_err *e) {
   /* O_NONBLOCK: opening a FIFO with no writer must not wait for one. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return dk_err_errno(e, errno, path);
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
+  if (fstat(fd, st) != 0) {
     int er = errno;
     close(fd);
     return dk_err_errno(e, er, path);
   }
+  return fd;
+}
+
+int dk_file_open(dk_filebuf *f, const char *path, unsigned flags, uint64_t max, dk_err *e) {
+  reset(f);
+  struct stat st;
+  int fd = dk_file_open_fd(path, &st, e);
+  if (fd < 0) return -1;
   int rc = 0;
   if (S_ISDIR(st.st_mode)) {
     rc = dk_err_errno(e, EISDIR, path);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dk_file.h"
+#include "file_read.h"
 #include "dk_text.h"
 
 static void reset(dk_filebuf *f) {
@@ -13,42 +14,17 @@ static void reset(dk_filebuf *f) {
   f->data = (const uint8_t *)"";
 }
 
+/* dk_file_reader over a handle (file_read.h); a pipe whose writer is gone has ended. */
+static long handle_read(void *os, void *buf, size_t n, const char *path, dk_err *e) {
+  DWORD got = 0;
+  if (ReadFile(*(HANDLE *)os, buf, (DWORD)n, &got, NULL)) return (long)got;
+  DWORD er = GetLastError();
+  if (er == ERROR_BROKEN_PIPE || er == ERROR_HANDLE_EOF) return 0;
+  return dk_err_win32(e, er, path);
+}
+
 static int read_all(HANDLE h, const char *path, dk_filebuf *f, uint64_t max, size_t size_hint, int stream, dk_err *e) {
-  size_t cap = size_hint ? size_hint + 1 : (size_t)1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  if (!buf) return dk_err_win32(e, ERROR_NOT_ENOUGH_MEMORY, path);
-  for (;;) {
-    if (n == cap) {
-      uint8_t *nb = cap > ((size_t)-1) / 2 ? NULL : realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        return dk_err_win32(e, ERROR_NOT_ENOUGH_MEMORY, path);
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t want = cap - n;
-    if (want > max - n + 1) want = (size_t)(max - n + 1);
-    if (want > 1u << 30) want = 1u << 30;
-    DWORD got = 0;
-    if (!ReadFile(h, buf + n, (DWORD)want, &got, NULL)) {
-      DWORD er = GetLastError();
-      if (er == ERROR_BROKEN_PIPE || er == ERROR_HANDLE_EOF) break; /* the writer is gone: the end */
-      free(buf);
-      return dk_err_win32(e, er, path);
-    }
-    if (got == 0) break;
-    n += got;
-    if (n > max) {
-      free(buf);
-      return dk_err_set(e, "EFBIG", "%s: %s more than %llu bytes; diagkit reads at most that much", path,
-                        stream ? "a stream of" : "a file of", (unsigned long long)max);
-    }
-  }
-  f->data = buf;
-  f->size = n;
-  f->owned = 1;
-  return 0;
+  return dk_file_read_all(f, handle_read, &h, path, max, size_hint, stream, e);
 }
 
 int dk_file_open(dk_filebuf *f, const char *path, unsigned flags, uint64_t max, dk_err *e) {
