@@ -93,12 +93,19 @@ int dk_evtx_live_open(const char *channel, const char *xpath, int reverse, dk_ev
   }
   EVT_HANDLE q = EvtQuery(NULL, wc, wq,
                           EvtQueryChannelPath | (reverse ? EvtQueryReverseDirection : EvtQueryForwardDirection));
+  DWORD e = q == NULL ? GetLastError() : 0; /* before free(), which may change it */
   free(wc);
   free(wq);
   if (q == NULL) {
-    DWORD e = GetLastError();
     char label[300];
     snprintf(label, sizeof label, "live event log '%s'", channel);
+    if (e == 0) {
+      /* Wine's wevtapi fails without an error code: say so, not "Success". */
+      snprintf(err, errlen, "%s: EvtQuery failed and set no error code (an event log service that does not"
+                            " answer, such as Wine's)", label);
+      *code = "ENOTSUP";
+      return -1;
+    }
     win_msg(label, "EvtQuery failed: ", e, err, errlen);
     *code = evt_code(e);
     return -1;

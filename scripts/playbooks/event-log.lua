@@ -470,6 +470,42 @@ return diagkit.playbook {
           .. " administrator for Security) and pass the file with -p log=.", channel, channel),
       }
     end
+    -- A .evtx file: its records through the filter. Returns true, or false,
+    -- message, code when it cannot be opened.
+    local function read_file(path, as)
+      local f, err, code = evtx.open(path)
+      if not f then return false, err, code end
+      local info = f:info()
+      local n = 0
+      -- progress by chunk: records come out in file order
+      local bar = progress.new { label = "event-log: " .. basename(path) .. " chunks", total = info.chunks }
+      bar:update(0)
+      for r in f:records(filter) do
+        n = n + 1
+        bar:update(r.chunk or 0, n .. " matched")
+        consider(r, as or basename(path))
+      end
+      bar:done()
+      local warnings = f:warnings()
+      scanned[#scanned + 1] = { path = path, channel = as, records_matched_filter = n, dirty = info.dirty,
+        chunks = info.chunks, warnings = #warnings }
+      if #warnings > 0 then
+        ctx:finding {
+          id = "evtx.damaged", severity = "info",
+          title = string.format("%s is damaged in places: %d part(s) skipped", basename(path), #warnings),
+          detail = table.concat(warnings, "\n", 1, math.min(#warnings, 5)),
+          evidence = { { kind = "file", value = path, source = "diagkit.evtx" } },
+        }
+      end
+      f:close()
+      return true
+    end
+    -- Where the event log service refuses a query (or does not answer, as
+    -- under Wine), the channel's own file is the next best source.
+    local function channel_file(channel)
+      local root = os.getenv("SystemRoot") or os.getenv("windir")
+      return root and (root .. "\\System32\\winevt\\Logs\\" .. channel .. ".evtx") or nil
+    end
     for _, path in ipairs(logs) do
       if live then
         -- live channels through EvtQuery; the XPath narrows by event id, the filter does the rest
@@ -482,7 +518,14 @@ return diagkit.playbook {
         end
         local iter, state, init, closer = evtx.query(path, q)
         if not iter then
-          unreadable(path, state, init)
+          local file = channel_file(path)
+          local read, ferr = false, nil
+          if file then read, ferr = read_file(file, path) end
+          if read then
+            ctx:say("event-log: %s: %s; read %s instead", path, tostring(state), file)
+          else
+            unreadable(path, tostring(state) .. (file and ("; and its file " .. tostring(ferr)) or ""), init)
+          end
         else
           local n = 0
           local bar = progress.new { label = "event-log: " .. path }
@@ -498,34 +541,8 @@ return diagkit.playbook {
           scanned[#scanned + 1] = { channel = path, records_matched_filter = n }
         end
       else
-        local f, err, code = evtx.open(path)
-        if not f then
-          unreadable(basename(path), err, code)
-        else
-          local info = f:info()
-          local n = 0
-          -- progress by chunk: records come out in file order
-          local bar = progress.new { label = "event-log: " .. basename(path) .. " chunks", total = info.chunks }
-          bar:update(0)
-          for r in f:records(filter) do
-            n = n + 1
-            bar:update(r.chunk or 0, n .. " matched")
-            consider(r, basename(path))
-          end
-          bar:done()
-          local warnings = f:warnings()
-          scanned[#scanned + 1] = { path = path, records_matched_filter = n, dirty = info.dirty,
-            chunks = info.chunks, warnings = #warnings }
-          if #warnings > 0 then
-            ctx:finding {
-              id = "evtx.damaged", severity = "info",
-              title = string.format("%s is damaged in places: %d part(s) skipped", basename(path), #warnings),
-              detail = table.concat(warnings, "\n", 1, math.min(#warnings, 5)),
-              evidence = { { kind = "file", value = path, source = "diagkit.evtx" } },
-            }
-          end
-          f:close()
-        end
+        local ok, err, code = read_file(path)
+        if not ok then unreadable(basename(path), err, code) end
       end
     end
     ctx:fact("evtx.logs", scanned)
