@@ -59,7 +59,21 @@ double dk_sys_monotonic_ms(void) {
   return (double)c.QuadPart * 1000.0 / (double)f.QuadPart;
 }
 
-int dk_sys_isatty(int fd) { return _isatty(fd); }
+/* A terminal in the sense the callers mean (colours, a progress line that
+** rewrites itself): a console that takes escape sequences. _isatty is true
+** for NUL and any character device; an old console without virtual terminal
+** processing would print the escapes raw. So: a console handle, with
+** ENABLE_VIRTUAL_TERMINAL_PROCESSING turned on here, or not a terminal. */
+int dk_sys_isatty(int fd) {
+  if (fd < 0 || fd > 2) return 0;
+  static const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+  HANDLE h = GetStdHandle(which[fd]);
+  DWORD mode;
+  if (h == NULL || h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode)) return 0;
+  if (fd == 0) return 1;
+  if (mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING) return 1;
+  return SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0;
+}
 
 long dk_sys_pid(void) { return (long)GetCurrentProcessId(); }
 
