@@ -324,6 +324,7 @@ static void push_result(lua_State *L, const dk_proc_spec *spec, const dk_proc_re
   dk_lua_setint(L, "max_rss_kb", r->max_rss_kb);
   if (r->pid > 0) dk_lua_setint(L, "pid", r->pid);
   dk_lua_setstr(L, "path", r->path);
+  dk_lua_setstr(L, "found_by", r->found_by);
   lua_Integer n = luaL_len(L, argv_idx);
   lua_createtable(L, (int)n, 0);
   for (lua_Integer i = 1; i <= n; i++) {

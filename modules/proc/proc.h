@@ -96,6 +96,7 @@ typedef struct dk_proc_result {
   long max_rss_kb;       /* ru_maxrss (Linux), PeakWorkingSetSize / 1024 (Windows) */
   long pid;
   char *path;            /* the file actually executed (after the PATH search), or NULL */
+  const char *found_by;  /* Windows: the search rule that found a bare name ("the current folder", ...), or NULL */
   /* status == DK_PROC_FAILED: */
   long error_code;              /* errno, or the Win32 error */
   const char *error_name;       /* "ENOENT", "ERROR_FILE_NOT_FOUND", ... (static) */

@@ -139,6 +139,60 @@ static int quote_arg(wbuf *b, const wchar_t *a) {
 }
 
 /* .bat / .cmd, ignoring the trailing dots and spaces Windows strips (CVE-2024-43402). */
+/* {=========== where CreateProcess looks for a bare program name */
+
+#define SEARCH_FIXED 5
+typedef struct search_dirs {
+  char dir[SEARCH_FIXED][MAX_PATH * 3];
+} search_dirs;
+static const char *const search_names[SEARCH_FIXED + 1] = {
+    "the application's folder (diagkit's own)", "the current folder", "System32", "the 16-bit System folder",
+    "the Windows folder", "PATH"};
+
+/* "<app dir>;<cwd>;<System32>;<System>;<Windows>;" then path_list (or the
+** process's PATH): the order CreateProcess documents for lpCommandLine's
+** first token. NULL when out of memory. */
+static char *create_process_path(search_dirs *sd, const char *path_list) {
+  wchar_t w[MAX_PATH];
+  memset(sd, 0, sizeof *sd);
+  DWORD n = GetModuleFileNameW(NULL, w, MAX_PATH);
+  if (n > 0 && n < MAX_PATH) {
+    wchar_t *slash = wcsrchr(w, L'\\');
+    if (slash) *slash = 0;
+    dk_utf16_to_utf8(w, sd->dir[0], sizeof sd->dir[0]);
+  }
+  if (GetCurrentDirectoryW(MAX_PATH, w) - 1u < MAX_PATH - 1u) dk_utf16_to_utf8(w, sd->dir[1], sizeof sd->dir[1]);
+  if (GetSystemDirectoryW(w, MAX_PATH) - 1u < MAX_PATH - 1u) dk_utf16_to_utf8(w, sd->dir[2], sizeof sd->dir[2]);
+  if (GetWindowsDirectoryW(w, MAX_PATH) - 1u < MAX_PATH - 1u) {
+    dk_utf16_to_utf8(w, sd->dir[4], sizeof sd->dir[4]);
+    snprintf(sd->dir[3], sizeof sd->dir[3], "%s\\System", sd->dir[4]);
+  }
+  char *own = path_list ? NULL : dk_proc_os_getenv("PATH");
+  const char *rest = path_list ? path_list : own ? own : "";
+  size_t len = strlen(rest) + 1;
+  for (int i = 0; i < SEARCH_FIXED; i++) len += strlen(sd->dir[i]) + 1;
+  char *out = malloc(len);
+  if (out) {
+    out[0] = '\0';
+    for (int i = 0; i < SEARCH_FIXED; i++)
+      if (sd->dir[i][0]) strcat(strcat(out, sd->dir[i]), ";");
+    strcat(out, rest);
+  }
+  free(own);
+  return out;
+}
+
+/* Which rule found path: the first fixed folder that holds it, else PATH. */
+static const char *search_rule(const search_dirs *sd, const char *path) {
+  const char *slash = strrchr(path, '\\');
+  size_t dl = slash ? (size_t)(slash - path) : 0;
+  for (int i = 0; i < SEARCH_FIXED; i++)
+    if (sd->dir[i][0] && strlen(sd->dir[i]) == dl && _strnicmp(sd->dir[i], path, dl) == 0) return search_names[i];
+  return search_names[SEARCH_FIXED];
+}
+
+/* }=========== */
+
 static int is_batch(const char *path) {
   size_t n = strlen(path);
   while (n > 0 && (path[n - 1] == '.' || path[n - 1] == ' ')) n--;
@@ -279,12 +333,24 @@ int dk_proc_os_start(const dk_proc_spec *spec, dk_proc_child **outp, dk_proc_res
   c->out.buf = &c->cout;
   c->err.buf = &c->cerr;
 
-  /* The program: our PATH / PATHEXT search. */
+  /* The program. A bare name is searched where CreateProcess searches a
+     command line's first token (the application's folder, the current
+     folder, System32, System, Windows, then PATH), with PATHEXT's extensions;
+     the rule that found it is reported. */
   const char *path_list = spec->env ? dk_proc_env_lookup(spec->env, "PATH") : NULL;
-  if (dk_proc_candidates(spec->argv[0], path_list, &cands) != 0) goto oom;
+  search_dirs sd;
+  char *search = NULL;
+  if (!dk_proc_name_has_dir(spec->argv[0]) && (search = create_process_path(&sd, path_list)) != NULL)
+    path_list = search;
+  int cand_rc = dk_proc_candidates(spec->argv[0], path_list, &cands);
+  free(search);
+  if (cand_rc != 0) goto oom;
   const char *app = NULL;
   for (size_t i = 0; i < cands.n && app == NULL; i++)
-    if (dk_proc_os_is_executable(cands.v[i])) app = cands.v[i];
+    if (dk_proc_os_is_executable(cands.v[i])) {
+      app = cands.v[i];
+      if (search) res->found_by = search_rule(&sd, app);
+    }
   if (app == NULL && dk_proc_name_has_dir(spec->argv[0]) && cands.n > 0) app = cands.v[0];
   if (app == NULL) {
     fill_failed(res, "exec", ERROR_FILE_NOT_FOUND);

@@ -427,6 +427,10 @@ return diagkit.playbook {
     ctx:fact("stderr_tail", stderr_tail)
 
     local evidence = { { kind = "command", value = p.argv } }
+    if r.found_by then
+      -- a bare name on Windows: which CreateProcess rule found it
+      evidence[#evidence + 1] = { kind = "found-by", value = r.path .. " (in " .. r.found_by .. ")" }
+    end
     local function add_stderr()
       if #stderr_tail > 0 then
         evidence[#evidence + 1] = { kind = "stderr", value = table.concat(stderr_tail, "\n"), source = "stderr (last lines)" }

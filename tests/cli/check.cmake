@@ -1,7 +1,11 @@
 # Runs one CLI command and checks its exit status and output.
 #   -DCMD=<;-list: emulator (if any), program, args> -DEXPECT_EXIT=<n> -DEXPECT=<regex> [-DREJECT=<regex>]
+#   [-DWORKDIR=<folder to run in>]
 # Used for the smoke tests that must pass for diagkit and for diagkit.exe under Wine.
-execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT DEFINED WORKDIR)
+  set(WORKDIR ${CMAKE_CURRENT_BINARY_DIR})
+endif()
+execute_process(COMMAND ${CMD} WORKING_DIRECTORY ${WORKDIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 set(all "${out}${err}")
 if(NOT "${rc}" STREQUAL "${EXPECT_EXIT}")
   message(FATAL_ERROR "exit status ${rc}, expected ${EXPECT_EXIT}\n--- output:\n${all}")
