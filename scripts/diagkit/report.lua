@@ -26,6 +26,14 @@ local finding_fields = {
 }
 
 --- Checks a finding as a playbook wrote it; raises naming the problem.
+--- s cut to max bytes (default 2000) with "... (N more bytes cut)": what a
+--- program printed goes into a report bounded, whatever it printed.
+function M.clip(s, max)
+  max = max or 2000
+  if #s <= max then return s end
+  return s:sub(1, max) .. string.format(" ... (%d more bytes cut)", #s - max)
+end
+
 function M.check_finding(f, playbook_id)
   local where = "finding from " .. tostring(playbook_id)
   if type(f) ~= "table" then error(where .. ": a finding is a table", 3) end

@@ -8,15 +8,31 @@ local causes = require "diagkit.causes"
 local files = require "diagkit.files"
 
 local STDERR_LINES = 12
+-- A line cut to 2,000 bytes, saying so: a program that writes megabytes
+-- without a newline must not put them in the report (twice: fact and evidence).
+local bounded = require("diagkit.report").clip
 
--- The last n non-empty lines of s.
+-- The last n non-empty lines of s, each bounded.
 local function tail_lines(s, n)
   local lines = {}
   for line in (s or ""):gmatch("[^\r\n]+") do
     lines[#lines + 1] = line
     if #lines > n then table.remove(lines, 1) end
   end
+  for i, line in ipairs(lines) do lines[i] = bounded(line) end
   return lines
+end
+
+-- The whole line of s holding the first match of pat, bounded. (Written as
+-- "[^\n]*" .. pat .. "[^\n]*" the pattern backtracks over every line and
+-- takes minutes on megabytes of stderr.)
+local function line_of(s, pat)
+  local i, j = s:find(pat)
+  if not i then return nil end
+  local a = i
+  while a > 1 and s:byte(a - 1) ~= 10 do a = a - 1 end
+  local b = s:find("\n", j + 1, true)
+  return bounded(s:sub(a, (b or #s + 1) - 1))
 end
 
 -- What a Go runtime prints when it dies (see docs and reference/go-crash-output.md).
@@ -37,11 +53,10 @@ end
 -- Messages glibc and the C/C++ runtimes print before abort().
 local function abort_reason(stderr)
   for _, pat in ipairs {
-    "[^\n]*Assertion `[^\n]*", "[^\n]*double free[^\n]*", "[^\n]*malloc%(%)[^\n]*",
-    "[^\n]*free%(%)[^\n]*", "[^\n]*corrupted[^\n]*", "[^\n]*terminate called[^\n]*",
-    "[^\n]*stack smashing detected[^\n]*", "[^\n]*abort%(%) has been called[^\n]*",
+    "Assertion `", "double free", "malloc%(%)", "free%(%)", "corrupted", "terminate called",
+    "stack smashing detected", "abort%(%) has been called",
   } do
-    local m = (stderr or ""):match(pat)
+    local m = line_of(stderr or "", pat)
     if m then return m end
   end
 end
@@ -272,9 +287,9 @@ local function explain_exit(ctx, p, r, evidence, platform)
   local know = {
     os = platform.os, context = context, go = is_go, stderr = stderr,
     named = errors_named(stderr), abort = abort_reason(stderr)
-      or stderr:match("[^\n]*requested the Runtime to terminate[^\n]*")
-      or stderr:match("[^\n]*abnormal program termination[^\n]*")
-      or stderr:match("[^\n]*abort%(%)[^\n]*"),
+      or line_of(stderr, "requested the Runtime to terminate")
+      or line_of(stderr, "abnormal program termination")
+      or line_of(stderr, "abort%(%)"),
     not_go = build == nil and "it has no Go build info" or "it is not read as one",
   }
   local program = {

@@ -70,9 +70,12 @@ local function lines_of(s)
   return out
 end
 
+-- The last n lines, each bounded (report.clip): what the program printed
+-- goes into the report, however long its lines.
 local function tail(lines, n)
+  local clip = require("diagkit.report").clip
   local out = {}
-  for i = math.max(1, #lines - n + 1), #lines do out[#out + 1] = lines[i] end
+  for i = math.max(1, #lines - n + 1), #lines do out[#out + 1] = clip(lines[i]) end
   return out
 end
 
@@ -130,7 +133,7 @@ local function stderr_failures(lines)
       if path then path = path:gsub("^['\"`]", ""):gsub("['\"`]$", "") end
       if looks_like_path(path) and not seen[path] then
         seen[path] = true
-        out[#out + 1] = { path = path, errno = errno, line = n, text = line }
+        out[#out + 1] = { path = path, errno = errno, line = n, text = require("diagkit.report").clip(line) }
       end
     end
   end

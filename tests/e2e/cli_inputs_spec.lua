@@ -112,3 +112,22 @@ return diagkit.playbook{ id = "real-id", title = "t", summary = "s", run = funct
     assert.matches("declares the id 'real%-id': a playbook file is named after its id", r.stderr)
   end)
 end)
+
+describe("a program that writes 16 MiB of stderr", function()
+  it("is explained in seconds, with its output bounded in the report and the cut said", function()
+    local dir = util.tmpdir()
+    local prog = dir .. "/loud.sh"
+    -- 16 MiB on one line, then 16,000 lines of 1,000 bytes
+    util.write(prog, "#!/bin/sh\nhead -c 16777216 /dev/zero | tr '\\0' x >&2\necho >&2\n"
+      .. "head -c 16000000 /dev/zero | tr '\\0' y | fold -w 1000 >&2\nexit 3\n")
+    assert(os.execute("chmod +x " .. util.q(prog)))
+    for _, pb in ipairs { "exit-code", "flash-exit" } do
+      local t0 = os.time()
+      local r = run { "run", pb, "--format", "json", "--", prog }
+      assert.truthy(os.time() - t0 < 30, pb .. " took " .. (os.time() - t0) .. " s")
+      assert.truthy(#r.stdout < 200000, pb .. ": a report of " .. #r.stdout .. " bytes")
+      assert.matches("status 3", r.stdout)
+    end
+    util.rmrf(dir)
+  end)
+end)
