@@ -30,6 +30,18 @@ static int open_map(lua_State *L, const char *path, dk_filebuf *m) {
   return 1;
 }
 
+/* Closes m after a parse whose nret results are on the stack; when the file
+** shrank while it was read (support's SIGBUS guard read zeros past its new
+** end) the results are dropped for nil, message, "EIO". */
+static int close_map(lua_State *L, dk_filebuf *m, const char *path, int nret) {
+  int changed = dk_file_changed(m);
+  dk_file_close(m);
+  if (!changed) return nret;
+  lua_pop(L, nret);
+  lua_pushfstring(L, "%s: the file changed (it shrank) while it was read", path);
+  return dk_lua_fail(L, lua_tostring(L, -1), "EIO");
+}
+
 /* {=========== Go build info */
 
 static void push_mod(lua_State *L, const dkd_gomod *m) {
@@ -280,8 +292,7 @@ static int l_pe(lua_State *L) {
   }
   push_pe(L, &pe);
   dkd_pe_free(&pe);
-  dk_file_close(&m);
-  return 1;
+  return close_map(L, &m, path, 1);
 }
 
 /* }=========== */
@@ -427,8 +438,7 @@ static int l_elf(lua_State *L) {
   }
   push_elf(L, &e, symbols);
   dkd_elf_free(&e);
-  dk_file_close(&m);
-  return 1;
+  return close_map(L, &m, path, 1);
 }
 
 /* }=========== */
@@ -458,8 +468,7 @@ static int l_ldcache(lua_State *L) {
   }
   lua_setfield(L, -2, "entries");
   dkd_ldcache_free(&c);
-  dk_file_close(&m);
-  return 1;
+  return close_map(L, &m, path, 1);
 }
 
 static int l_apiset(lua_State *L) {
@@ -513,8 +522,7 @@ static int l_apiset(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "contracts");
-  dk_file_close(&m);
-  return 1;
+  return close_map(L, &m, path, 1);
 }
 
 static int l_gobuild(lua_State *L) {
