@@ -290,10 +290,14 @@ static const char *dir_find(dkd_walker *w, const char *dir, const char *name, in
   return NULL;
 }
 
+/* dir/name, with the separator dir already uses: a Windows folder
+** (C:\\windows\\System32) gets a backslash, so reports never show
+** C:\\windows\\System32/kernel32.dll. */
 static void join(char *out, size_t size, const char *dir, const char *name) {
   size_t n = strlen(dir);
+  char sep = strchr(dir, '\\') != NULL && strchr(dir, '/') == NULL ? '\\' : '/';
   if (n > 0 && (dir[n - 1] == '/' || dir[n - 1] == '\\')) snprintf(out, size, "%s%s", dir, name);
-  else snprintf(out, size, "%s/%s", dir, name);
+  else snprintf(out, size, "%s%c%s", dir, sep, name);
 }
 
 static void fentry_load(fentry *f) {

@@ -30,6 +30,12 @@ function M.default_opts(deps, binary, opts)
       opts.sysroot = root .. "\\System32"
       opts.syswow64 = opts.syswow64 or (isdir(root .. "\\SysWOW64") and root .. "\\SysWOW64" or nil)
       opts.windir = opts.windir or root
+      opts.system16 = opts.system16 or (root .. "\\System")
+      -- the rest of the documented search order on this machine: the current
+      -- folder and PATH (a DLL found there is not missing)
+      local ok, lfs = pcall(require, "lfs")
+      opts.cwd = opts.cwd or (ok and lfs.currentdir() or nil)
+      opts.path = opts.path or os.getenv("PATH")
     else
       local pe = deps.pe(binary)
       local sub = (pe and pe.machine == "x86") and "i386-windows" or "x86_64-windows"
