@@ -368,7 +368,7 @@ static int l_records(lua_State *L) {
     lua_getfield(L, 2, "where");
     lua_setiuservalue(L, -2, 2);
   }
-  return dk_lua_push_iter(L, records_iter, 1);
+  return dk_lua_push_iter(L, records_iter);
 }
 
 /* export(): records straight to a Lua file, no tables -------------------------- */
@@ -537,7 +537,7 @@ static int l_query(lua_State *L) {
   const char *code = "EIO";
   if (dk_evtx_live_open(channel, xpath, reverse, &c->q, err, sizeof err, &code) != 0)
     return dk_lua_fail(L, err, code);
-  return dk_lua_push_iter(L, live_iter, 1);
+  return dk_lua_push_iter(L, live_iter);
 }
 
 /* Module functions ----------------------------------------------------------------- */

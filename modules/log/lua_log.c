@@ -479,7 +479,7 @@ static int lines_iter(lua_State *L) {
 static int l_lines(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   if (!open_file(L, path)) return 3;
-  return dk_lua_push_iter(L, lines_iter, 1);
+  return dk_lua_push_iter(L, lines_iter);
 }
 
 /* log.tail(path, n) -> {lines} | nil, msg, code */

@@ -31,9 +31,9 @@ int dk_lua_fail_err(lua_State *L, const dk_err *e);
 void dk_lua_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc, lua_CFunction close,
                   lua_CFunction tostring);
 
-/* With a handle on top of the stack, returns the four values of a generic
-** `for` that closes it: iter, nil, nil, handle (the handle is the state too
-** when as_state is 1). Returns 4. */
-int dk_lua_push_iter(lua_State *L, lua_CFunction iter, int as_state);
+/* With a handle on top of the stack, leaves the four values of a generic
+** `for` that closes it: iter, handle (the state iter gets), nil, handle (the
+** closing value). Returns 4. */
+int dk_lua_push_iter(lua_State *L, lua_CFunction iter);
 
 #endif

@@ -65,17 +65,10 @@ void dk_lua_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_C
   lua_pop(L, 1);
 }
 
-int dk_lua_push_iter(lua_State *L, lua_CFunction iter, int as_state) {
+int dk_lua_push_iter(lua_State *L, lua_CFunction iter) {
   lua_pushcfunction(L, iter);
   lua_insert(L, -2);
-  if (as_state) {
-    lua_pushnil(L);
-    lua_pushvalue(L, -2);
-  } else {
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    lua_pushnil(L);
-    lua_insert(L, -2);
-  }
+  lua_pushnil(L);
+  lua_pushvalue(L, -2);
   return 4;
 }

@@ -96,7 +96,6 @@ add({ "STATUS_ACCESS_VIOLATION" }, {
     "a DLL of a different version than the program was built against (ABI mismatch)",
   },
   remedy = WER_DUMPS,
-  next = "crash",
 })
 
 add({ "STATUS_STACK_OVERFLOW" }, {
@@ -108,7 +107,6 @@ add({ "STATUS_STACK_OVERFLOW" }, {
   },
   remedy = "The crash dump's stack shows the recursing function. Fix the recursion; raise the stack"
     .. " reserve (/STACK, -Wl,--stack) only if the depth is legitimate. " .. WER_DUMPS,
-  next = "crash",
 })
 
 add({ "STATUS_STACK_BUFFER_OVERRUN" }, {
@@ -120,7 +118,6 @@ add({ "STATUS_STACK_BUFFER_OVERRUN" }, {
   },
   remedy = "Look at what the program printed just before it died (assertion text, 'abort() has been called')."
     .. " " .. WER_DUMPS,
-  next = "crash",
 })
 
 add({ "STATUS_HEAP_CORRUPTION" }, {
@@ -129,7 +126,6 @@ add({ "STATUS_HEAP_CORRUPTION" }, {
   causes = { "a double free, a write past the end of a heap block, or use after free" },
   remedy = "Reproduce with full page heap (`gflags /p /enable <exe> /full`, or Application Verifier);"
     .. " the first bad access then crashes at its source. " .. WER_DUMPS,
-  next = "crash",
 })
 
 add({ "STATUS_ILLEGAL_INSTRUCTION", "STATUS_PRIVILEGED_INSTRUCTION", "SIGILL" }, {
@@ -142,7 +138,6 @@ add({ "STATUS_ILLEGAL_INSTRUCTION", "STATUS_PRIVILEGED_INSTRUCTION", "SIGILL" },
   },
   remedy = "Check the build's target CPU flags (-march) against this CPU (/proc/cpuinfo or coreinfo)."
     .. " A backtrace shows whether it was a deliberate trap.",
-  next = "crash",
 })
 
 add({ "STATUS_INTEGER_DIVIDE_BY_ZERO", "STATUS_FLOAT_DIVIDE_BY_ZERO", "SIGFPE" }, {
@@ -150,7 +145,6 @@ add({ "STATUS_INTEGER_DIVIDE_BY_ZERO", "STATUS_FLOAT_DIVIDE_BY_ZERO", "SIGFPE" }
   title = "The program crashed with an arithmetic fault (division by zero or overflow)",
   causes = { "an integer division or modulo by zero", "INT_MIN / -1" },
   remedy = "A backtrace at the crash shows the division; validate the divisor.",
-  next = "crash",
 })
 
 add({ "STATUS_BREAKPOINT", "SIGTRAP" }, {
@@ -158,7 +152,6 @@ add({ "STATUS_BREAKPOINT", "SIGTRAP" }, {
   title = "The program hit a breakpoint instruction with no debugger attached",
   causes = { "an assertion or __debugbreak()/int3 left in a debug build", "a debugger detached mid-session" },
   remedy = "Run the release build, or run under a debugger to see which assertion fired.",
-  next = "crash",
 })
 
 add({ "STATUS_CONTROL_C_EXIT" }, {
@@ -172,8 +165,8 @@ add({ "STATUS_NO_MEMORY", "STATUS_COMMITMENT_LIMIT", "ERROR_NOT_ENOUGH_MEMORY", 
   severity = "error",
   title = "The program ran out of memory",
   causes = { "the system commit limit (RAM + page file) was reached", "a memory leak", "a job object or container memory limit" },
-  remedy = "Check peak memory use and limits with `diagkit run oom`; enlarge the page file or the limit, or fix the leak.",
-  next = "oom",
+  remedy = "Compare the peak memory use (exit-code's max_rss_kb) with the limit it hit (Windows: the page file or a"
+    .. " job object; Linux: ulimit -v or the cgroup's memory.max); raise the limit, or fix the leak.",
 })
 
 add({ "STATUS_IN_PAGE_ERROR" }, {
@@ -189,7 +182,6 @@ add({ "0xE06D7363" }, {
   title = "The program died of an unhandled C++ exception (MSVC exception code 0xE06D7363)",
   causes = { "a C++ throw that nothing caught" },
   remedy = "The dump's exception record holds the thrown type; catch it at the top of main or fix its cause. " .. WER_DUMPS,
-  next = "crash",
 })
 
 add({ "0xE0434352" }, {
@@ -293,7 +285,6 @@ add({ "SIGSEGV" }, {
     "a shared library of a different version than the program was built against",
   },
   remedy = CORE_DUMPS,
-  next = "crash",
 })
 
 add({ "SIGBUS" }, {
@@ -305,7 +296,6 @@ add({ "SIGBUS" }, {
     "a misaligned access on a strict-alignment CPU",
   },
   remedy = "Check free space on the filesystems it maps (df /dev/shm). " .. CORE_DUMPS,
-  next = "crash",
 })
 
 add({ "SIGABRT" }, {
@@ -318,7 +308,6 @@ add({ "SIGABRT" }, {
     "a Go program run with GOTRACEBACK=crash",
   },
   remedy = "The last lines of stderr usually say why. " .. CORE_DUMPS,
-  next = "crash",
 })
 
 add({ "SIGKILL" }, {
@@ -329,9 +318,8 @@ add({ "SIGKILL" }, {
     "a cgroup/container memory limit (systemd MemoryMax, docker --memory)",
     "a supervisor's timeout (systemd TimeoutStopSec, a CI job limit) or someone ran kill -9",
   },
-  remedy = "Check the kernel log (`journalctl -k | grep -i oom`, `dmesg`) and the service's memory limit;"
-    .. " `diagkit run oom` does both.",
-  next = "oom",
+  remedy = "Check the kernel log (`journalctl -k | grep -i oom`, `dmesg`) and the service's memory limit"
+    .. " (`systemctl show -p MemoryMax,MemoryCurrent UNIT`).",
 })
 
 add({ "SIGTERM" }, {
@@ -450,14 +438,15 @@ add({ "go:66" }, {
 
 local M = {}
 
--- An entry names the playbook to run next only when that playbook ships in
--- this tree (a suggestion of one that is not there would be a dead end).
+-- An entry names the playbook to run next only when that playbook ships
+-- (a suggestion of one that is not there would be a dead end): in the
+-- scripts folder, or built into the binary (diagkit.files.script).
 local shipped = {}
 local function available(e)
   if not e or not e.next then return e end
   local ok = shipped[e.next]
   if ok == nil then
-    ok = package.searchpath("playbooks." .. e.next, package.path) ~= nil
+    ok = require("diagkit.files").script("playbooks." .. e.next)
     shipped[e.next] = ok
   end
   if ok then return e end

@@ -77,7 +77,7 @@ function M.bundle()
   return nil
 end
 
---- True when the Lua module name ("diagkit.commands.deps", "playbooks.crash")
+--- True when the Lua module name ("diagkit.commands.deps", "playbooks.exit-code")
 --- can be required: on package.path, or built into the binary.
 function M.script(name)
   if package.searchpath(name, package.path) then return true end

@@ -21,7 +21,7 @@ M.EXIT = { ok = 0, warning = 1, error = 2, unknown = 3, usage = 64, ioerr = 74 }
 
 local finding_fields = {
   id = "string", severity = "string", title = "string", detail = "string",
-  evidence = "table", remedy = "string", refs = "table", next = "string",
+  evidence = "table", remedy = "string", refs = "table", ["next"] = "string", -- a playbook id
   confidence = "string", playbook = "string",
 }
 

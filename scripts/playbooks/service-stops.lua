@@ -402,7 +402,6 @@ local function linux(ctx, p)
         detail = "Result=" .. result .. ".", evidence = ev,
         remedy = result == "core-dump" and "`coredumpctl gdb " .. (props.ExecMainPID or "") .. "` for a backtrace."
           or "Something sent the signal: the journal and `journalctl -k` say who (OOM killer, a timeout, an admin).",
-        next = (tonumber(sig) == 9) and "oom" or "crash",
       }
     elseif result == "oom-kill" then
       ctx:finding {
@@ -410,8 +409,8 @@ local function linux(ctx, p)
         detail = string.format("Result=oom-kill; MemoryMax=%s, MemoryCurrent=%s.", props.MemoryMax or "?",
           props.MemoryCurrent or "?"),
         evidence = ev,
-        remedy = "Raise MemoryMax= (or the machine's memory), or find what grows: heap profiles, gctrace for Go.",
-        next = "oom",
+        remedy = "Raise MemoryMax= (or the machine's memory), or find what grows: heap profiles, gctrace for Go"
+          .. " (diagkit run go-memory -p log=FILE reads a Go program's gctrace).",
       }
     elseif result == "timeout" then
       ctx:finding {
@@ -476,7 +475,8 @@ local function linux(ctx, p)
       ctx:finding {
         id = "service.kernel-oom", severity = "error", title = "The kernel's OOM killer killed a process",
         detail = oom, evidence = { { kind = "kernel", value = oom } },
-        remedy = "See which process and cgroup: diagkit run oom -p kernel_log=FILE.", next = "oom",
+        remedy = "See which process and cgroup it chose and how much each held: `journalctl -k -g 'Out of memory|oom-kill'`"
+          .. " (the lines above it list every task's memory).",
       }
     end
     -- A Go program's panic, as printed to the journal line by line.

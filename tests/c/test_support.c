@@ -358,7 +358,7 @@ static int l_items(lua_State *L) {
   lua_Integer *n = lua_newuserdatauv(L, sizeof *n, 0);
   *n = 0;
   luaL_setmetatable(L, "dk.test.handle");
-  return dk_lua_push_iter(L, h_iter, 1);
+  return dk_lua_push_iter(L, h_iter);
 }
 static int l_fail(lua_State *L) {
   dk_err e;

@@ -1,5 +1,6 @@
--- Every "next" playbook a report or `explain` names must exist: causes.lua
--- lists some that are not written yet (crash, oom), and those are dropped.
+-- Every "next" playbook a report or `explain` names must exist: the ones
+-- causes.lua can name at run time, and every `next = "<id>"` written in a
+-- script.
 require "diagkit"
 local causes = require "diagkit.causes"
 local codes = require "diagkit.codes"
@@ -11,6 +12,18 @@ describe("next playbooks", function()
     if f then f:close() end
     return f ~= nil
   end
+
+  it("are only written into scripts when they ship", function()
+    local p = io.popen("cd " .. src .. " && grep -rnoE 'next = \"[a-z][a-z0-9-]*\"' scripts")
+    local found = 0
+    for line in p:lines() do
+      local where, id = line:match('^(.-):next = "([^"]+)"$')
+      found = found + 1
+      assert.is_true(ships(id), where .. " names the playbook '" .. id .. "', which does not ship")
+    end
+    p:close()
+    assert.is_true(found > 10) -- the scan itself works
+  end)
 
   it("are only named when they ship", function()
     local probes = { 0xC0000005, 0xC0000135, 0xC0000139, 0xC000007B, 0xC00000FD, 0xC0000409, 0x80070005,
